@@ -1,0 +1,239 @@
+//! `sigtree ps --orphans`: likely orphans, orphaned process groups, zombies.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cmd::text_table::{Align, write_table};
+use crate::procfs::scan::Snapshot;
+use crate::procfs::tree::{OrphanedGroup, ProcessTree};
+
+/// What `--orphans` reports; field names are its JSON keys.
+#[derive(Serialize)]
+struct OrphansReport {
+    likely_orphans: Vec<OrphanEntry>,
+    orphaned_groups: Vec<GroupEntry>,
+    zombies: Vec<ZombieEntry>,
+}
+
+#[derive(Serialize)]
+struct OrphanEntry {
+    pid: i32,
+    ppid: i32,
+    pgid: i32,
+    lost_session_leader: i32,
+    cmd: String,
+}
+
+#[derive(Serialize)]
+struct GroupEntry {
+    pgid: i32,
+    sid: i32,
+    members: Vec<i32>,
+    stopped: Vec<i32>,
+}
+
+#[derive(Serialize)]
+struct ZombieEntry {
+    pid: i32,
+    ppid: i32,
+    comm: String,
+    /// Time since the zombie was started: /proc does not record when it died.
+    age_ms: u64,
+    parent_cmd: Option<String>,
+}
+
+impl OrphansReport {
+    fn new(snapshot: &Snapshot) -> Self {
+        let tree = ProcessTree::new(snapshot);
+        let likely_orphans = tree
+            .likely_orphans(&[])
+            .into_iter()
+            .filter_map(|orphan| {
+                let record = tree.get(orphan.pid)?;
+                Some(OrphanEntry {
+                    pid: orphan.pid,
+                    ppid: orphan.ppid,
+                    pgid: record.pgid,
+                    lost_session_leader: orphan.lost_session_leader,
+                    cmd: record.command(),
+                })
+            })
+            .collect();
+        let orphaned_groups = tree
+            .orphaned_groups()
+            .into_iter()
+            .map(
+                |OrphanedGroup {
+                     pgid,
+                     sid,
+                     members,
+                     stopped,
+                 }| GroupEntry {
+                    pgid,
+                    sid,
+                    members,
+                    stopped,
+                },
+            )
+            .collect();
+        let zombies = tree
+            .zombies()
+            .into_iter()
+            .filter_map(|pid| {
+                let record = tree.get(pid)?;
+                Some(ZombieEntry {
+                    pid,
+                    ppid: record.ppid,
+                    comm: record.comm.clone(),
+                    age_ms: snapshot.taken_at_ms.saturating_sub(record.start_time_ms),
+                    parent_cmd: tree.get(record.ppid).map(|parent| parent.command()),
+                })
+            })
+            .collect();
+        Self {
+            likely_orphans,
+            orphaned_groups,
+            zombies,
+        }
+    }
+}
+
+/// Prints the three lists, as text sections or as one JSON object.
+pub fn print(
+    snapshot: &Snapshot,
+    json: bool,
+    width: Option<usize>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let report = OrphansReport::new(snapshot);
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+
+    writeln!(out, "Likely orphans (parent is init, session leader gone):")?;
+    let rows: Vec<Vec<String>> = report
+        .likely_orphans
+        .iter()
+        .map(|o| {
+            vec![
+                o.pid.to_string(),
+                o.ppid.to_string(),
+                o.pgid.to_string(),
+                o.lost_session_leader.to_string(),
+                o.cmd.clone(),
+            ]
+        })
+        .collect();
+    let header = [
+        ("PID", Align::Right),
+        ("PPID", Align::Right),
+        ("PGID", Align::Right),
+        ("LOST-LEADER", Align::Right),
+        ("CMD", Align::Left),
+    ];
+    write_section(&header, &rows, width, out)?;
+
+    writeln!(
+        out,
+        "\nOrphaned process groups (stopped members first; the kernel sends those SIGHUP then SIGCONT):"
+    )?;
+    let rows: Vec<Vec<String>> = report
+        .orphaned_groups
+        .iter()
+        .map(|g| {
+            vec![
+                g.pgid.to_string(),
+                g.sid.to_string(),
+                pid_list(&g.stopped),
+                pid_list(&g.members),
+            ]
+        })
+        .collect();
+    let header = [
+        ("PGID", Align::Right),
+        ("SID", Align::Right),
+        ("STOPPED", Align::Left),
+        ("MEMBERS", Align::Left),
+    ];
+    write_section(&header, &rows, width, out)?;
+
+    writeln!(
+        out,
+        "\nZombies (exited, not yet reaped by their parent; AGE counts from their start):"
+    )?;
+    let rows: Vec<Vec<String>> = report
+        .zombies
+        .iter()
+        .map(|z| {
+            let parent = z.parent_cmd.clone().unwrap_or_else(|| "(gone)".to_string());
+            vec![
+                z.pid.to_string(),
+                z.comm.clone(),
+                format_age(z.age_ms),
+                z.ppid.to_string(),
+                parent,
+            ]
+        })
+        .collect();
+    let header = [
+        ("PID", Align::Right),
+        ("COMM", Align::Left),
+        ("AGE", Align::Right),
+        ("PPID", Align::Right),
+        ("PARENT (does not reap)", Align::Left),
+    ];
+    write_section(&header, &rows, width, out)?;
+    Ok(())
+}
+
+fn write_section(
+    header: &[(&str, Align)],
+    rows: &[Vec<String>],
+    width: Option<usize>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    if rows.is_empty() {
+        writeln!(out, "  none")
+    } else {
+        write_table(header, rows, width, out)
+    }
+}
+
+fn pid_list(pids: &[i32]) -> String {
+    if pids.is_empty() {
+        return "-".to_string();
+    }
+    pids.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A duration as people read ages: "850ms", "4.2s", "3m12s", "2h05m", "3d04h".
+pub fn format_age(ms: u64) -> String {
+    let secs = ms / 1000;
+    match secs {
+        0 => format!("{ms}ms"),
+        1..60 => format!("{}.{}s", secs, (ms % 1000) / 100),
+        60..3600 => format!("{}m{:02}s", secs / 60, secs % 60),
+        3600..86400 => format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60),
+        _ => format!("{}d{:02}h", secs / 86400, (secs % 86400) / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_read_naturally() {
+        assert_eq!(format_age(850), "850ms");
+        assert_eq!(format_age(4_250), "4.2s");
+        assert_eq!(format_age(192_000), "3m12s");
+        assert_eq!(format_age(7_500_000), "2h05m");
+        assert_eq!(format_age(273_600_000), "3d04h");
+    }
+}

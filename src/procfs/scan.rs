@@ -1,0 +1,250 @@
+//! Reading `/proc`: the whole-system snapshot, single processes, threads, and
+//! the descendants walk.
+//!
+//! The pieces are separate so that a later incremental scanner can reuse them:
+//! [`list_pids`] lists, [`Reader`] reads one process's files into a reused
+//! buffer, [`children_of`] and [`descendants`] walk from a root.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+
+use super::disposition::SignalMasks;
+use super::record::{self, ProcessRecord, ReadFailure, StatusFields};
+use super::sigset::SigSet;
+use crate::sys::{Units, boottime_ms};
+
+/// Which files a snapshot reads besides `stat`, which is always read.
+/// Status files are read afterwards, only for the pids that need them
+/// ([`Reader::fill_status`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// Read `/proc/PID/cmdline` for every process.
+    pub cmdline: bool,
+}
+
+/// Every process visible at one moment, by pid.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// The records, ordered by pid.
+    pub processes: BTreeMap<i32, ProcessRecord>,
+    /// Pids that were listed but whose stat could not be read for lack of
+    /// permission (`hidepid=1`).
+    pub denied: usize,
+    /// When the scan started, in milliseconds since boot.
+    pub taken_at_ms: u64,
+}
+
+impl Snapshot {
+    /// The record of `pid`, if it was seen.
+    pub fn get(&self, pid: i32) -> Option<&ProcessRecord> {
+        self.processes.get(&pid)
+    }
+}
+
+/// Lists the pids in `/proc`, in the order the kernel gives them (ascending).
+pub fn list_pids() -> std::io::Result<Vec<i32>> {
+    let mut pids = Vec::with_capacity(512);
+    for entry in std::fs::read_dir("/proc")? {
+        let entry = entry?;
+        if let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) {
+            pids.push(pid);
+        }
+    }
+    Ok(pids)
+}
+
+/// Reads the files of single processes, reusing one buffer and one path
+/// string across calls.
+pub struct Reader {
+    units: Units,
+    buf: Vec<u8>,
+    path: String,
+}
+
+impl Default for Reader {
+    fn default() -> Self {
+        Self::new(Units::current())
+    }
+}
+
+impl Reader {
+    /// A reader converting times and sizes with `units`.
+    pub fn new(units: Units) -> Self {
+        Self {
+            units,
+            buf: Vec::with_capacity(4096),
+            path: String::with_capacity(64),
+        }
+    }
+
+    /// Reads `/proc/<pid>/<file>` (or any path below `/proc`) into the buffer.
+    fn read(&mut self, pid: i32, file: &str) -> Result<&[u8], ReadFailure> {
+        use std::fmt::Write;
+        self.path.clear();
+        let _ = write!(self.path, "/proc/{pid}/{file}");
+        let mut handle = File::open(&self.path)?;
+        read_whole(&mut handle, &mut self.buf)?;
+        Ok(&self.buf)
+    }
+
+    /// The stat record of `pid`, without cmdline or status fields.
+    pub fn stat(&mut self, pid: i32) -> Result<ProcessRecord, ReadFailure> {
+        let units = self.units;
+        record::parse_stat(self.read(pid, "stat")?, units)
+    }
+
+    /// The arguments of `pid` (empty for kernel threads and zombies).
+    pub fn cmdline(&mut self, pid: i32) -> Result<Vec<String>, ReadFailure> {
+        Ok(record::parse_cmdline(self.read(pid, "cmdline")?))
+    }
+
+    /// The uid and main-thread signal masks of `pid`.
+    pub fn status(&mut self, pid: i32) -> Result<StatusFields, ReadFailure> {
+        record::parse_status(self.read(pid, "status")?)
+    }
+
+    /// A full record of `pid`: stat, cmdline and status.
+    pub fn process(&mut self, pid: i32) -> Result<ProcessRecord, ReadFailure> {
+        let mut record = self.stat(pid)?;
+        record.cmdline = self.cmdline(pid)?;
+        let status = self.status(pid)?;
+        record.apply_status(status);
+        Ok(record)
+    }
+
+    /// The signal masks of every thread of `pid`, by thread id. Threads that
+    /// end while being read are left out.
+    pub fn thread_masks(&mut self, pid: i32) -> Result<Vec<(i32, SignalMasks)>, ReadFailure> {
+        let mut masks = Vec::new();
+        for tid in task_ids(pid)? {
+            match self.read(pid, &format!("task/{tid}/status")) {
+                Ok(text) => masks.push((tid, record::parse_status(text)?.signals)),
+                Err(ReadFailure::Gone) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(masks)
+    }
+
+    /// The signals every thread of `pid` blocks: a process-directed signal
+    /// stays pending only if it is in this set.
+    pub fn blocked_by_all_threads(&mut self, pid: i32) -> Result<SigSet, ReadFailure> {
+        let masks = self.thread_masks(pid)?;
+        let mut threads = masks.iter().map(|(_, m)| m.blocked);
+        let first = threads.next().ok_or(ReadFailure::Gone)?;
+        Ok(threads.fold(first, SigSet::intersection))
+    }
+
+    /// Reads every process in `/proc` as `options` asks. Processes that end
+    /// during the scan are left out; unreadable ones are counted.
+    pub fn snapshot(&mut self, options: ScanOptions) -> std::io::Result<Snapshot> {
+        let mut snapshot = Snapshot {
+            taken_at_ms: boottime_ms(),
+            ..Snapshot::default()
+        };
+        for pid in list_pids()? {
+            match self.stat_with(pid, options) {
+                Ok(record) => {
+                    snapshot.processes.insert(pid, record);
+                }
+                Err(ReadFailure::Denied) => snapshot.denied += 1,
+                Err(ReadFailure::Gone | ReadFailure::Malformed(_)) => {}
+            }
+        }
+        Ok(snapshot)
+    }
+
+    /// Stat plus whatever else `options` asks for `pid`. A cmdline that
+    /// cannot be read stays empty rather than dropping the process: it was
+    /// alive when its stat was read.
+    fn stat_with(&mut self, pid: i32, options: ScanOptions) -> Result<ProcessRecord, ReadFailure> {
+        let mut record = self.stat(pid)?;
+        if options.cmdline {
+            record.cmdline = self.cmdline(pid).unwrap_or_default();
+        }
+        Ok(record)
+    }
+
+    /// Reads the status of each of `pids` into its record in `snapshot`.
+    /// A process that ended since the snapshot keeps its status fields empty.
+    pub fn fill_status(&mut self, snapshot: &mut Snapshot, pids: impl IntoIterator<Item = i32>) {
+        for pid in pids {
+            if let Some(record) = snapshot.processes.get_mut(&pid)
+                && let Ok(status) = self.status(pid)
+            {
+                record.apply_status(status);
+            }
+        }
+    }
+}
+
+/// Reads a whole `/proc` file. Files there are generated at open or read
+/// time; one read with a large enough buffer returns all of a small file, so
+/// the loop usually runs once plus the read that returns 0.
+fn read_whole(file: &mut File, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    buf.clear();
+    if buf.capacity() < 4096 {
+        buf.reserve(4096);
+    }
+    loop {
+        let len = buf.len();
+        let spare = buf.capacity() - len;
+        buf.resize(len + spare, 0);
+        let read = file.read(&mut buf[len..])?;
+        buf.truncate(len + read);
+        if read == 0 || read < spare {
+            // A short read from a seq_file means the record is complete.
+            return Ok(());
+        }
+        buf.reserve(buf.capacity());
+    }
+}
+
+/// The thread ids of `pid`, from `/proc/PID/task`.
+fn task_ids(pid: i32) -> Result<Vec<i32>, ReadFailure> {
+    let mut tids = Vec::new();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        if let Some(tid) = entry?.file_name().to_str().and_then(|n| n.parse().ok()) {
+            tids.push(tid);
+        }
+    }
+    Ok(tids)
+}
+
+/// The children of `pid`, from `/proc/PID/task/TID/children` of every thread
+/// (each thread has its own children: the ones it created).
+pub fn children_of(pid: i32) -> Result<Vec<i32>, ReadFailure> {
+    let mut children = Vec::new();
+    for tid in task_ids(pid)? {
+        match std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/children")) {
+            Ok(text) => children.extend(
+                text.split_ascii_whitespace()
+                    .filter_map(|c| c.parse::<i32>().ok()),
+            ),
+            Err(e) => match ReadFailure::from(e) {
+                ReadFailure::Gone => {}
+                other => return Err(other),
+            },
+        }
+    }
+    Ok(children)
+}
+
+/// Every descendant of `root` (not `root` itself), breadth first, found by
+/// walking the children files rather than scanning all of `/proc`. Processes
+/// that end during the walk are skipped.
+pub fn descendants(root: i32) -> Result<Vec<i32>, ReadFailure> {
+    let mut found = children_of(root)?;
+    let mut next = 0;
+    while next < found.len() {
+        let pid = found[next];
+        next += 1;
+        match children_of(pid) {
+            Ok(children) => found.extend(children),
+            Err(ReadFailure::Gone) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(found)
+}

@@ -1,0 +1,8 @@
+//! The few system interfaces the rest of sigtree needs in raw form.
+//!
+//! Each one is a thin, safe wrapper; anything that needs `unsafe` lives here
+//! with a `// SAFETY:` line.
+
+mod clock;
+
+pub use clock::{Units, boottime_ms};
