@@ -27,7 +27,14 @@ pub fn run(args: &PsArgs, width: Option<usize>, out: &mut impl Write) -> anyhow:
     }
     let selected = select(&snapshot, args.pid)?;
     if args.signals || args.json {
+        // JSON needs the uid from status even without --signals.
         reader.fill_status(&mut snapshot, selected.iter().copied());
+        if !args.signals {
+            snapshot
+                .processes
+                .values_mut()
+                .for_each(|r| r.signals = None);
+        }
     }
     let tree = ProcessTree::new(&snapshot);
     let rows: Vec<table::Row> = if args.tree {

@@ -1,0 +1,149 @@
+//! Shared pieces of the integration tests: running the sigtree binary,
+//! starting real processes, ending every one of them, waiting with deadlines.
+
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+
+/// A generous deadline for conditions on a shared, noisy machine.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Runs the sigtree binary with `args` and returns what it printed.
+pub fn sigtree(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(args)
+        .output()
+        .expect("the sigtree binary runs")
+}
+
+/// Runs `sigtree ps ARGS --json` and parses its output, failing the test
+/// with what sigtree said when it did not succeed.
+pub fn ps_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["ps"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let output = sigtree(&all);
+    assert!(
+        output.status.success(),
+        "sigtree {all:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("ps --json prints JSON")
+}
+
+/// Polls `condition` until it returns `Some`, or panics with `what` after
+/// [`DEADLINE`].
+pub fn wait_for<T>(what: &str, mut condition: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = condition() {
+            return value;
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Ends, when dropped, every process a test started: each child by its pid
+/// (then reaps it), each recorded process group with killpg, each recorded
+/// pid with kill. Runs even when the test fails.
+#[derive(Default)]
+pub struct Cleanup {
+    children: Vec<Child>,
+    groups: Vec<i32>,
+    pids: Vec<i32>,
+}
+
+impl Cleanup {
+    /// Starts `command` in a new process group of its own and records the
+    /// child and its group.
+    pub fn spawn(&mut self, command: &mut Command) -> i32 {
+        command.process_group(0).stdin(Stdio::null());
+        let child = command.spawn().expect("test process starts");
+        let pid = i32::try_from(child.id()).expect("pid fits i32");
+        self.groups.push(pid);
+        self.children.push(child);
+        pid
+    }
+
+    /// Records a process group to end.
+    pub fn group(&mut self, pgid: i32) {
+        self.groups.push(pgid);
+    }
+
+    /// Records a single process to end.
+    pub fn pid(&mut self, pid: i32) {
+        self.pids.push(pid);
+    }
+
+    /// The child started as `pid`, to wait for it.
+    pub fn child(&mut self, pid: i32) -> &mut Child {
+        self.children
+            .iter_mut()
+            .find(|c| c.id() == pid as u32)
+            .expect("a child this guard started")
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for &pgid in &self.groups {
+            let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
+        }
+        for &pid in &self.pids {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Reads the first line a child printed: a pid it reports.
+pub fn read_pid_line(child: &mut Child) -> i32 {
+    use std::io::BufRead;
+    let stdout = child.stdout.as_mut().expect("stdout is piped");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("reads the child's output");
+    line.trim().parse().expect("the child prints a pid")
+}
+
+/// The path of a program on PATH, or `None`.
+pub fn find_program(name: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| std::path::Path::new(dir).join(name))
+        .find(|path| path.is_file())
+}
+
+impl Cleanup {
+    /// Starts `command` as the leader of a new session (setsid in the
+    /// child), records it and its group.
+    pub fn spawn_session(&mut self, command: &mut Command) -> i32 {
+        // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            command.pre_exec(|| {
+                nix::unistd::setsid()
+                    .map(drop)
+                    .map_err(std::io::Error::from)
+            });
+        }
+        let child = command
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("test process starts");
+        let pid = i32::try_from(child.id()).expect("pid fits i32");
+        self.groups.push(pid);
+        self.children.push(child);
+        pid
+    }
+}

@@ -1,0 +1,400 @@
+//! `sigtree ps` against real processes in known configurations.
+
+mod common;
+
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+
+use common::{Cleanup, find_program, ps_json, read_pid_line, sigtree, wait_for};
+use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, kill, sigaction, sigprocmask};
+use nix::unistd::Pid;
+use serde_json::Value;
+
+/// The entry for `pid` in a `ps --json` array.
+fn entry(listing: &Value, pid: i32) -> Option<Value> {
+    listing
+        .as_array()?
+        .iter()
+        .find(|p| p["pid"] == pid)
+        .cloned()
+}
+
+/// The signal names under `signals.<mask>` of an entry.
+fn mask(process: &Value, name: &str) -> Vec<String> {
+    process["signals"][name]
+        .as_array()
+        .unwrap_or_else(|| panic!("no signals.{name} in {process}"))
+        .iter()
+        .map(|s| s.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn has(process: &Value, name: &str, signal: &str) -> bool {
+    mask(process, name).iter().any(|s| s == signal)
+}
+
+/// Waits until `ps PID --json --signals` shows `pid` satisfying `ready`.
+fn wait_for_entry(pid: i32, what: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    wait_for(what, || {
+        entry(&ps_json(&[&pid.to_string(), "--signals"]), pid).filter(|p| ready(p))
+    })
+}
+
+fn sleeper() -> Command {
+    let mut command = Command::new("sleep");
+    command.arg("300");
+    command
+}
+
+fn own_ids() -> (i32, i32, i32) {
+    let pid = std::process::id() as i32;
+    let pgid = nix::unistd::getpgrp().as_raw();
+    let sid = nix::unistd::getsid(None).expect("own sid").as_raw();
+    (pid, pgid, sid)
+}
+
+#[test]
+fn child_moved_into_its_own_group_with_setpgid() {
+    let mut cleanup = Cleanup::default();
+    let pid = cleanup.spawn(&mut sleeper());
+    let (own_pid, own_pgid, own_sid) = own_ids();
+    let process = wait_for_entry(pid, "the child to exec sleep", |p| p["comm"] == "sleep");
+    assert_eq!(process["ppid"], own_pid);
+    assert_eq!(process["pgid"], pid, "setpgid(0, 0) made it a group leader");
+    assert_ne!(process["pgid"], own_pgid);
+    assert_eq!(process["sid"], own_sid, "still in the test's session");
+    assert_eq!(process["cmdline"], serde_json::json!(["sleep", "300"]));
+    assert_eq!(process["threads"], 1);
+}
+
+#[test]
+fn grandchild_in_a_new_session_via_setsid() {
+    if find_program("setsid").is_none() {
+        eprintln!("skipped: setsid(1) is not on PATH");
+        return;
+    }
+    let mut cleanup = Cleanup::default();
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", "setsid sleep 300 & echo $!; wait"])
+        .stdout(Stdio::piped());
+    let shell = cleanup.spawn(&mut command);
+    let grandchild = read_pid_line(cleanup.child(shell));
+    cleanup.pid(grandchild);
+
+    let process = wait_for_entry(grandchild, "the grandchild to call setsid", |p| {
+        p["sid"] == grandchild && p["comm"] == "sleep"
+    });
+    assert_eq!(process["ppid"], shell);
+    assert_eq!(process["pgid"], grandchild, "setsid makes a new group too");
+    let listing = ps_json(&[&shell.to_string()]);
+    let shell_entry = entry(&listing, shell).expect("the shell is listed");
+    assert_eq!(shell_entry["pgid"], shell);
+    assert_ne!(shell_entry["sid"], grandchild);
+    assert!(
+        entry(&listing, grandchild).is_some(),
+        "ps PID lists the subtree, escaped grandchild included"
+    );
+}
+
+#[test]
+fn sigterm_ignored_before_exec_stays_ignored() {
+    let mut cleanup = Cleanup::default();
+    let mut command = sleeper();
+    // SAFETY: sigaction is async-signal-safe; the handler is SIG_IGN.
+    unsafe {
+        command.pre_exec(|| {
+            let ignore = nix::sys::signal::SigAction::new(
+                SigHandler::SigIgn,
+                nix::sys::signal::SaFlags::empty(),
+                SigSet::empty(),
+            );
+            sigaction(Signal::SIGTERM, &ignore)
+                .map(drop)
+                .map_err(std::io::Error::from)
+        });
+    }
+    let pid = cleanup.spawn(&mut command);
+    let process = wait_for_entry(pid, "sleep to start", |p| p["comm"] == "sleep");
+    assert!(has(&process, "ignored", "SIGTERM"), "{process}");
+    assert!(!has(&process, "caught", "SIGTERM"));
+    assert!(!has(&process, "blocked", "SIGTERM"));
+}
+
+#[test]
+fn blocked_sigterm_sent_with_kill_is_shared_pending() {
+    let mut cleanup = Cleanup::default();
+    let mut command = sleeper();
+    // SAFETY: sigprocmask is async-signal-safe; the set is built in the child.
+    unsafe {
+        command.pre_exec(|| {
+            let mut set = SigSet::empty();
+            set.add(Signal::SIGTERM);
+            sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), None).map_err(std::io::Error::from)
+        });
+    }
+    let pid = cleanup.spawn(&mut command);
+    wait_for_entry(pid, "sleep with SIGTERM blocked", |p| {
+        p["comm"] == "sleep" && has(p, "blocked", "SIGTERM")
+    });
+    kill(Pid::from_raw(pid), Signal::SIGTERM).expect("kill SIGTERM");
+    let process = wait_for_entry(pid, "SIGTERM to be pending", |p| {
+        has(p, "shared_pending", "SIGTERM")
+    });
+    assert!(
+        !has(&process, "pending", "SIGTERM"),
+        "kill(2) is process-directed: ShdPnd, not SigPnd"
+    );
+    assert_eq!(process["state"], "S", "still alive, sleeping");
+
+    let table = sigtree(&["ps", &pid.to_string(), "--signals"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with(&pid.to_string()))
+        .expect("a row for the process");
+    assert!(line.contains("dfl+blk"), "TERM column: {line}");
+    assert!(line.contains(" TERM "), "PENDING column: {line}");
+}
+
+#[test]
+fn sigterm_handler_is_caught_and_reset_across_exec() {
+    let mut cleanup = Cleanup::default();
+    let mut command = Command::new("sh");
+    command.args(["-c", "trap 'exit 0' TERM; sleep 300 & wait"]);
+    let shell = cleanup.spawn(&mut command);
+    let listing = wait_for("the shell's trap and its child", || {
+        let listing = ps_json(&[&shell.to_string(), "--signals"]);
+        let caught = entry(&listing, shell).is_some_and(|p| has(&p, "caught", "SIGTERM"));
+        let child = listing
+            .as_array()?
+            .iter()
+            .any(|p| p["ppid"] == shell && p["comm"] == "sleep");
+        (caught && child).then_some(listing)
+    });
+    let child = listing
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["ppid"] == shell))
+        .expect("the shell's child");
+    assert!(
+        !has(child, "caught", "SIGTERM"),
+        "execve resets caught signals to default: {child}"
+    );
+}
+
+#[test]
+fn stopped_process_shows_state_t() {
+    let mut cleanup = Cleanup::default();
+    let pid = cleanup.spawn(&mut sleeper());
+    wait_for_entry(pid, "sleep to start", |p| p["comm"] == "sleep");
+    kill(Pid::from_raw(pid), Signal::SIGSTOP).expect("SIGSTOP");
+    wait_for_entry(pid, "the stop", |p| p["state"] == "T");
+}
+
+#[test]
+fn zombie_whose_parent_does_not_reap_it() {
+    let mut cleanup = Cleanup::default();
+    let mut command = Command::new("sh");
+    // The shell forks `sleep 0`, then becomes `sleep 300`, which never waits.
+    command.args(["-c", "sleep 0 & exec sleep 300"]);
+    let parent = cleanup.spawn(&mut command);
+    let zombie = wait_for("a zombie child", || {
+        let listing = ps_json(&[&parent.to_string()]);
+        let zombie = listing
+            .as_array()?
+            .iter()
+            .find(|p| p["ppid"] == parent && p["state"] == "Z")?["pid"]
+            .as_i64()?;
+        Some(zombie)
+    });
+    let report = ps_json(&["--orphans"]);
+    let listed = report["zombies"]
+        .as_array()
+        .expect("zombies array")
+        .iter()
+        .find(|z| z["pid"] == zombie)
+        .cloned()
+        .expect("ps --orphans lists the zombie");
+    assert_eq!(listed["ppid"], parent);
+    assert_eq!(listed["parent_cmd"], "sleep 300");
+
+    let text = String::from_utf8_lossy(&sigtree(&["ps", "--orphans"]).stdout).into_owned();
+    let zombies = text.split("Zombies").nth(1).expect("a zombie section");
+    assert!(
+        zombies.contains(&format!(" {parent} sleep 300")),
+        "{zombies}"
+    );
+}
+
+/// Starts `sh` as a session leader with a `sleep` child; returns both pids.
+fn session_with_child(cleanup: &mut Cleanup) -> (i32, i32) {
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", "sleep 300 & echo $!; wait"])
+        .stdout(Stdio::piped());
+    let leader = cleanup.spawn_session(&mut command);
+    let child = read_pid_line(cleanup.child(leader));
+    cleanup.pid(child);
+    wait_for_entry(child, "the child to exec sleep", |p| p["comm"] == "sleep");
+    (leader, child)
+}
+
+fn likely_orphans() -> Vec<Value> {
+    ps_json(&["--orphans"])["likely_orphans"]
+        .as_array()
+        .expect("likely_orphans array")
+        .clone()
+}
+
+#[test]
+fn a_process_with_a_live_parent_is_not_an_orphan() {
+    let mut cleanup = Cleanup::default();
+    let (leader, child) = session_with_child(&mut cleanup);
+    let orphans = likely_orphans();
+    assert!(
+        !orphans
+            .iter()
+            .any(|o| o["pid"] == child || o["pid"] == leader)
+    );
+}
+
+#[test]
+fn orphan_whose_parent_was_killed_is_listed() {
+    let mut cleanup = Cleanup::default();
+    let (leader, child) = session_with_child(&mut cleanup);
+    kill(Pid::from_raw(leader), Signal::SIGKILL).expect("SIGKILL the leader");
+    cleanup.child(leader).wait().expect("reap the leader");
+
+    let adopter = wait_for("the orphan to be re-parented", || {
+        let process = entry(&ps_json(&[&child.to_string()]), child)?;
+        let ppid = process["ppid"].as_i64()?;
+        (ppid != i64::from(leader)).then_some(ppid)
+    });
+    if adopter != 1 {
+        eprintln!(
+            "skipped: the orphan was adopted by subreaper {adopter}, which a one-shot ps cannot tell from a live parent"
+        );
+        return;
+    }
+    let orphan = likely_orphans()
+        .into_iter()
+        .find(|o| o["pid"] == child)
+        .expect("ps --orphans lists the orphan");
+    assert_eq!(orphan["lost_session_leader"], leader);
+    assert_eq!(orphan["ppid"], 1);
+    assert_eq!(orphan["cmd"], "sleep 300");
+}
+
+#[test]
+fn ps_pid_lists_subtree_and_group_and_tree_draws_it() {
+    let mut cleanup = Cleanup::default();
+    let mut command = Command::new("sh");
+    command.args(["-c", "sleep 300 & wait"]);
+    let shell = cleanup.spawn(&mut command);
+    let child = wait_for("the shell's child", || {
+        let listing = ps_json(&[&shell.to_string()]);
+        listing
+            .as_array()?
+            .iter()
+            .find(|p| p["ppid"] == shell && p["comm"] == "sleep")?["pid"]
+            .as_i64()
+    });
+    let listing = ps_json(&[&child.to_string()]);
+    let pids: Vec<i64> = listing
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|p| p["pid"].as_i64())
+        .collect();
+    assert_eq!(
+        pids,
+        [child, i64::from(shell)],
+        "the subtree first, then the rest of its group"
+    );
+
+    let tree = sigtree(&["ps", &shell.to_string(), "--tree"]);
+    let text = String::from_utf8_lossy(&tree.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("  PID") || lines[0].contains("PID"),
+        "{text}"
+    );
+    assert!(lines[1].ends_with("sh -c sleep 300 & wait"), "{text}");
+    assert!(lines[2].ends_with("└─ sleep 300"), "{text}");
+}
+
+#[test]
+fn a_pid_that_does_not_exist_is_a_runtime_error() {
+    let pid_max: i64 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .expect("pid_max")
+        .trim()
+        .parse()
+        .expect("a number");
+    let missing = (pid_max + 1).to_string();
+    let output = sigtree(&["ps", &missing]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim(),
+        format!("sigtree: no process with pid {missing}")
+    );
+}
+
+#[test]
+fn zero_negative_or_non_numeric_pids_are_usage_errors() {
+    for bad in ["0", "-5", "abc", "1.5"] {
+        let output = sigtree(&["ps", "--", bad]);
+        assert_eq!(output.status.code(), Some(2), "pid {bad}");
+        assert!(output.stdout.is_empty());
+        assert!(!output.stderr.is_empty());
+    }
+}
+
+#[test]
+fn json_has_exactly_the_spec_keys() {
+    let listing = ps_json(&["1", "--signals"]);
+    let process = entry(&listing, 1).expect("pid 1 is listed");
+    let mut keys: Vec<&str> = process
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    let mut expected = [
+        "pid",
+        "ppid",
+        "pgid",
+        "sid",
+        "tpgid",
+        "state",
+        "comm",
+        "cmdline",
+        "threads",
+        "uid",
+        "start_time_ms",
+        "rss_kib",
+        "cpu_ms",
+        "signals",
+    ];
+    expected.sort_unstable();
+    assert_eq!(keys, expected);
+    let mut mask_keys: Vec<&str> = process["signals"]
+        .as_object()
+        .expect("signals object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    mask_keys.sort_unstable();
+    assert_eq!(
+        mask_keys,
+        ["blocked", "caught", "ignored", "pending", "shared_pending"]
+    );
+
+    let without = ps_json(&["1"]);
+    let process = entry(&without, 1).expect("pid 1 is listed");
+    assert!(
+        process.get("signals").is_none(),
+        "signals only with --signals"
+    );
+    assert!(process["uid"].is_u64());
+}
