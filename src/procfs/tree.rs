@@ -149,13 +149,19 @@ impl<'a> ProcessTree<'a> {
     pub fn likely_orphans(&self, subreapers: &[i32]) -> Vec<LikelyOrphan> {
         self.records()
             .filter(|r| r.ppid == 1 || subreapers.contains(&r.ppid))
-            .filter(|r| r.sid > 0 && !r.is_session_leader() && self.get(r.sid).is_none())
+            .filter(|r| r.sid > 0 && !r.is_session_leader() && self.leader_gone(r.sid))
             .map(|r| LikelyOrphan {
                 pid: r.pid,
                 ppid: r.ppid,
                 lost_session_leader: r.sid,
             })
             .collect()
+    }
+
+    /// True when session `sid` has no living leader: it exited, and is gone
+    /// or a zombie.
+    fn leader_gone(&self, sid: i32) -> bool {
+        self.get(sid).is_none_or(|leader| leader.state.is_zombie())
     }
 
     /// The processes of `selected` drawn as a forest: each one whose parent
@@ -371,6 +377,21 @@ mod tests {
         assert!(tree.likely_orphans(&[]).is_empty());
         let pids: Vec<i32> = tree.likely_orphans(&[5]).iter().map(|o| o.pid).collect();
         assert_eq!(pids, [7]);
+    }
+
+    #[test]
+    fn a_zombie_session_leader_is_gone() {
+        let snap = snapshot(&[
+            record(1, 0, 1, 1, 'S'),
+            record(10, 1, 10, 10, 'Z'),
+            record(11, 1, 10, 10, 'S'),
+        ]);
+        let pids: Vec<i32> = ProcessTree::new(&snap)
+            .likely_orphans(&[])
+            .iter()
+            .map(|o| o.pid)
+            .collect();
+        assert_eq!(pids, [11]);
     }
 
     #[test]
