@@ -6,5 +6,8 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod control;
+pub mod pool;
 pub mod procfs;
 pub mod sys;
+pub mod watch;

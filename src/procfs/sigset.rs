@@ -209,6 +209,14 @@ impl Serialize for Signal {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Signal {
+    /// Reads any spelling [`FromStr`] accepts: "TERM", "SIGTERM", "15".
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// A non-empty run of ASCII digits as a number (no sign, no spaces).
 fn digits(s: &str) -> Option<i32> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
