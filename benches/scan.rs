@@ -118,30 +118,32 @@ impl Drop for IdleProcesses {
     }
 }
 
-/// Appends the whole of `file` to `buf` with as few reads as sigtree's
-/// reader does: one read into the spare capacity, more only while a read
-/// fills it (a short read from a seq_file is the complete record).
-fn append_file(file: &mut File, buf: &mut Vec<u8>) {
+/// Reads at most this much per `read` call, as sigtree's reader does.
+const CHUNK: usize = 4096;
+
+/// Appends the whole of `file` to `buf[used..]` and returns the new end.
+/// `buf` stays fully initialized between calls (it only grows), so nothing
+/// is zeroed or copied per file: one read per file, more only while a read
+/// fills its chunk (a short read from a seq_file is the complete record).
+fn append_file(file: &mut File, buf: &mut Vec<u8>, mut used: usize) -> usize {
     loop {
-        if buf.capacity() - buf.len() < 4096 {
-            buf.reserve(4096);
+        if buf.len() - used < CHUNK {
+            let grown = (buf.len() * 2).max(used + CHUNK);
+            buf.resize(grown, 0);
         }
-        let len = buf.len();
-        let spare = buf.capacity() - len;
-        buf.resize(len + spare, 0);
-        let read = file.read(&mut buf[len..]).unwrap_or(0);
-        buf.truncate(len + read);
-        if read < spare {
-            return;
+        let read = file.read(&mut buf[used..used + CHUNK]).unwrap_or(0);
+        used += read;
+        if read < CHUNK {
+            return used;
         }
     }
 }
 
 /// The floor: list `/proc`, and for each numeric entry open its stat, read
 /// it into one reused buffer (appending, no parsing), close. Returns the
-/// number of stat files read.
-fn raw_floor_stat(buf: &mut Vec<u8>, path: &mut String) -> usize {
-    buf.clear();
+/// number of stat files read and the bytes read.
+fn raw_floor_stat(buf: &mut Vec<u8>, path: &mut String) -> (usize, usize) {
+    let mut used = 0;
     let mut count = 0;
     for entry in fs::read_dir("/proc").expect("read_dir /proc") {
         let Ok(entry) = entry else { continue };
@@ -158,10 +160,10 @@ fn raw_floor_stat(buf: &mut Vec<u8>, path: &mut String) -> usize {
         let Ok(mut file) = File::open(path.as_str()) else {
             continue;
         };
-        append_file(&mut file, buf);
+        used = append_file(&mut file, buf, used);
         count += 1;
     }
-    count
+    (count, used)
 }
 
 fn scan(reader: &mut Reader, cmdline: bool) -> usize {
@@ -180,7 +182,7 @@ fn median_ms(times: &mut [Duration]) -> f64 {
 /// Times the three functions round-robin (so drift hits all alike) and
 /// prints the medians and ratios.
 fn print_ratio_line(n: usize, runs: usize) {
-    let mut buf = Vec::with_capacity(1 << 20);
+    let mut buf = vec![0; 1 << 20];
     let mut path = String::with_capacity(64);
     let mut reader = Reader::default();
     let mut floor = Vec::with_capacity(runs);
@@ -202,8 +204,8 @@ fn print_ratio_line(n: usize, runs: usize) {
     let stat = median_ms(&mut stat);
     let cmdline = median_ms(&mut cmdline);
     println!(
-        "N={n}: floor {floor:.1} ms, scan {stat:.1} ms, ratio {:.2} \
-         (scan+cmdline {cmdline:.1} ms, ratio {:.2}; {processes} processes, \
+        "N={n}: floor {floor:.2} ms, scan {stat:.2} ms, ratio {:.2} \
+         (scan+cmdline {cmdline:.2} ms, ratio {:.2}; {processes} processes, \
          median of {runs})",
         stat / floor,
         cmdline / floor,
@@ -232,7 +234,7 @@ fn bench_n(c: &mut Criterion, n: usize, runs: usize) {
         .measurement_time(Duration::from_secs(3))
         .sampling_mode(SamplingMode::Flat);
 
-    let mut buf = Vec::with_capacity(1 << 20);
+    let mut buf = vec![0; 1 << 20];
     let mut path = String::with_capacity(64);
     group.bench_function("raw_floor_stat", |b| {
         b.iter(|| raw_floor_stat(&mut buf, &mut path));

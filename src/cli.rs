@@ -1,6 +1,11 @@
 //! The command line, as clap parses it.
 
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand};
+
+use crate::control::action::Action;
+use crate::procfs::sigset::Signal;
 
 /// See and test how multi-process programs stop: the process tree with its
 /// groups, sessions and signal dispositions, read from /proc.
@@ -17,6 +22,13 @@ pub struct Cli {
 pub enum Command {
     /// One-shot listing of processes from /proc.
     Ps(PsArgs),
+    /// Headless stop test: start, wait, stop, watch, report; the exit status is the verdict.
+    Check(CheckArgs),
+    /// List the scenarios, or print one's explanation.
+    Scenarios(ScenariosArgs),
+    /// A process of the built-in pool (started by sigtree itself).
+    #[command(name = "__pool", hide = true)]
+    Pool(PoolArgs),
 }
 
 /// Options of `sigtree ps`.
@@ -37,4 +49,154 @@ pub struct PsArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options of `sigtree check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The scenario to run: a built-in name (see `sigtree scenarios`) or a TOML file.
+    #[arg(long, required = true)]
+    pub scenario: String,
+    /// The stop action: stop-event, term, int, hup, kill, term-group, int-group, hup-group, kill-group.
+    #[arg(long, conflicts_with = "signal", value_parser = parse_action)]
+    pub action: Option<Action>,
+    /// Send this signal to the pool's process group instead (name or number: TERM, SIGUSR1, 10, RTMIN+2).
+    #[arg(long, value_parser = parse_signal)]
+    pub signal: Option<Signal>,
+    /// How long to wait after every worker started before stopping (250ms, 5s, 1m).
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub after: Duration,
+    /// Wait for a line of the command's output to match instead of --after (commands only).
+    #[arg(long)]
+    pub ready: Option<String>,
+    /// How long to wait for the processes to end before SIGKILL.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub grace: Duration,
+    /// Number of workers (1 to 1024), instead of the scenario's.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub workers: Option<u32>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl CheckArgs {
+    /// The action to perform: --signal, --action, or `term`.
+    pub fn stop_action(&self) -> Action {
+        match (self.signal, self.action) {
+            (Some(signal), _) => Action::group_signal(signal),
+            (None, Some(action)) => action,
+            (None, None) => Action::Signal {
+                signal: Signal::TERM,
+                target: crate::control::action::Target::Leader,
+            },
+        }
+    }
+}
+
+/// Options of `sigtree scenarios`.
+#[derive(Debug, Args)]
+pub struct ScenariosArgs {
+    /// A scenario name or TOML file: print its explanation.
+    pub name: Option<String>,
+}
+
+/// The hidden `__pool` subcommand: which pool process to be.
+#[derive(Debug, Args)]
+pub struct PoolArgs {
+    /// The role.
+    #[command(subcommand)]
+    pub role: PoolRole,
+}
+
+/// The pool's processes.
+#[derive(Debug, Subcommand)]
+pub enum PoolRole {
+    /// The keeper between sigtree and the pool.
+    Keeper {
+        /// Read end of sigtree's pipe.
+        #[arg(long)]
+        control_fd: i32,
+    },
+    /// The master.
+    Master,
+    /// A worker.
+    Worker {
+        /// Its number, from 1.
+        #[arg(long)]
+        index: u16,
+        /// The master's pid.
+        #[arg(long)]
+        master: i32,
+    },
+    /// The helper.
+    Helper {
+        /// Read end of the master's pipe.
+        #[arg(long)]
+        control_fd: i32,
+    },
+    /// A worker's child.
+    Grandchild {
+        /// "same" group or "new" session (informational).
+        #[arg(long)]
+        session: String,
+    },
+}
+
+/// Parses `250ms`, `5s`, `1m` (a number and a unit; no unit is an error).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number.parse().map_err(|_| {
+        format!("invalid duration '{text}': use a number and a unit, e.g. 250ms, 5s, 1m")
+    })?;
+    let millis = match unit {
+        "ms" => Some(value),
+        "s" => value.checked_mul(1000),
+        "m" => value.checked_mul(60_000),
+        _ => None,
+    };
+    millis
+        .filter(|&ms| ms <= 24 * 3_600_000)
+        .map(Duration::from_millis)
+        .ok_or_else(|| {
+            format!("invalid duration '{text}': use a number and a unit (ms, s, m), at most a day")
+        })
+}
+
+fn parse_signal(text: &str) -> Result<Signal, String> {
+    text.parse()
+        .map_err(|e: crate::procfs::sigset::ParseSignalError| e.to_string())
+}
+
+fn parse_action(text: &str) -> Result<Action, String> {
+    text.parse()
+        .map_err(|e: crate::control::action::ParseActionError| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        for bad in [
+            "",
+            "5",
+            "s",
+            "1.5s",
+            "-1s",
+            "5h",
+            "99999999999999999999s",
+            "2000m",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 }

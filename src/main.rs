@@ -5,31 +5,80 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use sigtree::cli::{Cli, Command};
+use sigtree::cli::{CheckArgs, Cli, Command, PoolRole};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    match cli.command {
         Some(Command::Ps(args)) => {
             let stdout = std::io::stdout();
             let width = terminal_width(&stdout);
             let mut out = stdout.lock();
-            sigtree::cmd::ps::run(&args, width, &mut out).and_then(|()| Ok(out.flush()?))
+            let result =
+                sigtree::cmd::ps::run(&args, width, &mut out).and_then(|()| Ok(out.flush()?));
+            finish(result, 1)
+        }
+        Some(Command::Scenarios(args)) => {
+            let result =
+                sigtree::cmd::scenarios::run(args.name.as_deref(), &mut std::io::stdout().lock());
+            finish(result, 2)
+        }
+        Some(Command::Check(args)) => check(&args),
+        Some(Command::Pool(args)) => {
+            let result = match args.role {
+                PoolRole::Keeper { control_fd } => sigtree::pool::keeper::run(control_fd),
+                PoolRole::Master => sigtree::pool::master::run(),
+                PoolRole::Worker { index, master } => sigtree::pool::worker::run(index, master),
+                PoolRole::Helper { control_fd } => sigtree::pool::helper::run(control_fd),
+                PoolRole::Grandchild { .. } => sigtree::pool::grandchild::run(),
+            };
+            match result {
+                Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
+                Err(error) => finish(Err(error), 2),
+            }
         }
         None => {
             eprintln!(
                 "sigtree: the demo TUI is not built yet; try `sigtree ps --tree --signals` \
                  (`cargo run --release -- ps --tree --signals`), or `sigtree --help`"
             );
-            return ExitCode::from(2);
+            ExitCode::from(2)
         }
+    }
+}
+
+/// `sigtree check`: the verdict's exit status, or 2 for an error of its own.
+fn check(args: &CheckArgs) -> ExitCode {
+    if args.ready.is_some() {
+        eprintln!("sigtree: --ready applies to commands (check -- CMD), not to --scenario");
+        return ExitCode::from(2);
+    }
+    let plan = sigtree::cmd::check::CheckPlan {
+        scenario: args.scenario.clone(),
+        action: args.stop_action(),
+        after: args.after,
+        grace: args.grace,
+        workers: args.workers,
     };
+    let report = match sigtree::cmd::check::run(&plan) {
+        Ok(report) => report,
+        Err(error) => return finish(Err(error), 2),
+    };
+    let printed = sigtree::cmd::check::print(&report, args.json, &mut std::io::stdout().lock());
+    if let Err(error) = printed {
+        return finish(Err(error), 2);
+    }
+    ExitCode::from(report.verdict.exit_status())
+}
+
+/// Success, or the error printed and `failure` as the exit status.
+fn finish(result: anyhow::Result<()>, failure: u8) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("sigtree: {error:#}");
-            ExitCode::FAILURE
+            ExitCode::from(failure)
         }
     }
 }
@@ -49,7 +98,9 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         let kind = match cause.downcast_ref::<serde_json::Error>() {
             Some(json) => json.io_error_kind(),
-            None => cause.downcast_ref::<std::io::Error>().map(std::io::Error::kind),
+            None => cause
+                .downcast_ref::<std::io::Error>()
+                .map(std::io::Error::kind),
         };
         kind == Some(std::io::ErrorKind::BrokenPipe)
     })

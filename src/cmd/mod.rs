@@ -1,4 +1,6 @@
 //! The headless front ends: each command reads the kernel's view and prints.
 
+pub mod check;
 pub mod ps;
+pub mod scenarios;
 pub mod text_table;

@@ -80,7 +80,12 @@ pub struct ParseActionError(pub String);
 impl fmt::Display for ParseActionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = Action::names().collect();
-        write!(f, "unknown action '{}': use one of {}", self.0, names.join(", "))
+        write!(
+            f,
+            "unknown action '{}': use one of {}",
+            self.0,
+            names.join(", ")
+        )
     }
 }
 
@@ -141,13 +146,19 @@ mod tests {
 
     #[test]
     fn other_group_signals_are_named_by_signal() {
-        assert_eq!(Action::group_signal(Signal::USR1).to_string(), "SIGUSR1-group");
+        assert_eq!(
+            Action::group_signal(Signal::USR1).to_string(),
+            "SIGUSR1-group"
+        );
         assert_eq!(Action::group_signal(Signal::TERM).to_string(), "term-group");
     }
 
     #[test]
     fn unknown_names_are_refused_with_the_vocabulary() {
         let error = "terminate".parse::<Action>().expect_err("not an action");
-        assert!(error.to_string().contains("stop-event, term, int"), "{error}");
+        assert!(
+            error.to_string().contains("stop-event, term, int"),
+            "{error}"
+        );
     }
 }

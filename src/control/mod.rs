@@ -1,4 +1,6 @@
 //! Sending signals and setting the stop event: the only module that acts on
-//! processes.
+//! processes on a user's behalf.
 
 pub mod action;
+pub mod sequence;
+pub mod target;

@@ -1,4 +1,16 @@
-//! The built-in worker pool: scenarios, and (later) the master, workers and
-//! keeper processes.
+//! The built-in worker pool: scenarios, the shared block (stop event and
+//! task accounts), the status channel, and the pool's processes (keeper,
+//! master, workers, helper, grandchildren), which are this binary re-executed
+//! through the hidden `__pool` subcommand.
 
+pub mod block;
+pub mod context;
+pub mod grandchild;
+pub mod helper;
+pub mod keeper;
+pub mod master;
+pub mod report;
+pub mod run;
 pub mod scenario;
+pub mod signals;
+pub mod worker;

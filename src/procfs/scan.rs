@@ -248,3 +248,18 @@ pub fn descendants(root: i32) -> Result<Vec<i32>, ReadFailure> {
     }
     Ok(found)
 }
+
+impl Reader {
+    /// `pid` and its ancestors up to init, nearest first; stops where a
+    /// process cannot be read.
+    pub fn ancestry(&mut self, pid: i32) -> Vec<ProcessRecord> {
+        let mut chain: Vec<ProcessRecord> = Vec::new();
+        let mut next = pid;
+        while next > 0 && !chain.iter().any(|r| r.pid == next) {
+            let Ok(record) = self.stat(next) else { break };
+            next = record.ppid;
+            chain.push(record);
+        }
+        chain
+    }
+}

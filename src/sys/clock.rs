@@ -5,7 +5,17 @@ use rustix::time::{ClockId, clock_gettime};
 /// Milliseconds since boot, the clock of `/proc/PID/stat`'s start time
 /// (CLOCK_BOOTTIME keeps counting during suspend, as starttime does).
 pub fn boottime_ms() -> u64 {
-    let now = clock_gettime(ClockId::Boottime);
+    clock_ms(ClockId::Boottime)
+}
+
+/// Milliseconds on CLOCK_MONOTONIC: the clock every process of a run
+/// stamps its reports with, comparable across processes.
+pub fn monotonic_ms() -> u64 {
+    clock_ms(ClockId::Monotonic)
+}
+
+fn clock_ms(clock: ClockId) -> u64 {
+    let now = clock_gettime(clock);
     let secs = u64::try_from(now.tv_sec).unwrap_or(0);
     let nanos = u64::try_from(now.tv_nsec).unwrap_or(0);
     secs * 1000 + nanos / 1_000_000

@@ -1,8 +1,13 @@
-//! The few system interfaces the rest of sigtree needs in raw form.
+//! The system interfaces the rest of sigtree needs in raw form.
 //!
 //! Each one is a thin, safe wrapper; anything that needs `unsafe` lives here
 //! with a `// SAFETY:` line.
 
 mod clock;
+pub mod fds;
+pub mod pidfd;
+pub mod process;
+pub mod shared;
+pub mod wait;
 
-pub use clock::{Units, boottime_ms};
+pub use clock::{Units, boottime_ms, monotonic_ms};

@@ -1,4 +1,5 @@
 //! The pure model of a run: what was observed, how each process ended, and
 //! the verdict. No I/O happens here.
 
+pub mod model;
 pub mod verdict;

@@ -74,13 +74,14 @@ mod tests {
 
     #[test]
     fn exit_statuses_are_the_specs() {
-        let statuses: Vec<(Verdict, u8)> = ["graceful", "unclean", "terminated", "forced", "leaked"]
-            .iter()
-            .map(|name| {
-                let verdict: Verdict = name.parse().expect("a verdict");
-                (verdict, verdict.exit_status())
-            })
-            .collect();
+        let statuses: Vec<(Verdict, u8)> =
+            ["graceful", "unclean", "terminated", "forced", "leaked"]
+                .iter()
+                .map(|name| {
+                    let verdict: Verdict = name.parse().expect("a verdict");
+                    (verdict, verdict.exit_status())
+                })
+                .collect();
         assert_eq!(
             statuses,
             [

@@ -147,3 +147,70 @@ impl Cleanup {
         pid
     }
 }
+
+/// A unique tag for one run: set as SIGTREE_RUN_ID in sigtree's environment,
+/// it is inherited by everything the run starts.
+pub fn run_id(name: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{name}-{}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    )
+}
+
+/// Pids of live processes whose environment carries `SIGTREE_RUN_ID=<id>`.
+pub fn tagged(id: &str) -> Vec<i32> {
+    let needle = format!("SIGTREE_RUN_ID={id}");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
+                return false;
+            };
+            let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|s| {
+                    s.rsplit(')')
+                        .next()
+                        .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+                })
+                .unwrap_or(true);
+            !zombie
+                && environ
+                    .split(|&b| b == 0)
+                    .any(|var| var == needle.as_bytes())
+        })
+        .collect()
+}
+
+/// Ends, when dropped, every process tagged with a run id: the guard of a
+/// run whose processes sigtree itself should have ended.
+pub struct TaggedCleanup(pub String);
+
+impl Drop for TaggedCleanup {
+    fn drop(&mut self) {
+        for pid in tagged(&self.0) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+    }
+}
+
+/// Waits until no process carries the tag; returns the stragglers if some
+/// remain after the deadline.
+pub fn wait_until_untagged(id: &str) -> Vec<i32> {
+    let start = Instant::now();
+    loop {
+        let left = tagged(id);
+        if left.is_empty() || start.elapsed() > DEADLINE {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,224 @@
+//! `sigtree check`: start the pool, wait, perform the stop action, watch,
+//! escalate if the grace period runs out, and report. The exit status is the
+//! verdict; errors of its own are 2.
+
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow, bail};
+use serde::Serialize;
+
+use crate::control::action::Action;
+use crate::control::sequence::{escalate, perform, wait_until};
+use crate::control::target::Protected;
+use crate::pool::block::Accounts;
+use crate::pool::run::PoolRun;
+use crate::pool::scenario;
+use crate::watch::model::{Outcome, Source, Watch, signal_name};
+use crate::watch::verdict::Verdict;
+
+/// What `check` was asked to do.
+#[derive(Clone, Debug)]
+pub struct CheckPlan {
+    /// Scenario name or path.
+    pub scenario: String,
+    /// The stop action.
+    pub action: Action,
+    /// Wait after every worker started.
+    pub after: Duration,
+    /// Grace period before escalation.
+    pub grace: Duration,
+    /// Worker count override.
+    pub workers: Option<u32>,
+}
+
+/// One process in the report; field names are the spec's JSON keys.
+#[derive(Debug, Serialize)]
+pub struct ProcessReport {
+    pid: i32,
+    ppid: i32,
+    pgid: i32,
+    sid: i32,
+    role: String,
+    cmd: String,
+    outcome: Outcome,
+    exit_code: Option<i32>,
+    signal: Option<String>,
+    at_ms: Option<i64>,
+    source: Source,
+    orphaned: bool,
+    reparented_to: Option<i32>,
+    escaped_group: bool,
+    zombie_ms: Option<u64>,
+}
+
+/// The report of one check; field names are the spec's JSON keys.
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    /// The verdict.
+    pub verdict: Verdict,
+    action: Action,
+    grace_ms: u64,
+    time_to_exit_ms: Option<u64>,
+    escalated: bool,
+    leftovers: Vec<i32>,
+    tasks: Option<Accounts>,
+    processes: Vec<ProcessReport>,
+}
+
+/// Runs the check; `Err` is an error of check's own (exit 2).
+pub fn run(plan: &CheckPlan) -> anyhow::Result<CheckReport> {
+    let mut scenario = scenario::load(&plan.scenario).map_err(|e| anyhow!("{e}"))?;
+    if plan.action == Action::StopEvent && !scenario.workers.poll_stop_event {
+        eprintln!(
+            "sigtree: note: the workers of {} do not poll the stop event",
+            scenario.name
+        );
+    }
+    let workers = plan.workers.unwrap_or(scenario.pool.workers);
+    scenario.pool.workers = workers;
+    let protected = Protected::current();
+    let mut run = PoolRun::start(&plan.scenario, &scenario, workers)?;
+
+    let start_deadline = Duration::from_secs(10) + Duration::from_millis(20 * u64::from(workers));
+    if !wait_until(&mut run, start_deadline, |r| {
+        r.all_workers_started() || r.pool_ended()
+    }) {
+        bail!("the pool did not start: not every worker reported within {start_deadline:?}");
+    }
+    wait_until(&mut run, plan.after, PoolRun::pool_ended);
+    if run.pool_ended() {
+        bail!(
+            "the pool ended before the stop request (scenario {})",
+            scenario.name
+        );
+    }
+
+    perform(&mut run, &protected, plan.action).context("cannot perform the stop action")?;
+    let mut leftovers = Vec::new();
+    if !wait_until(&mut run, plan.grace, PoolRun::pool_ended) {
+        leftovers = escalate(&mut run, &protected);
+        wait_until(&mut run, Duration::from_secs(5), PoolRun::pool_ended);
+    }
+    let tasks = run.accounts();
+    run.finish();
+    Ok(report(&run.watch, plan, tasks, leftovers))
+}
+
+fn report(watch: &Watch, plan: &CheckPlan, tasks: Accounts, leftovers: Vec<i32>) -> CheckReport {
+    let processes = watch
+        .processes()
+        .values()
+        .map(|p| {
+            let (exit_code, signal) = match p.ending.map(|(e, _)| e) {
+                Some(crate::sys::wait::Ending::Exited(code)) => (Some(code), None),
+                Some(crate::sys::wait::Ending::Signaled(sig)) => (None, Some(signal_name(sig))),
+                None => (None, None),
+            };
+            ProcessReport {
+                pid: p.seen.pid,
+                ppid: p.seen.ppid,
+                pgid: p.seen.pgid,
+                sid: p.seen.sid,
+                role: p.role.clone(),
+                cmd: p.seen.cmd.clone(),
+                outcome: watch.outcome(p),
+                exit_code,
+                signal,
+                at_ms: p.ended_at.and_then(|end| watch.since_stop(end)),
+                source: p.ending.map_or(Source::Inferred, |(_, source)| source),
+                orphaned: p.reparented_to.is_some(),
+                reparented_to: p.reparented_to,
+                escaped_group: watch.escaped_group(p),
+                zombie_ms: p.zombie_ms(),
+            }
+        })
+        .collect();
+    CheckReport {
+        verdict: watch.verdict(),
+        action: plan.action,
+        grace_ms: plan.grace.as_millis() as u64,
+        time_to_exit_ms: watch.time_to_exit_ms(),
+        escalated: watch.escalated_at().is_some(),
+        leftovers,
+        tasks: Some(tasks),
+        processes,
+    }
+}
+
+/// Prints the report: JSON, or one line per process and the verdict.
+pub fn print(report: &CheckReport, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, report)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    use crate::cmd::text_table::{Align, write_table};
+    let rows: Vec<Vec<String>> = report
+        .processes
+        .iter()
+        .map(|p| {
+            vec![
+                p.pid.to_string(),
+                p.role.clone(),
+                describe(p),
+                p.at_ms.map_or("-".into(), |ms| format!("{ms:+} ms")),
+                format!("{:?}", p.source).to_lowercase(),
+                flags(p),
+            ]
+        })
+        .collect();
+    let header = [
+        ("PID", Align::Right),
+        ("ROLE", Align::Left),
+        ("OUTCOME", Align::Left),
+        ("WHEN", Align::Right),
+        ("SOURCE", Align::Left),
+        ("NOTES", Align::Left),
+    ];
+    write_table(&header, &rows, None, out)?;
+    let ended = report.time_to_exit_ms.map_or(
+        "no process ended after the stop request".to_string(),
+        |ms| format!("last process ended {ms} ms after the stop request"),
+    );
+    writeln!(
+        out,
+        "verdict: {} (exit {}) after {}; {ended}",
+        report.verdict,
+        report.verdict.exit_status(),
+        report.action
+    )?;
+    if let Some(tasks) = report.tasks {
+        writeln!(
+            out,
+            "tasks: {} completed, {} lost in flight, {} still queued",
+            tasks.completed, tasks.lost, tasks.queued
+        )?;
+    }
+    Ok(())
+}
+
+fn describe(p: &ProcessReport) -> String {
+    match p.outcome {
+        Outcome::Exited => format!("exited {}", p.exit_code.unwrap_or_default()),
+        Outcome::Signaled => format!("died of {}", p.signal.as_deref().unwrap_or("?")),
+        Outcome::Killed => "SIGKILL by escalation".into(),
+        Outcome::Leaked => "leaked: SIGKILL by pidfd".into(),
+        Outcome::Unknown => "unknown".into(),
+    }
+}
+
+fn flags(p: &ProcessReport) -> String {
+    let mut notes = Vec::new();
+    if let Some(parent) = p.reparented_to {
+        notes.push(format!("orphaned, re-parented to {parent}"));
+    }
+    if p.escaped_group {
+        notes.push("left the group".to_string());
+    }
+    // A zombie reaped within a poll interval is not worth a note.
+    if let Some(ms) = p.zombie_ms.filter(|&ms| ms >= 100) {
+        notes.push(format!("zombie for {ms} ms"));
+    }
+    notes.join("; ")
+}

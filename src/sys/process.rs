@@ -1,0 +1,182 @@
+//! Process-wide settings: subreaper, parent-death signal, signal
+//! dispositions and mask, descriptor limit.
+
+use std::io;
+
+/// What a process does with one signal.
+#[derive(Clone, Copy, Debug)]
+pub enum SignalAction {
+    /// SIG_DFL: the kernel's default action.
+    Default,
+    /// SIG_IGN.
+    Ignore,
+    /// Run `handler`; with `restart`, interrupted system calls are restarted
+    /// (SA_RESTART) instead of failing with EINTR.
+    Handler {
+        /// An async-signal-safe handler.
+        handler: extern "C" fn(libc::c_int),
+        /// SA_RESTART.
+        restart: bool,
+    },
+}
+
+fn check(result: libc::c_int) -> io::Result<()> {
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Sets the disposition of `signal` (any number, real-time included).
+pub fn set_signal_action(signal: i32, action: SignalAction) -> io::Result<()> {
+    // SAFETY: an all-zero sigaction is valid (empty mask, no flags).
+    let mut act: libc::sigaction = unsafe { std::mem::zeroed() };
+    act.sa_sigaction = match action {
+        SignalAction::Default => libc::SIG_DFL,
+        SignalAction::Ignore => libc::SIG_IGN,
+        SignalAction::Handler { handler, restart } => {
+            if restart {
+                act.sa_flags = libc::SA_RESTART;
+            }
+            handler as usize
+        }
+    };
+    // SAFETY: `act` is initialised; the old action is not asked for.
+    check(unsafe { libc::sigaction(signal, &act, std::ptr::null_mut()) })
+}
+
+/// Resets every signal that can be reset to its default action and empties
+/// the signal mask, undoing what the Rust runtime (SIGPIPE ignored, SIGSEGV
+/// and SIGBUS caught) and the parent left (FACTS 4c). SIGKILL and SIGSTOP
+/// cannot be changed; 32 and 33 belong to the C library.
+pub fn reset_signals() -> io::Result<()> {
+    for signal in (1..=64).filter(|s| ![libc::SIGKILL, libc::SIGSTOP, 32, 33].contains(s)) {
+        set_signal_action(signal, SignalAction::Default)?;
+    }
+    set_mask(libc::SIG_SETMASK, &[])
+}
+
+/// Blocks (`libc::SIG_BLOCK`), unblocks or sets the mask to `signals`.
+pub fn set_mask(how: libc::c_int, signals: &[i32]) -> io::Result<()> {
+    // SAFETY: sigemptyset initialises the set before any use.
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `set` is a valid sigset_t for these calls.
+    unsafe {
+        libc::sigemptyset(&mut set);
+        for &signal in signals {
+            libc::sigaddset(&mut set, signal);
+        }
+    }
+    // SAFETY: `set` is initialised; the old mask is not asked for.
+    let result = unsafe { libc::pthread_sigmask(how, &set, std::ptr::null_mut()) };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::from_raw_os_error(result))
+    }
+}
+
+/// Marks this process a child subreaper: orphans below it come back to it
+/// (FACTS 7).
+pub fn set_child_subreaper() -> io::Result<()> {
+    rustix::process::set_child_subreaper(Some(rustix::process::getpid()))?;
+    Ok(())
+}
+
+/// Asks for `signal` when the thread that created this process exits (FACTS 6).
+pub fn set_parent_death_signal(signal: i32) -> io::Result<()> {
+    // SAFETY: PR_SET_PDEATHSIG takes the signal number as its only argument.
+    check(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal as libc::c_ulong, 0, 0, 0) })
+}
+
+/// Raises the soft limit on open descriptors to the hard limit: a large pool
+/// plus a pidfd per process exceeds the usual 1024.
+pub fn raise_fd_limit() -> io::Result<()> {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current != limit.maximum {
+        limit.current = limit.maximum;
+        setrlimit(Resource::Nofile, limit)?;
+    }
+    Ok(())
+}
+
+/// Waits for any child: with `block` until one changes state, else only
+/// collecting one already ended. `Ok(None)`: none ended yet (non-blocking);
+/// `Err` with ECHILD: no children left; EINTR: a handler ran.
+pub fn wait_any(block: bool) -> io::Result<Option<(i32, i32)>> {
+    wait_for(-1, block)
+}
+
+/// Like [`wait_any`] for one child `pid`.
+pub fn wait_for(pid: i32, block: bool) -> io::Result<Option<(i32, i32)>> {
+    let mut status = 0;
+    let flags = if block { 0 } else { libc::WNOHANG };
+    // SAFETY: waitpid writes only to `status`.
+    let reaped = unsafe { libc::waitpid(pid, &mut status, flags) };
+    match reaped {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Ok(None),
+        pid => Ok(Some((pid, status))),
+    }
+}
+
+/// Whether `signal` is currently ignored (SIG_IGN) in this process.
+pub fn is_ignored(signal: i32) -> bool {
+    // SAFETY: a zeroed sigaction is a valid buffer for the old action.
+    let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: a NULL new action only queries.
+    let result = unsafe { libc::sigaction(signal, std::ptr::null(), &mut old) };
+    result == 0 && old.sa_sigaction == libc::SIG_IGN
+}
+
+/// Ends the process at once with `code`, running no exit handlers: the only
+/// way out that is safe inside a signal handler.
+pub fn exit_immediately(code: i32) -> ! {
+    // SAFETY: _exit is async-signal-safe and does not return.
+    unsafe { libc::_exit(code) }
+}
+
+/// This process's parent pid (0 when the parent is outside our pid namespace).
+pub fn parent_pid() -> i32 {
+    rustix::process::getppid().map_or(0, |pid| pid.as_raw_nonzero().get())
+}
+
+/// Sends signal number `signal` to this process.
+pub fn signal_self(signal: i32) -> io::Result<()> {
+    kill(std::process::id() as i32, signal)
+}
+
+/// Makes the child `command` starts call setsid() before exec: a new
+/// session and process group, out of its parent's group.
+pub fn setsid_before_exec(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setsid is async-signal-safe and uses no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            rustix::process::setsid()?;
+            Ok(())
+        });
+    }
+}
+
+/// kill(2) of one process by pid. Refuses pids below 2 (0, -1 and init
+/// would hit far more than one process).
+pub fn kill(pid: i32, signal: i32) -> io::Result<()> {
+    if pid < 2 {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    // SAFETY: kill takes two integers and touches no memory.
+    check(unsafe { libc::kill(pid, signal) })
+}
+
+/// killpg(3): `signal` to every member of process group `pgid`. Refuses
+/// groups below 2.
+pub fn kill_group(pgid: i32, signal: i32) -> io::Result<()> {
+    if pgid < 2 {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    // SAFETY: kill with a negative pid signals a group; no memory is touched.
+    check(unsafe { libc::kill(-pgid, signal) })
+}

@@ -1,0 +1,403 @@
+//! The model of one run: every process observed, how each one ended, the
+//! timeline of who did what, and the verdict. Fed by the collectors (scans,
+//! pool reports, pidfds) and the actions taken; does no I/O.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::verdict::Verdict;
+use crate::pool::report::Phase;
+use crate::procfs::sigset::Signal;
+use crate::sys::wait::Ending;
+
+/// How an ending was learned, best first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// sigtree (its keeper) reaped it.
+    Waited,
+    /// PIDFD_INFO_EXIT, whoever reaped it.
+    Pidfd,
+    /// The pool master's report of its wait.
+    Reported,
+    /// It disappeared; its status is unknown.
+    Inferred,
+}
+
+/// How a process ended (SPEC "Outcomes and verdicts").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// It called exit.
+    Exited,
+    /// It died of a signal other than sigtree's escalation SIGKILL.
+    Signaled,
+    /// It died of sigtree's escalation SIGKILL.
+    Killed,
+    /// It outlived the group's SIGKILL (it had left the group).
+    Leaked,
+    /// It disappeared without a known status.
+    Unknown,
+}
+
+/// What a collector saw of a live process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sighting {
+    /// Its pid.
+    pub pid: i32,
+    /// Its parent now.
+    pub ppid: i32,
+    /// Its process group now.
+    pub pgid: i32,
+    /// Its session now.
+    pub sid: i32,
+    /// Its command line.
+    pub cmd: String,
+    /// Whether it is a zombie (exited, not reaped).
+    pub zombie: bool,
+}
+
+/// Everything known of one process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observed {
+    /// The latest sighting.
+    pub seen: Sighting,
+    /// Its role in the run ("master", "worker-2", "leader", …).
+    pub role: String,
+    /// The group it was first seen in.
+    pub first_pgid: i32,
+    /// Set when its parent died while it lived: the new parent.
+    pub reparented_to: Option<i32>,
+    /// Its phases as the pool reported them, with times.
+    pub phases: Vec<(u64, Phase)>,
+    /// When it was first seen ended (exited, possibly still a zombie).
+    pub ended_at: Option<u64>,
+    /// When it was first seen a zombie.
+    pub zombie_since: Option<u64>,
+    /// When it was reaped, if known.
+    pub reaped_at: Option<u64>,
+    /// Its ending and how that was learned.
+    pub ending: Option<(Ending, Source)>,
+    /// Killed by pidfd after surviving the group's SIGKILL.
+    pub leaked: bool,
+}
+
+impl Observed {
+    /// Whether it left the group it was first seen in.
+    pub fn escaped_group(&self) -> bool {
+        self.seen.pgid != self.first_pgid
+    }
+
+    /// Whether it has ended (a zombie has).
+    pub fn has_ended(&self) -> bool {
+        self.ended_at.is_some() || self.ending.is_some()
+    }
+
+    /// How long it stayed a zombie, when one was seen.
+    pub fn zombie_ms(&self) -> Option<u64> {
+        let since = self.zombie_since?;
+        Some(
+            self.reaped_at?
+                .saturating_sub(self.ended_at.unwrap_or(since).min(since)),
+        )
+    }
+
+    /// The latest phase the pool reported.
+    pub fn phase(&self) -> Option<Phase> {
+        self.phases.last().map(|&(_, phase)| phase)
+    }
+}
+
+/// Who did something, for the timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Actor {
+    /// The user (a key, or check's action).
+    You,
+    /// sigtree on its own (escalation).
+    Sigtree,
+    /// A process: pid and role.
+    Process(i32, String),
+    /// The kernel (an exit, a re-parenting).
+    Kernel,
+}
+
+/// One line of the timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// Milliseconds since the run started.
+    pub at_ms: u64,
+    /// Who.
+    pub who: Actor,
+    /// What, in words.
+    pub what: String,
+}
+
+/// The model of one run. Times are CLOCK_MONOTONIC milliseconds.
+#[derive(Clone, Debug)]
+pub struct Watch {
+    start_ms: u64,
+    processes: BTreeMap<i32, Observed>,
+    timeline: Vec<Event>,
+    stop_at: Option<u64>,
+    escalated_at: Option<u64>,
+    group: Option<i32>,
+}
+
+impl Watch {
+    /// A run that started at `start_ms`.
+    pub fn new(start_ms: u64) -> Self {
+        Self {
+            start_ms,
+            processes: BTreeMap::new(),
+            timeline: Vec::new(),
+            stop_at: None,
+            escalated_at: None,
+            group: None,
+        }
+    }
+
+    /// Adds a line to the timeline.
+    pub fn log(&mut self, at_ms: u64, who: Actor, what: impl Into<String>) {
+        self.timeline.push(Event {
+            at_ms: at_ms.saturating_sub(self.start_ms),
+            who,
+            what: what.into(),
+        });
+    }
+
+    /// The process group the run was started in (the pool's, the command's).
+    pub fn set_group(&mut self, pgid: i32) {
+        self.group = Some(pgid);
+    }
+
+    /// Whether `process` left the group it was started in: it was seen in
+    /// another one, or first seen already outside the run's group (a child
+    /// always starts in its parent's group, so it moved itself).
+    pub fn escaped_group(&self, process: &Observed) -> bool {
+        process.seen.pgid != process.first_pgid
+            || self.group.is_some_and(|group| process.seen.pgid != group)
+    }
+
+    /// A collector saw `sighting` at `at_ms`; `role` names it when first seen.
+    /// A changed parent marks it orphaned; a changed group, escaped.
+    pub fn observe(&mut self, at_ms: u64, sighting: Sighting, role: impl FnOnce() -> String) {
+        let pid = sighting.pid;
+        let Some(known) = self.processes.get_mut(&pid) else {
+            let role = role();
+            self.log(
+                at_ms,
+                Actor::Process(pid, role.clone()),
+                format!("seen: {}", sighting.cmd),
+            );
+            let zombie_since = sighting.zombie.then_some(at_ms);
+            self.processes.insert(
+                pid,
+                Observed {
+                    first_pgid: sighting.pgid,
+                    seen: sighting,
+                    role,
+                    reparented_to: None,
+                    phases: Vec::new(),
+                    ended_at: zombie_since,
+                    zombie_since,
+                    reaped_at: None,
+                    ending: None,
+                    leaked: false,
+                },
+            );
+            return;
+        };
+        let mut notes = Vec::new();
+        if sighting.ppid != known.seen.ppid && !sighting.zombie && known.ending.is_none() {
+            notes.push(format!(
+                "orphaned: parent {} died, re-parented to {}",
+                known.seen.ppid, sighting.ppid
+            ));
+            known.reparented_to = Some(sighting.ppid);
+        }
+        if sighting.pgid != known.seen.pgid {
+            notes.push(format!(
+                "left process group {} for {}",
+                known.seen.pgid, sighting.pgid
+            ));
+        }
+        if sighting.zombie && known.zombie_since.is_none() {
+            known.zombie_since = Some(at_ms);
+            known.ended_at.get_or_insert(at_ms);
+            notes.push(format!(
+                "zombie: parent {} has not reaped it",
+                sighting.ppid
+            ));
+        }
+        known.seen = sighting;
+        let who = Actor::Process(pid, known.role.clone());
+        for note in notes {
+            self.log(at_ms, who.clone(), note);
+        }
+    }
+
+    /// The pool reported that `pid` entered `phase`.
+    pub fn phase(&mut self, at_ms: u64, pid: i32, phase: Phase) {
+        if let Some(known) = self.processes.get_mut(&pid)
+            && known.phase() != Some(phase)
+        {
+            known.phases.push((at_ms, phase));
+            let who = Actor::Process(pid, known.role.clone());
+            self.log(at_ms, who, phase.label());
+        }
+    }
+
+    /// Gives `pid` a role learned after it was first seen (a pool report).
+    pub fn set_role(&mut self, pid: i32, role: String) {
+        if let Some(known) = self.processes.get_mut(&pid) {
+            known.role = role;
+        }
+    }
+
+    /// `pid` was seen to end at `at_ms` (its pidfd became readable).
+    pub fn ended(&mut self, at_ms: u64, pid: i32) {
+        if let Some(known) = self.processes.get_mut(&pid) {
+            known.ended_at.get_or_insert(at_ms);
+        }
+    }
+
+    /// `pid`'s ending became known from `source`; a better source replaces
+    /// a worse one. `reaped_at` is when it was reaped, if the source says.
+    pub fn ending(&mut self, at_ms: u64, pid: i32, ending: Ending, source: Source) {
+        let Some(known) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        known.ended_at.get_or_insert(at_ms);
+        if matches!(source, Source::Waited | Source::Reported) {
+            known.reaped_at.get_or_insert(at_ms);
+        }
+        if known.ending.is_some_and(|(_, old)| old <= source) {
+            return;
+        }
+        let first = known.ending.is_none();
+        known.ending = Some((ending, source));
+        if first {
+            let who = Actor::Process(pid, known.role.clone());
+            let what = match ending {
+                Ending::Exited(code) => format!("exited with status {code}"),
+                Ending::Signaled(signal) => format!("died of {}", signal_name(signal)),
+            };
+            self.log(at_ms, who, what);
+        }
+    }
+
+    /// The user asked for the stop at `at_ms`, with `what` as the words.
+    pub fn stop_requested(&mut self, at_ms: u64, what: impl Into<String>) {
+        self.stop_at.get_or_insert(at_ms);
+        self.log(at_ms, Actor::You, what);
+    }
+
+    /// sigtree escalated to SIGKILL at `at_ms`.
+    pub fn escalated(&mut self, at_ms: u64, what: impl Into<String>) {
+        self.escalated_at.get_or_insert(at_ms);
+        self.log(at_ms, Actor::Sigtree, what);
+    }
+
+    /// `pid` outlived the group's SIGKILL and was killed through its pidfd.
+    pub fn leaked(&mut self, at_ms: u64, pid: i32) {
+        if let Some(known) = self.processes.get_mut(&pid) {
+            known.leaked = true;
+            let what = format!(
+                "SIGKILL by pidfd to {pid} ({}): it left the group",
+                known.role
+            );
+            self.log(at_ms, Actor::Sigtree, what);
+        }
+    }
+
+    /// Every process observed, by pid.
+    pub fn processes(&self) -> &BTreeMap<i32, Observed> {
+        &self.processes
+    }
+
+    /// The timeline.
+    pub fn timeline(&self) -> &[Event] {
+        &self.timeline
+    }
+
+    /// Pids of processes not known to have ended.
+    pub fn alive(&self) -> Vec<i32> {
+        self.processes
+            .values()
+            .filter(|p| !p.has_ended())
+            .map(|p| p.seen.pid)
+            .collect()
+    }
+
+    /// When the stop was requested.
+    pub fn stop_at(&self) -> Option<u64> {
+        self.stop_at
+    }
+
+    /// Whether escalation was needed.
+    pub fn escalated_at(&self) -> Option<u64> {
+        self.escalated_at
+    }
+
+    /// The outcome of `process` (SPEC "Outcomes and verdicts").
+    pub fn outcome(&self, process: &Observed) -> Outcome {
+        if process.leaked {
+            return Outcome::Leaked;
+        }
+        match process.ending {
+            Some((Ending::Signaled(libc::SIGKILL), _))
+                if self
+                    .escalated_at
+                    .is_some_and(|e| process.ended_at.is_none_or(|end| end >= e)) =>
+            {
+                Outcome::Killed
+            }
+            Some((Ending::Signaled(_), _)) => Outcome::Signaled,
+            Some((Ending::Exited(_), _)) => Outcome::Exited,
+            None => Outcome::Unknown,
+        }
+    }
+
+    /// The verdict, first match wins: leaked, forced, terminated, unclean,
+    /// graceful.
+    pub fn verdict(&self) -> Verdict {
+        let outcomes: Vec<(Outcome, Option<Ending>)> = self
+            .processes
+            .values()
+            .map(|p| (self.outcome(p), p.ending.map(|(e, _)| e)))
+            .collect();
+        if outcomes.iter().any(|(o, _)| *o == Outcome::Leaked) {
+            Verdict::Leaked
+        } else if self.escalated_at.is_some() {
+            Verdict::Forced
+        } else if outcomes.iter().any(|(o, _)| *o == Outcome::Signaled) {
+            Verdict::Terminated
+        } else if outcomes.iter().any(|(o, e)| {
+            *o == Outcome::Unknown || matches!(e, Some(Ending::Exited(code)) if *code != 0)
+        }) {
+            Verdict::Unclean
+        } else {
+            Verdict::Graceful
+        }
+    }
+
+    /// Milliseconds from the stop request to `at_ms` (negative before it).
+    pub fn since_stop(&self, at_ms: u64) -> Option<i64> {
+        let stop = self.stop_at?;
+        Some(at_ms as i64 - stop as i64)
+    }
+
+    /// Milliseconds from the stop request to the last process's end.
+    pub fn time_to_exit_ms(&self) -> Option<u64> {
+        let stop = self.stop_at?;
+        let last = self.processes.values().filter_map(|p| p.ended_at).max()?;
+        Some(last.saturating_sub(stop))
+    }
+}
+
+/// A signal number's name, or the number for one outside 1..=64.
+pub fn signal_name(number: i32) -> String {
+    Signal::new(number).map_or_else(|| format!("signal {number}"), |s| s.name().to_string())
+}
