@@ -37,11 +37,13 @@ fn list(out: &mut impl Write) -> anyhow::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "`sigtree scenarios NAME` explains one; \
-         `sigtree check --scenario NAME --action ACTION` tests it."
+        "`sigtree scenarios NAME` shows one; `sigtree check --scenario NAME` tests it."
     )?;
     Ok(())
 }
+
+/// Lines are wrapped to this width (the explanations are written to 78).
+const WIDTH: usize = 78;
 
 /// One scenario in full.
 fn describe(scenario: &Scenario, out: &mut impl Write) -> anyhow::Result<()> {
@@ -62,11 +64,11 @@ fn describe(scenario: &Scenario, out: &mut impl Write) -> anyhow::Result<()> {
     )?;
     writeln!(out, "Master:")?;
     for line in master_lines(&scenario.master) {
-        writeln!(out, "  {line}")?;
+        write_wrapped(&line, out)?;
     }
     writeln!(out, "Workers:")?;
-    for line in worker_lines(&scenario.workers) {
-        writeln!(out, "  {line}")?;
+    for line in worker_lines(&scenario.workers, &scenario.master) {
+        write_wrapped(&line, out)?;
     }
     writeln!(out)?;
 
@@ -87,6 +89,26 @@ fn describe(scenario: &Scenario, out: &mut impl Write) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes `text` indented by two spaces, wrapped at [`WIDTH`] with the
+/// following lines indented by four.
+fn write_wrapped(text: &str, out: &mut impl Write) -> std::io::Result<()> {
+    let mut line = String::from("  ");
+    let mut fresh = true;
+    for word in text.split_whitespace() {
+        if !fresh && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            writeln!(out, "{line}")?;
+            line = String::from("    ");
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+        }
+        line.push_str(word);
+        fresh = false;
+    }
+    writeln!(out, "{line}")
+}
+
 /// An action's place in `check --action`'s vocabulary (others last).
 fn vocabulary_position(action: &Action) -> usize {
     let name = action.to_string();
@@ -102,7 +124,9 @@ fn plural(n: u64) -> &'static str {
 /// Who reacts: the master's handlers do different work from a worker's.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Who {
-    Master,
+    /// The master; whether it reaps changes what catching means.
+    Master { reaps: bool },
+    /// A worker.
     Worker,
 }
 
@@ -112,51 +136,70 @@ fn reaction_words(reaction: Reaction, who: Who, cleanup_ms: u64) -> String {
         (Reaction::Default, _) => "default action (terminates)".to_string(),
         (Reaction::Ignore, _) => "ignored (SIG_IGN)".to_string(),
         (Reaction::Block, _) => "blocked: stays pending".to_string(),
-        (Reaction::CatchCleanup, Who::Master) => format!(
+        (Reaction::CatchCleanup, Who::Master { reaps: true }) => format!(
             "caught: sets the stop event, waits for the workers, \
              cleans up for {cleanup_ms} ms, exits 0"
+        ),
+        (Reaction::CatchCleanup, Who::Master { reaps: false }) => format!(
+            "caught: sets the stop event, cleans up for {cleanup_ms} ms \
+             without reaping, exits 0"
         ),
         (Reaction::CatchCleanup, Who::Worker) => {
             format!("caught: abandons the task, cleans up for {cleanup_ms} ms, exits 0")
         }
         (Reaction::CatchExit, _) => "caught: exits at once with status 128 + signal".to_string(),
-        (Reaction::Deferred, Who::Master) => {
-            "caught, but only a flag: acted on when the wait for every worker ends".to_string()
-        }
-        (Reaction::Deferred, Who::Worker) => {
-            "caught, but only a flag: acted on when the current task ends".to_string()
-        }
+        (Reaction::Deferred, Who::Master { reaps: true }) => format!(
+            "caught, but only a flag: acted on (clean up for {cleanup_ms} ms, \
+             exit 0) when the wait for every worker ends; the stop event is not set"
+        ),
+        (Reaction::Deferred, Who::Master { reaps: false }) => format!(
+            "caught, but only a flag: cleans up for {cleanup_ms} ms without \
+             reaping, exits 0"
+        ),
+        (Reaction::Deferred, Who::Worker) => format!(
+            "caught, but only a flag: acted on when the current task ends \
+             (clean up for {cleanup_ms} ms, exit 0)"
+        ),
     }
 }
 
 /// The three reactions, signals with the same reaction on one line.
-fn reaction_lines(reactions: &Reactions, who: Who, cleanup_ms: u64) -> Vec<String> {
+/// `inherited_ignore` marks SIGINT ignored by inheritance when the
+/// reaction itself is `default`.
+fn reaction_lines(
+    reactions: &Reactions,
+    who: Who,
+    cleanup_ms: u64,
+    inherited_ignore: bool,
+) -> Vec<String> {
     let table = [
         ("SIGTERM", reactions.sigterm),
         ("SIGINT", reactions.sigint),
         ("SIGHUP", reactions.sighup),
     ];
-    let mut groups: Vec<(Vec<&str>, Reaction)> = Vec::new();
+    let mut groups: Vec<(Vec<&str>, String)> = Vec::new();
     for (signal, reaction) in table {
-        match groups.iter_mut().find(|(_, r)| *r == reaction) {
+        let words = if signal == "SIGINT" && inherited_ignore && reaction == Reaction::Default {
+            "ignored, inherited from the master (SIG_IGN while it spawned them)".to_string()
+        } else {
+            reaction_words(reaction, who, cleanup_ms)
+        };
+        match groups.iter_mut().find(|(_, w)| *w == words) {
             Some((signals, _)) => signals.push(signal),
-            None => groups.push((vec![signal], reaction)),
+            None => groups.push((vec![signal], words)),
         }
     }
     groups
         .into_iter()
-        .map(|(signals, reaction)| {
-            format!(
-                "{}: {}",
-                signals.join(", "),
-                reaction_words(reaction, who, cleanup_ms)
-            )
-        })
+        .map(|(signals, words)| format!("{}: {words}", signals.join(", ")))
         .collect()
 }
 
 fn master_lines(master: &MasterBehaviour) -> Vec<String> {
-    let mut lines = reaction_lines(&master.signals, Who::Master, master.cleanup_ms);
+    let who = Who::Master {
+        reaps: master.reaps,
+    };
+    let mut lines = reaction_lines(&master.signals, who, master.cleanup_ms, false);
     if master.ignore_sigint_while_spawning {
         lines.push(
             "ignores SIGINT while it starts the workers (they inherit SIG_IGN), \
@@ -167,20 +210,27 @@ fn master_lines(master: &MasterBehaviour) -> Vec<String> {
     lines.push(if master.reaps {
         "waits for (reaps) its workers".to_string()
     } else {
-        "never waits for its children: they stay zombies until it exits".to_string()
+        "never waits for its children: they stay zombies until it exits; \
+         it exits when a handler fires or every worker has exited"
+            .to_string()
     });
     if master.helper {
         lines.push(
-            "starts a helper (like a multiprocessing Manager; SIGINT ignored) \
-             and tells it to stop only at its own normal exit"
+            "starts a helper (like a multiprocessing Manager: SIGINT ignored, \
+             SIGTERM default) and tells it to stop only at its own normal exit"
                 .to_string(),
         );
     }
     lines
 }
 
-fn worker_lines(workers: &WorkerBehaviour) -> Vec<String> {
-    let mut lines = reaction_lines(&workers.signals, Who::Worker, workers.cleanup_ms);
+fn worker_lines(workers: &WorkerBehaviour, master: &MasterBehaviour) -> Vec<String> {
+    let mut lines = reaction_lines(
+        &workers.signals,
+        Who::Worker,
+        workers.cleanup_ms,
+        master.ignore_sigint_while_spawning,
+    );
     lines.push(if workers.poll_stop_event {
         format!(
             "poll the stop event: on it, finish the task, clean up for {} ms, exit 0",
@@ -236,9 +286,9 @@ mod tests {
             "{text}"
         );
         assert!(
-            lines.contains(
-                &"  SIGTERM, SIGINT, SIGHUP: caught: sets the stop event, waits for the \
-                  workers, cleans up for 200 ms, exits 0"
+            text.contains(
+                "Master:\n  SIGTERM, SIGINT, SIGHUP: caught: sets the stop event, waits for the \
+                 workers,\n    cleans up for 200 ms, exits 0\n"
             ),
             "{text}"
         );
