@@ -401,3 +401,203 @@ impl Watch {
 pub fn signal_name(number: i32) -> String {
     Signal::new(number).map_or_else(|| format!("signal {number}"), |s| s.name().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(pid: i32, ppid: i32, pgid: i32) -> Sighting {
+        Sighting {
+            pid,
+            ppid,
+            pgid,
+            sid: 1,
+            cmd: format!("p{pid}"),
+            zombie: false,
+        }
+    }
+
+    /// A pool: master 10 (group 10) under keeper 5, workers 11 and 12.
+    fn pool() -> Watch {
+        let mut watch = Watch::new(1000);
+        watch.set_group(10);
+        watch.observe(1001, seen(10, 5, 10), || "master".into());
+        watch.observe(1002, seen(11, 10, 10), || "worker-1".into());
+        watch.observe(1002, seen(12, 10, 10), || "worker-2".into());
+        watch
+    }
+
+    fn outcomes(watch: &Watch) -> Vec<Outcome> {
+        watch
+            .processes()
+            .values()
+            .map(|p| watch.outcome(p))
+            .collect()
+    }
+
+    #[test]
+    fn everyone_exiting_zero_is_graceful() {
+        let mut watch = pool();
+        watch.stop_requested(2000, "set the stop event");
+        watch.ending(2300, 11, Ending::Exited(0), Source::Reported);
+        watch.ending(2400, 12, Ending::Exited(0), Source::Pidfd);
+        assert_eq!(watch.alive(), [10]);
+        watch.ending(2500, 10, Ending::Exited(0), Source::Waited);
+        assert!(watch.alive().is_empty());
+        assert_eq!(watch.verdict(), Verdict::Graceful);
+        assert_eq!(watch.time_to_exit_ms(), Some(500));
+        assert_eq!(watch.since_stop(1900), Some(-100));
+        assert_eq!(
+            watch.timeline()[0].at_ms,
+            1,
+            "times are relative to the start"
+        );
+    }
+
+    #[test]
+    fn precedence_leaked_forced_terminated_unclean() {
+        let mut watch = pool();
+        watch.stop_requested(2000, "SIGTERM to the group");
+        watch.ending(2001, 10, Ending::Signaled(libc::SIGTERM), Source::Waited);
+        watch.ending(2002, 11, Ending::Exited(1), Source::Reported);
+        watch.ending(2003, 12, Ending::Exited(0), Source::Reported);
+        assert_eq!(watch.verdict(), Verdict::Terminated);
+
+        let mut unclean = pool();
+        unclean.ending(2002, 11, Ending::Exited(1), Source::Reported);
+        unclean.ending(2003, 12, Ending::Exited(0), Source::Reported);
+        unclean.ending(2003, 10, Ending::Exited(0), Source::Reported);
+        assert_eq!(unclean.verdict(), Verdict::Unclean);
+
+        watch.escalated(7000, "SIGKILL to the group");
+        assert_eq!(watch.verdict(), Verdict::Forced);
+        watch.leaked(7100, 12);
+        assert_eq!(watch.verdict(), Verdict::Leaked);
+        assert_eq!(watch.outcome(&watch.processes()[&12]), Outcome::Leaked);
+    }
+
+    #[test]
+    fn sigkill_counts_as_killed_only_after_escalation() {
+        let mut action = pool();
+        action.stop_requested(2000, "SIGKILL to the group");
+        for pid in [10, 11, 12] {
+            action.ending(2001, pid, Ending::Signaled(libc::SIGKILL), Source::Waited);
+        }
+        assert_eq!(outcomes(&action), [Outcome::Signaled; 3]);
+        assert_eq!(action.verdict(), Verdict::Terminated);
+
+        let mut escalation = pool();
+        escalation.stop_requested(2000, "SIGTERM to the master");
+        escalation.ending(2001, 10, Ending::Signaled(libc::SIGTERM), Source::Waited);
+        escalation.escalated(7000, "SIGKILL to the group");
+        escalation.ending(7001, 11, Ending::Signaled(libc::SIGKILL), Source::Waited);
+        escalation.ending(7001, 12, Ending::Signaled(libc::SIGKILL), Source::Pidfd);
+        assert_eq!(
+            outcomes(&escalation),
+            [Outcome::Signaled, Outcome::Killed, Outcome::Killed]
+        );
+        assert_eq!(escalation.verdict(), Verdict::Forced);
+    }
+
+    #[test]
+    fn a_process_that_disappeared_without_status_is_unknown() {
+        let mut watch = pool();
+        watch.ending(2000, 10, Ending::Exited(0), Source::Waited);
+        watch.ending(2000, 11, Ending::Exited(0), Source::Waited);
+        watch.ended(2000, 12);
+        assert!(watch.alive().is_empty(), "an ended process is not alive");
+        assert_eq!(watch.outcome(&watch.processes()[&12]), Outcome::Unknown);
+        assert_eq!(watch.verdict(), Verdict::Unclean);
+    }
+
+    #[test]
+    fn a_report_about_a_vanished_or_unknown_process_is_ignored() {
+        let mut watch = pool();
+        watch.phase(3000, 99, Phase::Busy(1));
+        watch.ending(3000, 99, Ending::Exited(0), Source::Reported);
+        watch.set_role(99, "worker-9".into());
+        assert_eq!(watch.processes().len(), 3);
+        // A phase report that arrives after the process's end is kept in
+        // its history but does not revive it.
+        watch.ending(3000, 11, Ending::Exited(0), Source::Reported);
+        watch.phase(3001, 11, Phase::Exiting);
+        assert!(!watch.alive().contains(&11));
+        assert_eq!(watch.processes()[&11].phase(), Some(Phase::Exiting));
+    }
+
+    #[test]
+    fn a_zombie_seen_by_a_scan_then_a_status_gives_zombie_time() {
+        let mut watch = pool();
+        watch.observe(
+            2000,
+            Sighting {
+                zombie: true,
+                ..seen(11, 10, 10)
+            },
+            String::new,
+        );
+        assert!(!watch.alive().contains(&11), "a zombie has ended");
+        // The pidfd status arrives later, once the keeper reaped it.
+        watch.ending(6000, 11, Ending::Exited(0), Source::Waited);
+        let worker = &watch.processes()[&11];
+        assert_eq!(worker.zombie_ms(), Some(4000));
+        assert_eq!(worker.ended_at, Some(2000));
+        assert_eq!(watch.outcome(worker), Outcome::Exited);
+        // Re-parented as a zombie (its parent died): not an orphan.
+        watch.observe(
+            6001,
+            Sighting {
+                zombie: true,
+                ..seen(12, 5, 10)
+            },
+            String::new,
+        );
+        assert_eq!(watch.processes()[&12].reparented_to, None);
+    }
+
+    #[test]
+    fn a_live_process_whose_parent_died_is_orphaned() {
+        let mut watch = pool();
+        watch.ending(2000, 10, Ending::Signaled(libc::SIGKILL), Source::Waited);
+        watch.observe(2010, seen(11, 5, 10), String::new);
+        assert_eq!(watch.processes()[&11].reparented_to, Some(5));
+        assert!(
+            watch
+                .timeline()
+                .iter()
+                .any(|e| e.what.contains("re-parented to 5"))
+        );
+    }
+
+    #[test]
+    fn a_better_source_replaces_a_worse_one_never_the_reverse() {
+        let mut watch = pool();
+        watch.ending(2000, 11, Ending::Exited(0), Source::Reported);
+        watch.ending(2001, 11, Ending::Exited(0), Source::Pidfd);
+        assert_eq!(
+            watch.processes()[&11].ending,
+            Some((Ending::Exited(0), Source::Pidfd))
+        );
+        watch.ending(2002, 11, Ending::Exited(0), Source::Reported);
+        assert_eq!(
+            watch.processes()[&11].ending,
+            Some((Ending::Exited(0), Source::Pidfd))
+        );
+    }
+
+    #[test]
+    fn leaving_the_group_or_being_first_seen_outside_it_is_escaping() {
+        let mut watch = pool();
+        watch.observe(2000, seen(13, 11, 13), || "grandchild".into());
+        assert!(
+            watch.escaped_group(&watch.processes()[&13]),
+            "setsid before it was seen"
+        );
+        assert!(!watch.escaped_group(&watch.processes()[&11]));
+        watch.observe(2001, seen(11, 10, 11), String::new);
+        assert!(
+            watch.escaped_group(&watch.processes()[&11]),
+            "setpgid while watched"
+        );
+    }
+}
