@@ -117,6 +117,7 @@ fn vocabulary_position(action: &Action) -> usize {
         .unwrap_or(usize::MAX)
 }
 
+/// "s" unless there is one.
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -195,6 +196,7 @@ fn reaction_lines(
         .collect()
 }
 
+/// The master's behaviour, one item a line.
 fn master_lines(master: &MasterBehaviour) -> Vec<String> {
     let who = Who::Master {
         reaps: master.reaps,
@@ -224,6 +226,8 @@ fn master_lines(master: &MasterBehaviour) -> Vec<String> {
     lines
 }
 
+/// The workers' behaviour, one item a line; SIGINT shows as ignored when
+/// the master spawned them with SIGINT ignored.
 fn worker_lines(workers: &WorkerBehaviour, master: &MasterBehaviour) -> Vec<String> {
     let mut lines = reaction_lines(
         &workers.signals,
