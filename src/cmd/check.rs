@@ -9,7 +9,7 @@ use anyhow::{Context as _, anyhow, bail};
 use serde::Serialize;
 
 use crate::control::action::Action;
-use crate::control::sequence::{escalate, perform, wait_until};
+use crate::control::sequence::{StopPlan, StopSequence, wait_until};
 use crate::control::target::Protected;
 use crate::pool::block::Accounts;
 use crate::pool::run::PoolRun;
@@ -78,7 +78,8 @@ pub fn run(plan: &CheckPlan) -> anyhow::Result<CheckReport> {
     let workers = plan.workers.unwrap_or(scenario.pool.workers);
     scenario.pool.workers = workers;
     let protected = Protected::current();
-    let mut run = PoolRun::start(&plan.scenario, &scenario, workers)?;
+    let exe = std::env::current_exe().context("cannot find sigtree's own binary")?;
+    let mut run = PoolRun::start(&exe, &plan.scenario, &scenario, workers)?;
 
     let start_deadline = Duration::from_secs(10) + Duration::from_millis(20 * u64::from(workers));
     if !wait_until(&mut run, start_deadline, |r| {
@@ -94,15 +95,16 @@ pub fn run(plan: &CheckPlan) -> anyhow::Result<CheckReport> {
         );
     }
 
-    perform(&mut run, &protected, plan.action).context("cannot perform the stop action")?;
-    let mut leftovers = Vec::new();
-    if !wait_until(&mut run, plan.grace, PoolRun::pool_ended) {
-        leftovers = escalate(&mut run, &protected);
-        wait_until(&mut run, Duration::from_secs(5), PoolRun::pool_ended);
-    }
+    let mut stop = StopSequence::start(
+        &mut run,
+        &protected,
+        StopPlan::action_only(plan.action, plan.grace),
+    )
+    .context("cannot perform the stop action")?;
+    stop.run_to_end(&mut run, &protected);
     let tasks = run.accounts();
     run.finish();
-    Ok(report(&run.watch, plan, tasks, leftovers))
+    Ok(report(&run.watch, plan, tasks, stop.leftovers().to_vec()))
 }
 
 fn report(watch: &Watch, plan: &CheckPlan, tasks: Accounts, leftovers: Vec<i32>) -> CheckReport {

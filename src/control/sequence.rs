@@ -1,6 +1,9 @@
-//! The stop sequence's steps on a running pool: perform an action, wait,
-//! escalate (SIGKILL to the group, then by pidfd to every descendant still
-//! alive). Each step becomes an event in the timeline.
+//! The stop sequence as a state machine, advanced by whoever drives the
+//! loop (`check` blocking, the TUI between frames): stop event (pool only)
+//! → up to half the grace → the stop signal, then SIGCONT to the group → the
+//! rest of the grace → SIGKILL to the group → SIGKILL by pidfd to every
+//! observed process still alive → until nothing lives. `check` runs the same
+//! machine with its one action and no SIGCONT. Each step is a timeline event.
 
 use std::time::{Duration, Instant};
 
@@ -10,14 +13,149 @@ use crate::pool::run::PoolRun;
 use crate::procfs::sigset::Signal;
 use crate::sys::monotonic_ms;
 
-/// How often the pool is looked at while waiting.
-const TICK: Duration = Duration::from_millis(10);
+/// How long to wait for the group's members to die after its SIGKILL.
+const GROUP_KILL_WAIT: Duration = Duration::from_secs(2);
+/// How long to wait for the last statuses after the pidfd kills.
+const FINAL_WAIT: Duration = Duration::from_secs(5);
+
+/// What a stop does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StopPlan {
+    /// Set the stop event first and give the pool half the grace to drain.
+    pub stop_event_first: bool,
+    /// The action of the stop (a signal to its target, or the stop event).
+    pub action: Action,
+    /// Follow a signal with SIGCONT to the group (a stopped process cannot
+    /// act on SIGTERM).
+    pub continue_after: bool,
+    /// The grace period before escalation.
+    pub grace: Duration,
+}
+
+impl StopPlan {
+    /// `check`'s plan: only the chosen action, then escalation.
+    pub fn action_only(action: Action, grace: Duration) -> Self {
+        Self {
+            stop_event_first: false,
+            action,
+            continue_after: false,
+            grace,
+        }
+    }
+
+    /// The full graceful stop (`g`, `q`) of a pool: stop event, then
+    /// `signal` to `target` followed by SIGCONT.
+    pub fn graceful(signal: Signal, target: Target, grace: Duration) -> Self {
+        Self {
+            stop_event_first: true,
+            action: Action::Signal { signal, target },
+            continue_after: true,
+            grace,
+        }
+    }
+}
+
+/// Where the sequence is; each step holds its deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Stop event set; waiting for the pool to drain.
+    Draining(Instant),
+    /// The action was performed; waiting for the rest of the grace.
+    Signalled(Instant),
+    /// SIGKILL sent to the group; waiting for its members to die.
+    KillingGroup(Instant),
+    /// Escapees killed by pidfd; waiting for the last statuses.
+    Finishing(Instant),
+    /// Nothing lives any more (or the last wait ran out).
+    Done,
+}
+
+/// A stop in progress.
+#[derive(Debug)]
+pub struct StopSequence {
+    plan: StopPlan,
+    started: Instant,
+    step: Step,
+    leftovers: Vec<i32>,
+}
+
+impl StopSequence {
+    /// Starts the stop: its first step happens now.
+    pub fn start(
+        run: &mut PoolRun,
+        protected: &Protected,
+        plan: StopPlan,
+    ) -> Result<Self, SignalError> {
+        let started = Instant::now();
+        let step = if plan.stop_event_first && plan.action != Action::StopEvent {
+            run.block().request_stop();
+            run.watch
+                .stop_requested(monotonic_ms(), "graceful stop: set the stop event");
+            Step::Draining(started + plan.grace / 2)
+        } else {
+            perform(run, protected, plan.action, plan.continue_after)?;
+            Step::Signalled(started + plan.grace)
+        };
+        Ok(Self {
+            plan,
+            started,
+            step,
+            leftovers: Vec::new(),
+        })
+    }
+
+    /// The current step.
+    pub fn step(&self) -> Step {
+        self.step
+    }
+
+    /// Pids that outlived the group's SIGKILL.
+    pub fn leftovers(&self) -> &[i32] {
+        &self.leftovers
+    }
+
+    /// Moves on when the pool has ended or the current step's time is up;
+    /// returns true once done.
+    pub fn advance(&mut self, run: &mut PoolRun, protected: &Protected) -> bool {
+        let now = Instant::now();
+        if run.pool_ended() {
+            self.step = Step::Done;
+        }
+        self.step = match self.step {
+            Step::Draining(until) if now >= until => {
+                // The signal is the stop's second step; an error (the target
+                // is gone) leaves the grace to run out.
+                let _ = perform(run, protected, self.plan.action, self.plan.continue_after);
+                Step::Signalled(self.started + self.plan.grace)
+            }
+            Step::Signalled(until) if now >= until => {
+                kill_group(run, protected);
+                Step::KillingGroup(now + GROUP_KILL_WAIT)
+            }
+            Step::KillingGroup(until) if now >= until || !group_alive(run) => {
+                self.leftovers = kill_escapees(run, protected);
+                Step::Finishing(now + FINAL_WAIT)
+            }
+            Step::Finishing(until) if now >= until => Step::Done,
+            other => other,
+        };
+        self.step == Step::Done
+    }
+
+    /// Runs the sequence to its end, ticking the pool in between.
+    pub fn run_to_end(&mut self, run: &mut PoolRun, protected: &Protected) {
+        while !self.advance(run, protected) {
+            run.tick(Duration::from_millis(10));
+        }
+    }
+}
 
 /// Performs `action` on the pool and records it as the stop request.
-pub fn perform(
+fn perform(
     run: &mut PoolRun,
     protected: &Protected,
     action: Action,
+    continue_after: bool,
 ) -> Result<(), SignalError> {
     let master = run
         .master()
@@ -46,43 +184,39 @@ pub fn perform(
         }
     };
     run.watch.stop_requested(monotonic_ms(), words);
+    if continue_after
+        && action != Action::StopEvent
+        && signal_group(protected, master, Signal::CONT).is_ok()
+    {
+        let note = format!(
+            "SIGCONT to process group {master}: a stopped process cannot act on the signal"
+        );
+        run.watch
+            .log(monotonic_ms(), crate::watch::model::Actor::Sigtree, note);
+    }
     Ok(())
 }
 
-/// Ticks the pool until `done` says so or `timeout` passes; true if done.
-pub fn wait_until(run: &mut PoolRun, timeout: Duration, done: impl Fn(&PoolRun) -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        run.tick(TICK.min(deadline.saturating_duration_since(Instant::now())));
-        if done(run) {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-    }
-}
-
-/// SIGKILL to the group; once its members are gone, SIGKILL by pidfd to
-/// every observed process still alive (they left the group: leaked).
-/// Returns the pids that leaked.
-pub fn escalate(run: &mut PoolRun, protected: &Protected) -> Vec<i32> {
-    let Some(master) = run.master() else {
-        return Vec::new();
-    };
+fn kill_group(run: &mut PoolRun, protected: &Protected) {
+    let Some(master) = run.master() else { return };
     run.watch.escalated(
         monotonic_ms(),
         format!("grace period over: SIGKILL to process group {master}"),
     );
     let _ = signal_group(protected, master, Signal::KILL);
-    let in_group = |run: &PoolRun| {
-        run.watch
-            .processes()
-            .values()
-            .any(|p| !p.has_ended() && p.seen.pgid == master)
-    };
-    wait_until(run, Duration::from_secs(2), |run| !in_group(run));
+}
 
+fn group_alive(run: &PoolRun) -> bool {
+    let group = run.master();
+    run.watch
+        .processes()
+        .values()
+        .any(|p| !p.has_ended() && Some(p.seen.pgid) == group)
+}
+
+/// SIGKILL by pidfd to every observed process still alive: they left the
+/// group. Returns their pids.
+fn kill_escapees(run: &mut PoolRun, protected: &Protected) -> Vec<i32> {
     let leftovers = run.watch.alive();
     for &pid in &leftovers {
         if let Some(pidfd) = run.pidfd(pid) {
@@ -91,4 +225,18 @@ pub fn escalate(run: &mut PoolRun, protected: &Protected) -> Vec<i32> {
         run.watch.leaked(monotonic_ms(), pid);
     }
     leftovers
+}
+
+/// Ticks the pool until `done` says so or `timeout` passes; true if done.
+pub fn wait_until(run: &mut PoolRun, timeout: Duration, done: impl Fn(&PoolRun) -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        run.tick(Duration::from_millis(10).min(deadline.saturating_duration_since(Instant::now())));
+        if done(run) {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+    }
 }

@@ -6,14 +6,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::process::{Child, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use rustix::event::{PollFd, PollFlags, poll};
 
 use super::block::{Accounts, PoolBlock};
-use super::context::{ENV_BLOCK_FD, ENV_SCENARIO, ENV_STATUS_FD, ENV_WORKERS, PoolContext};
+use super::context::{ENV_BLOCK_FD, ENV_SCENARIO, ENV_STATUS_FD, ENV_WORKERS};
 use super::report::{Report, ReportDecoder, Role, read_available};
 use super::scenario::Scenario;
 use crate::procfs::record::ProcessRecord;
@@ -41,8 +42,14 @@ pub struct PoolRun {
 
 impl PoolRun {
     /// Starts the pool of `scenario` (loaded from `source`, a name or path)
-    /// with `workers` workers.
-    pub fn start(source: &str, scenario: &Scenario, workers: u32) -> anyhow::Result<Self> {
+    /// with `workers` workers; `exe` is the sigtree binary the pool's
+    /// processes run (this one, or the one a test built).
+    pub fn start(
+        exe: &Path,
+        source: &str,
+        scenario: &Scenario,
+        workers: u32,
+    ) -> anyhow::Result<Self> {
         crate::sys::process::raise_fd_limit().context("cannot raise the descriptor limit")?;
         let block = PoolBlock::create(workers, scenario.pool.tasks)
             .context("cannot create the shared block")?;
@@ -53,12 +60,14 @@ impl PoolRun {
         let (control_read, control) = fds::pipe()?;
         fds::set_inheritable(control_read.as_fd())?;
 
-        let mut command = PoolContext::pool_command(&[
-            "keeper",
-            "--control-fd",
-            &control_read.as_raw_fd().to_string(),
-        ])?;
+        let mut command = Command::new(exe);
         command
+            .args([
+                "__pool",
+                "keeper",
+                "--control-fd",
+                &control_read.as_raw_fd().to_string(),
+            ])
             .env(ENV_SCENARIO, source)
             .env(ENV_WORKERS, workers.to_string())
             .env(ENV_BLOCK_FD, block.inheritable_fd()?.to_string())

@@ -1,0 +1,119 @@
+//! The full stop sequence (`g`) on a real pool, driven through the library
+//! as the TUI will drive it: stop event, half the grace, the stop signal,
+//! SIGCONT to the group, escalation.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::{TaggedCleanup, run_id, wait_until_untagged};
+use nix::sys::signal::{Signal as NixSignal, kill};
+use nix::unistd::Pid;
+use sigtree::control::action::Target;
+use sigtree::control::sequence::{StopPlan, StopSequence, wait_until};
+use sigtree::control::target::Protected;
+use sigtree::pool::run::PoolRun;
+use sigtree::pool::scenario;
+use sigtree::procfs::sigset::Signal;
+use sigtree::watch::model::Outcome;
+use sigtree::watch::verdict::Verdict;
+
+/// Starts a pool of preset `name`. Its processes inherit this test
+/// binary's SIGTREE_RUN_ID, set once in [`the_stop_sequence`].
+fn start(name: &str) -> PoolRun {
+    let scenario = scenario::load(name).expect("a preset");
+    let exe = Path::new(env!("CARGO_BIN_EXE_sigtree"));
+    let mut run =
+        PoolRun::start(exe, name, &scenario, scenario.pool.workers).expect("the pool starts");
+    assert!(
+        wait_until(
+            &mut run,
+            Duration::from_secs(20),
+            PoolRun::all_workers_started
+        ),
+        "every worker reports"
+    );
+    run
+}
+
+/// One test, so that the run tag in this process's environment is set once,
+/// before any process starts, and never changes under a parallel test.
+#[test]
+fn the_stop_sequence() {
+    let id = run_id("sequence");
+    // SAFETY: no other thread of this test binary runs yet, and the
+    // variable is only read by the processes the pools start.
+    unsafe { std::env::set_var("SIGTREE_RUN_ID", &id) };
+    let _cleanup = TaggedCleanup(id.clone());
+    sigcont_after_the_stop_signal_lets_a_stopped_worker_finish_gracefully(&id);
+    a_pool_that_drains_never_gets_a_signal(&id);
+}
+
+fn sigcont_after_the_stop_signal_lets_a_stopped_worker_finish_gracefully(id: &str) {
+    let mut run = start("graceful");
+    let protected = Protected::current();
+
+    // Stop one worker: it cannot see the stop event, nor act on any signal
+    // but SIGKILL, until it is continued.
+    let worker = run
+        .watch
+        .processes()
+        .values()
+        .find(|p| p.role == "worker-1")
+        .map(|p| p.seen.pid)
+        .expect("worker-1 observed");
+    kill(Pid::from_raw(worker), NixSignal::SIGSTOP).expect("SIGSTOP");
+    wait_until(&mut run, Duration::from_secs(20), |_| {
+        std::fs::read_to_string(format!("/proc/{worker}/stat")).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('T'))
+        })
+    });
+
+    let plan = StopPlan::graceful(Signal::TERM, Target::Leader, Duration::from_secs(4));
+    let mut stop = StopSequence::start(&mut run, &protected, plan).expect("the stop starts");
+    stop.run_to_end(&mut run, &protected);
+    run.finish();
+
+    let timeline: Vec<String> = run
+        .watch
+        .timeline()
+        .iter()
+        .map(|e| e.what.clone())
+        .collect();
+    let position = |needle: &str| {
+        timeline
+            .iter()
+            .position(|what| what.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in {timeline:#?}"))
+    };
+    assert!(position("set the stop event") < position("SIGTERM to the master"));
+    assert!(position("SIGTERM to the master") < position("SIGCONT to process group"));
+    assert_eq!(run.watch.verdict(), Verdict::Graceful, "{timeline:#?}");
+    let stopped = &run.watch.processes()[&worker];
+    assert_eq!(run.watch.outcome(stopped), Outcome::Exited);
+    assert!(stop.leftovers().is_empty());
+    drop(run);
+    assert!(wait_until_untagged(id).is_empty());
+}
+
+fn a_pool_that_drains_never_gets_a_signal(id: &str) {
+    let mut run = start("block-term");
+    let protected = Protected::current();
+    let plan = StopPlan::graceful(Signal::TERM, Target::Group, Duration::from_secs(6));
+    let mut stop = StopSequence::start(&mut run, &protected, plan).expect("the stop starts");
+    stop.run_to_end(&mut run, &protected);
+    run.finish();
+    assert_eq!(run.watch.verdict(), Verdict::Graceful);
+    assert!(
+        !run.watch
+            .timeline()
+            .iter()
+            .any(|e| e.what.contains("SIGTERM")),
+        "the workers drained within half the grace: no signal was needed"
+    );
+    drop(run);
+    assert!(wait_until_untagged(id).is_empty());
+}
