@@ -263,3 +263,62 @@ impl Reader {
         chain
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::procfs::sigset::Signal;
+    use std::sync::mpsc;
+
+    #[test]
+    fn a_signal_blocked_by_one_thread_is_not_blocked_by_all() {
+        let (ready, is_ready) = mpsc::channel();
+        let (finish, finished) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            crate::sys::process::set_mask(libc::SIG_BLOCK, &[libc::SIGUSR2]).expect("block");
+            let tid = rustix::thread::gettid().as_raw_nonzero().get();
+            ready.send(tid).expect("send tid");
+            let _ = finished.recv();
+        });
+        let tid = is_ready.recv().expect("the thread's tid");
+        let pid = std::process::id() as i32;
+        let mut reader = Reader::default();
+        let masks = reader.thread_masks(pid).expect("own threads");
+        let blocking: Vec<i32> = masks
+            .iter()
+            .filter(|(_, m)| m.blocked.contains(Signal::USR2))
+            .map(|(t, _)| *t)
+            .collect();
+        assert!(blocking.contains(&tid), "{blocking:?} should hold {tid}");
+        assert!(masks.len() >= 2);
+        let all = reader.blocked_by_all_threads(pid).expect("own threads");
+        assert!(
+            !all.contains(Signal::USR2),
+            "the main thread does not block it"
+        );
+        finish.send(()).expect("finish");
+        thread.join().expect("join");
+    }
+
+    #[test]
+    fn descendants_of_a_process_without_children_are_none_and_gone_is_gone() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep");
+        let pid = child.id() as i32;
+        assert_eq!(descendants(pid), Ok(Vec::new()));
+        assert!(
+            children_of(std::process::id() as i32)
+                .expect("own children")
+                .contains(&pid)
+        );
+        child.kill().expect("kill");
+        child.wait().expect("reap");
+        assert_eq!(
+            Reader::default().stat(pid).map(|r| r.pid),
+            Err(ReadFailure::Gone)
+        );
+        assert_eq!(descendants(pid), Err(ReadFailure::Gone));
+    }
+}
