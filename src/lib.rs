@@ -10,4 +10,5 @@ pub mod control;
 pub mod pool;
 pub mod procfs;
 pub mod sys;
+pub mod tui;
 pub mod watch;

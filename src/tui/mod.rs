@@ -1,0 +1,4 @@
+//! The terminal UI: app state and key → action, one file per widget, the
+//! terminal guard.
+
+pub mod screen;
