@@ -12,7 +12,7 @@ use crate::procfs::sigset::Signal;
 #[derive(Debug, Parser)]
 #[command(name = "sigtree", version, about, long_about = None)]
 pub struct Cli {
-    /// What to do; without one, sigtree says which command to try.
+    /// What to do; without one, the demo.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -20,6 +20,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// TUI over a built-in worker pool running a scenario (the default command).
+    Demo(DemoArgs),
     /// One-shot listing of processes from /proc.
     Ps(PsArgs),
     /// Headless stop test: start, wait, stop, watch, report; the exit status is the verdict.
@@ -29,6 +31,34 @@ pub enum Command {
     /// A process of the built-in pool (started by sigtree itself).
     #[command(name = "__pool", hide = true)]
     Pool(PoolArgs),
+}
+
+/// Options of `sigtree demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The scenario: a built-in name (see `sigtree scenarios`) or a TOML file.
+    #[arg(long, default_value = "graceful")]
+    pub scenario: String,
+    /// Number of workers (1 to 1024), instead of the scenario's.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub workers: Option<u32>,
+    /// Number of tasks in the queue, instead of the scenario's.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub tasks: Option<u32>,
+    /// Grace period of the graceful stop (g, q) before SIGKILL.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub grace: Duration,
+}
+
+impl Default for DemoArgs {
+    fn default() -> Self {
+        Self {
+            scenario: "graceful".into(),
+            workers: None,
+            tasks: None,
+            grace: Duration::from_secs(5),
+        }
+    }
 }
 
 /// Options of `sigtree ps`.

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use sigtree::cli::{CheckArgs, Cli, Command, PoolRole};
+use sigtree::cli::{CheckArgs, Cli, Command, DemoArgs, PoolRole};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -37,14 +37,20 @@ fn main() -> ExitCode {
                 Err(error) => finish(Err(error), 2),
             }
         }
-        None => {
-            eprintln!(
-                "sigtree: the demo TUI is not built yet; try `sigtree ps --tree --signals` \
-                 (`cargo run --release -- ps --tree --signals`), or `sigtree --help`"
-            );
-            ExitCode::from(2)
-        }
+        Some(Command::Demo(args)) => demo(args),
+        None => demo(DemoArgs::default()),
     }
+}
+
+/// `sigtree demo`: the TUI. Not a terminal, or a bad scenario: exit 2.
+fn demo(args: DemoArgs) -> ExitCode {
+    let options = sigtree::tui::app::DemoOptions {
+        scenario: args.scenario,
+        workers: args.workers,
+        tasks: args.tasks,
+        grace: args.grace,
+    };
+    finish(sigtree::tui::event_loop::run_demo(options), 2)
 }
 
 /// `sigtree check`: the verdict's exit status, or 2 for an error of its own.

@@ -145,7 +145,7 @@ impl StopSequence {
     /// Runs the sequence to its end, ticking the pool in between.
     pub fn run_to_end(&mut self, run: &mut PoolRun, protected: &Protected) {
         while !self.advance(run, protected) {
-            run.tick(Duration::from_millis(10));
+            run.tick(Duration::from_millis(10), None);
         }
     }
 }
@@ -231,7 +231,10 @@ fn kill_escapees(run: &mut PoolRun, protected: &Protected) -> Vec<i32> {
 pub fn wait_until(run: &mut PoolRun, timeout: Duration, done: impl Fn(&PoolRun) -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
-        run.tick(Duration::from_millis(10).min(deadline.saturating_duration_since(Instant::now())));
+        run.tick(
+            Duration::from_millis(10).min(deadline.saturating_duration_since(Instant::now())),
+            None,
+        );
         if done(run) {
             return true;
         }

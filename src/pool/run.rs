@@ -5,7 +5,7 @@
 //! whatever is left.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -164,11 +164,11 @@ impl PoolRun {
         self.block.accounts(|index| alive.contains(&(index as u16)))
     }
 
-    /// Waits up to `wait` for news (a report or an exit), then collects
-    /// everything: reports, new descendants, each live process's state,
-    /// exit statuses.
-    pub fn tick(&mut self, wait: Duration) {
-        self.wait_for_news(wait);
+    /// Waits up to `wait` for news (a report, an exit, or `wake` becoming
+    /// readable), then collects everything: reports, new descendants, each
+    /// live process's state, exit statuses.
+    pub fn tick(&mut self, wait: Duration, wake: Option<BorrowedFd<'_>>) {
+        self.wait_for_news(wait, wake);
         let now = monotonic_ms();
         if let Ok(reports) = read_available(self.status.as_fd(), &mut self.decoder) {
             for report in reports {
@@ -179,7 +179,7 @@ impl PoolRun {
         self.refresh(now);
     }
 
-    fn wait_for_news(&self, wait: Duration) {
+    fn wait_for_news(&self, wait: Duration, wake: Option<BorrowedFd<'_>>) {
         let live: Vec<&PidFd> = self
             .pidfds
             .iter()
@@ -192,6 +192,7 @@ impl PoolRun {
             .map(|(_, (fd, _))| fd)
             .collect();
         let mut fds: Vec<PollFd> = std::iter::once(PollFd::new(&self.status, PollFlags::IN))
+            .chain(wake.as_ref().map(|fd| PollFd::new(fd, PollFlags::IN)))
             .chain(live.iter().map(|fd| PollFd::new(*fd, PollFlags::IN)))
             .collect();
         let timeout = rustix::event::Timespec::try_from(wait).ok();

@@ -69,6 +69,8 @@ pub struct Observed {
     pub first_pgid: i32,
     /// Set when its parent died while it lived: the new parent.
     pub reparented_to: Option<i32>,
+    /// The parent it lost, when it was orphaned.
+    pub lost_parent: Option<i32>,
     /// Its phases as the pool reported them, with times.
     pub phases: Vec<(u64, Phase)>,
     /// When it was first seen ended (exited, possibly still a zombie).
@@ -158,6 +160,11 @@ impl Watch {
         }
     }
 
+    /// When the run started (CLOCK_MONOTONIC milliseconds).
+    pub fn start_ms(&self) -> u64 {
+        self.start_ms
+    }
+
     /// Adds a line to the timeline.
     pub fn log(&mut self, at_ms: u64, who: Actor, what: impl Into<String>) {
         self.timeline.push(Event {
@@ -199,6 +206,7 @@ impl Watch {
                     seen: sighting,
                     role,
                     reparented_to: None,
+                    lost_parent: None,
                     phases: Vec::new(),
                     ended_at: zombie_since,
                     zombie_since,
@@ -216,6 +224,7 @@ impl Watch {
                 known.seen.ppid, sighting.ppid
             ));
             known.reparented_to = Some(sighting.ppid);
+            known.lost_parent.get_or_insert(known.seen.ppid);
         }
         if sighting.pgid != known.seen.pgid {
             notes.push(format!(

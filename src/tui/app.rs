@@ -1,0 +1,546 @@
+//! The TUI's state and what each action does to it. The event loop feeds it
+//! actions and ticks; [`super::view`] turns it into a [`super::screen::Screen`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow};
+
+use super::input::{PopupKey, UserAction};
+use crate::control::action::Target;
+use crate::control::sequence::{StopPlan, StopSequence};
+use crate::control::target::{Protected, SignalError, signal_group, signal_process};
+use crate::pool::run::PoolRun;
+use crate::pool::scenario::{self, Scenario};
+use crate::procfs::record::ProcessRecord;
+use crate::procfs::scan::Reader;
+use crate::procfs::sigset::Signal;
+use crate::sys::monotonic_ms;
+
+/// How often the rows' state, masks, CPU and memory are re-read.
+pub const REFRESH: Duration = Duration::from_millis(250);
+
+/// What `sigtree demo` was asked for.
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    /// Scenario name or path.
+    pub scenario: String,
+    /// Worker count override.
+    pub workers: Option<u32>,
+    /// Task count override.
+    pub tasks: Option<u32>,
+    /// Grace period of the stop sequence.
+    pub grace: Duration,
+}
+
+/// Where quitting stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quit {
+    /// Not quitting.
+    No,
+    /// `q` ran the stop sequence; exit when it is done (`q` again forces).
+    Stopping,
+    /// Exit now.
+    Now,
+}
+
+/// A popup and its state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Popup {
+    /// Help.
+    Help,
+    /// The signal menu.
+    SignalMenu(MenuState),
+    /// The orphans and zombies view, with the highlighted line.
+    Orphans(usize),
+    /// The scenario picker, with the highlighted entry.
+    Scenarios(usize),
+}
+
+/// The signal menu's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MenuState {
+    /// What was typed: a signal name or number.
+    pub input: String,
+    /// Who it goes to.
+    pub target: MenuTarget,
+}
+
+/// The signal menu's targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MenuTarget {
+    /// The selected process.
+    Process,
+    /// The watched group.
+    Group,
+    /// The selected process and its descendants.
+    Subtree,
+}
+
+impl MenuState {
+    /// The signal typed, if it names one.
+    pub fn signal(&self) -> Option<Signal> {
+        self.input.parse().ok()
+    }
+}
+
+/// The demo's state.
+pub struct App {
+    pub(crate) options: DemoOptions,
+    exe: PathBuf,
+    pub(crate) scenario: Scenario,
+    pub(crate) run: PoolRun,
+    protected: Protected,
+    pub(crate) stop: Option<StopSequence>,
+    pub(crate) quit: Quit,
+    pub(crate) selected: Option<i32>,
+    pub(crate) popup: Option<Popup>,
+    pub(crate) message: Option<String>,
+    pub(crate) show_detail: bool,
+    /// The user's actions on the time axis: (ms since the start, key).
+    pub(crate) markers: Vec<(u64, String)>,
+    /// Fresh stat and status of each live observed process.
+    pub(crate) stats: BTreeMap<i32, ProcessRecord>,
+    /// The order of the rows last shown, for moving the selection.
+    pub(crate) order: Vec<i32>,
+    pub(crate) color: bool,
+    reader: Reader,
+    refreshed: Option<Instant>,
+}
+
+impl App {
+    /// Starts the pool of `options.scenario`.
+    pub fn start(options: DemoOptions) -> anyhow::Result<Self> {
+        let exe = std::env::current_exe().context("cannot find sigtree's own binary")?;
+        let (scenario, run) = start_pool(&exe, &options, &options.scenario)?;
+        Ok(Self {
+            options,
+            exe,
+            scenario,
+            run,
+            protected: Protected::current(),
+            stop: None,
+            quit: Quit::No,
+            selected: None,
+            popup: None,
+            message: None,
+            show_detail: true,
+            markers: Vec::new(),
+            stats: BTreeMap::new(),
+            order: Vec::new(),
+            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            reader: Reader::default(),
+            refreshed: None,
+        })
+    }
+
+    /// The running pool.
+    pub fn run_mut(&mut self) -> &mut PoolRun {
+        &mut self.run
+    }
+
+    /// Where quitting stands.
+    pub fn quit(&self) -> Quit {
+        self.quit
+    }
+
+    /// Work that happens with time: the stop sequence's steps, re-reading
+    /// the rows. Returns true when something changed on screen.
+    pub fn on_tick(&mut self) -> bool {
+        let mut changed = false;
+        if let Some(stop) = &mut self.stop {
+            let before = stop.step();
+            let done = stop.advance(&mut self.run, &self.protected);
+            changed |= before != stop.step();
+            if done {
+                self.stop = None;
+                changed = true;
+                if self.quit == Quit::Stopping {
+                    self.quit = Quit::Now;
+                }
+            }
+        }
+        if self.refreshed.is_none_or(|at| at.elapsed() >= REFRESH) {
+            self.refresh_stats();
+            self.refreshed = Some(Instant::now());
+            changed = true;
+        }
+        changed
+    }
+
+    fn refresh_stats(&mut self) {
+        let live = self.run.watch.alive();
+        self.stats.retain(|pid, _| live.contains(pid));
+        for pid in live {
+            let Ok(mut record) = self.reader.stat(pid) else {
+                continue;
+            };
+            if let Ok(status) = self.reader.status(pid) {
+                record.apply_status(status);
+            }
+            self.stats.insert(pid, record);
+        }
+    }
+
+    /// Does what the user asked. Popups take their keys in [`App::popup_key`].
+    pub fn act(&mut self, action: UserAction) {
+        self.message = None;
+        match action {
+            UserAction::Up => self.move_selection(-1),
+            UserAction::Down => self.move_selection(1),
+            UserAction::First => self.selected = self.order.first().copied(),
+            UserAction::Last => self.selected = self.order.last().copied(),
+            UserAction::SignalSelected(signal) => self.signal_selected(signal),
+            UserAction::SignalGroup(signal) => self.signal_pool_group(signal),
+            UserAction::StopEvent => self.set_stop_event(),
+            UserAction::GracefulStop => self.graceful_stop(),
+            UserAction::SignalMenu => {
+                self.popup = Some(Popup::SignalMenu(MenuState {
+                    input: "TERM".into(),
+                    target: MenuTarget::Process,
+                }));
+            }
+            UserAction::PauseResume => self.pause_resume(),
+            UserAction::Restart => self.restart(None),
+            UserAction::ChooseScenario => self.popup = Some(Popup::Scenarios(0)),
+            UserAction::Orphans => self.popup = Some(Popup::Orphans(0)),
+            UserAction::ToggleDetail => self.show_detail = !self.show_detail,
+            UserAction::Help => self.popup = Some(Popup::Help),
+            UserAction::Quit => self.request_quit(),
+            // The event loop handles what needs the terminal.
+            UserAction::Suspend | UserAction::Redraw => {}
+        }
+    }
+
+    /// A key while a popup is open.
+    pub fn popup_key(&mut self, key: PopupKey) {
+        let Some(popup) = self.popup.take() else {
+            return;
+        };
+        self.popup = match (popup, key) {
+            (_, PopupKey::Cancel) => None,
+            (Popup::Help, _) => None,
+            (Popup::Orphans(i), PopupKey::Up) => Some(Popup::Orphans(i.saturating_sub(1))),
+            (Popup::Orphans(i), PopupKey::Down) => Some(Popup::Orphans(i + 1)),
+            (Popup::Orphans(i), PopupKey::Confirm) => {
+                self.jump_to_orphan(i);
+                None
+            }
+            (Popup::Scenarios(i), PopupKey::Up) => Some(Popup::Scenarios(i.saturating_sub(1))),
+            (Popup::Scenarios(i), PopupKey::Down) => Some(Popup::Scenarios(
+                (i + 1).min(scenario::preset_names().count() - 1),
+            )),
+            (Popup::Scenarios(i), PopupKey::Confirm) => {
+                let name = scenario::preset_names().nth(i).map(str::to_string);
+                self.restart(name);
+                None
+            }
+            (Popup::SignalMenu(menu), key) => self.menu_key(menu, key),
+            (popup, _) => Some(popup),
+        };
+    }
+
+    fn menu_key(&mut self, mut menu: MenuState, key: PopupKey) -> Option<Popup> {
+        match key {
+            PopupKey::Type(c) if c.is_ascii_alphanumeric() || c == '+' || c == '-' => {
+                menu.input.push(c)
+            }
+            PopupKey::Erase => {
+                menu.input.pop();
+            }
+            PopupKey::NextTarget | PopupKey::Down => {
+                menu.target = match menu.target {
+                    MenuTarget::Process => MenuTarget::Group,
+                    MenuTarget::Group => MenuTarget::Subtree,
+                    MenuTarget::Subtree => MenuTarget::Process,
+                };
+            }
+            PopupKey::Confirm => {
+                let Some(signal) = menu.signal() else {
+                    self.message = Some(format!("'{}' names no signal", menu.input));
+                    return Some(Popup::SignalMenu(menu));
+                };
+                self.send_from_menu(signal, menu.target);
+                return None;
+            }
+            _ => {}
+        }
+        Some(Popup::SignalMenu(menu))
+    }
+
+    /// The pids a menu target hits (live observed processes).
+    pub fn menu_targets(&self, target: MenuTarget) -> Vec<i32> {
+        let live = self.run.watch.alive();
+        match target {
+            MenuTarget::Process => self
+                .selected
+                .filter(|pid| live.contains(pid))
+                .into_iter()
+                .collect(),
+            MenuTarget::Group => {
+                let group = self.run.master();
+                live.into_iter()
+                    .filter(|pid| self.stats.get(pid).map(|r| r.pgid) == group)
+                    .collect()
+            }
+            MenuTarget::Subtree => {
+                let Some(root) = self.selected else {
+                    return Vec::new();
+                };
+                let mut found = vec![root];
+                let mut next = 0;
+                while next < found.len() {
+                    let parent = found[next];
+                    next += 1;
+                    found.extend(
+                        live.iter()
+                            .filter(|pid| self.stats.get(pid).is_some_and(|r| r.ppid == parent)),
+                    );
+                }
+                found.retain(|pid| live.contains(pid));
+                found
+            }
+        }
+    }
+
+    fn send_from_menu(&mut self, signal: Signal, target: MenuTarget) {
+        match target {
+            MenuTarget::Group => self.signal_pool_group(signal),
+            MenuTarget::Process => self.signal_selected(signal),
+            MenuTarget::Subtree => {
+                let pids = self.menu_targets(MenuTarget::Subtree);
+                let mut sent = 0;
+                for pid in &pids {
+                    if self.signal_one(*pid, signal).is_ok() {
+                        sent += 1;
+                    }
+                }
+                self.record(
+                    format!(
+                        "{} to the subtree of {:?} ({sent} processes)",
+                        signal.name(),
+                        self.selected
+                    ),
+                    "s",
+                );
+            }
+        }
+    }
+
+    fn move_selection(&mut self, step: isize) {
+        if self.order.is_empty() {
+            return;
+        }
+        let current = self
+            .selected
+            .and_then(|pid| self.order.iter().position(|p| *p == pid))
+            .unwrap_or(0);
+        let next = current
+            .saturating_add_signed(step)
+            .min(self.order.len() - 1);
+        self.selected = Some(self.order[next]);
+    }
+
+    /// Logs a user action in the timeline and puts its marker on the axis.
+    fn record(&mut self, what: String, key: &str) {
+        let now = monotonic_ms();
+        self.markers.push((
+            now.saturating_sub(self.run.watch.start_ms()),
+            key.to_string(),
+        ));
+        self.run.watch.stop_requested(now, what);
+    }
+
+    fn signal_one(&mut self, pid: i32, signal: Signal) -> Result<(), SignalError> {
+        let pidfd = self
+            .run
+            .pidfd(pid)
+            .ok_or_else(|| SignalError::NoSuchTarget(format!("pid {pid}")))?;
+        signal_process(&self.protected, pidfd, signal)
+    }
+
+    fn signal_selected(&mut self, signal: Signal) {
+        let Some(pid) = self.selected else {
+            self.message = Some("no process selected".into());
+            return;
+        };
+        if !self.run.watch.alive().contains(&pid) {
+            self.message = Some(format!("pid {pid} has ended: nothing to signal"));
+            return;
+        }
+        match self.signal_one(pid, signal) {
+            Ok(()) => {
+                let role = self.role_of(pid);
+                let key = if signal == Signal::KILL { "x" } else { "t" };
+                self.record(format!("{} to {pid} ({role})", signal.name()), key);
+            }
+            Err(error) => self.message = Some(error.to_string()),
+        }
+    }
+
+    fn signal_pool_group(&mut self, signal: Signal) {
+        let Some(group) = self.run.master() else {
+            self.message = Some("the pool's group is not known yet".into());
+            return;
+        };
+        match signal_group(&self.protected, group, signal) {
+            Ok(()) => {
+                let key = match signal {
+                    Signal::KILL => "X",
+                    Signal::INT => "i",
+                    Signal::TERM => "T",
+                    _ => "s",
+                };
+                self.record(format!("{} to process group {group}", signal.name()), key);
+            }
+            Err(error) => self.message = Some(error.to_string()),
+        }
+    }
+
+    fn set_stop_event(&mut self) {
+        if self.run.block().stop_requested() {
+            self.message = Some("the stop event is already set".into());
+            return;
+        }
+        self.run.block().request_stop();
+        self.record("set the stop event".into(), "e");
+    }
+
+    fn graceful_stop(&mut self) {
+        if self.stop.is_some() {
+            self.message = Some("a graceful stop is already running".into());
+            return;
+        }
+        if self.run.pool_ended() {
+            self.message = Some("the pool has ended: r restarts it".into());
+            return;
+        }
+        let plan = StopPlan::graceful(Signal::TERM, Target::Leader, self.options.grace);
+        let now = monotonic_ms();
+        self.markers
+            .push((now.saturating_sub(self.run.watch.start_ms()), "g".into()));
+        match StopSequence::start(&mut self.run, &self.protected, plan) {
+            Ok(stop) => self.stop = Some(stop),
+            Err(error) => self.message = Some(error.to_string()),
+        }
+    }
+
+    fn pause_resume(&mut self) {
+        let Some(pid) = self.selected else {
+            self.message = Some("no process selected".into());
+            return;
+        };
+        let stopped = self.stats.get(&pid).is_some_and(|r| r.state.is_stopped());
+        let signal = if stopped { Signal::CONT } else { Signal::STOP };
+        match self.signal_one(pid, signal) {
+            Ok(()) => {
+                let role = self.role_of(pid);
+                self.run.watch.log(
+                    monotonic_ms(),
+                    crate::watch::model::Actor::You,
+                    format!("{} to {pid} ({role})", signal.name()),
+                );
+                self.refreshed = None;
+            }
+            Err(error) => self.message = Some(error.to_string()),
+        }
+    }
+
+    /// Ends the current pool (the keeper kills what is left) and starts a
+    /// new one, of `scenario` or the same one.
+    fn restart(&mut self, scenario: Option<String>) {
+        let source = scenario.unwrap_or_else(|| self.options.scenario.clone());
+        if let Some(group) = self.run.master() {
+            let _ = signal_group(&self.protected, group, Signal::KILL);
+        }
+        self.run.finish();
+        match start_pool(&self.exe, &self.options, &source) {
+            Ok((scenario, run)) => {
+                self.options.scenario = source;
+                self.scenario = scenario;
+                self.run = run;
+                self.stop = None;
+                self.selected = None;
+                self.markers.clear();
+                self.stats.clear();
+                self.refreshed = None;
+                self.message = Some(format!("restarted: scenario {}", self.scenario.name));
+            }
+            Err(error) => self.message = Some(format!("{error:#}")),
+        }
+    }
+
+    fn request_quit(&mut self) {
+        match self.quit {
+            _ if self.run.pool_ended() => self.quit = Quit::Now,
+            Quit::No => {
+                self.quit = Quit::Stopping;
+                if self.stop.is_none() {
+                    self.graceful_stop();
+                }
+                if self.stop.is_none() {
+                    self.quit = Quit::Now;
+                }
+            }
+            Quit::Stopping | Quit::Now => {
+                if let Some(group) = self.run.master() {
+                    let _ = signal_group(&self.protected, group, Signal::KILL);
+                }
+                self.quit = Quit::Now;
+            }
+        }
+    }
+
+    fn jump_to_orphan(&mut self, index: usize) {
+        let view = super::view::orphans(self);
+        let pids: Vec<i32> = view
+            .witnessed
+            .iter()
+            .map(|w| w.0)
+            .chain(view.likely.iter().map(|l| l.0))
+            .chain(view.zombies.iter().map(|z| z.0))
+            .collect();
+        match pids.get(index) {
+            Some(pid) if self.order.contains(pid) => self.selected = Some(*pid),
+            Some(pid) => self.message = Some(format!("pid {pid} is not in this tree")),
+            None => {}
+        }
+    }
+
+    /// The role of an observed pid.
+    pub fn role_of(&self, pid: i32) -> String {
+        self.run
+            .watch
+            .processes()
+            .get(&pid)
+            .map_or_else(|| "process".to_string(), |p| p.role.clone())
+    }
+
+    /// Ends the pool for good: SIGKILL to the group, and the keeper ends
+    /// whatever is left.
+    pub fn shut_down(&mut self) {
+        if let Some(group) = self.run.master()
+            && !self.run.pool_ended()
+        {
+            let _ = signal_group(&self.protected, group, Signal::KILL);
+        }
+        self.run.finish();
+    }
+}
+
+fn start_pool(
+    exe: &std::path::Path,
+    options: &DemoOptions,
+    source: &str,
+) -> anyhow::Result<(Scenario, PoolRun)> {
+    let mut scenario = scenario::load(source).map_err(|e| anyhow!("{e}"))?;
+    if let Some(workers) = options.workers {
+        scenario.pool.workers = workers;
+    }
+    if let Some(tasks) = options.tasks {
+        scenario.pool.tasks = tasks;
+    }
+    let run = PoolRun::start(exe, source, &scenario, scenario.pool.workers)?;
+    Ok((scenario, run))
+}

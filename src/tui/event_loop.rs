@@ -1,0 +1,208 @@
+//! The one loop of the TUI. An input thread reads the terminal and a signal
+//! thread (signal-hook) catches TERM, HUP, INT, QUIT, TSTP and CONT; both
+//! send into one channel and poke a wake pipe. The main thread alone touches
+//! the terminal: it waits on the pool's pidfds, its status channel and the
+//! wake pipe (with a timeout for the 4 Hz refresh), handles what arrived,
+//! and redraws only when something changed.
+
+use std::io::IsTerminal;
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::mpsc::{self, Sender};
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use ratatui::crossterm::event::{self, Event as TermEvent, MouseButton, MouseEventKind};
+use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
+use signal_hook::iterator::Signals;
+
+use super::app::{App, DemoOptions, Quit, REFRESH};
+use super::input::{UserAction, popup_key, table_action};
+use super::terminal::TerminalGuard;
+use super::view;
+use crate::sys::fds;
+use crate::sys::process::signal_self;
+
+/// Environment variable that makes the TUI panic after its first frame:
+/// lets tests check that a panic restores the terminal and ends the pool.
+pub const TEST_PANIC_ENV: &str = "SIGTREE_TEST_PANIC";
+
+/// What reaches the main thread.
+enum Event {
+    /// A key, mouse or resize event.
+    Terminal(TermEvent),
+    /// A signal sent to sigtree.
+    Signal(i32),
+}
+
+/// Why the TUI cannot run: stdout is not a terminal.
+#[derive(Debug)]
+pub struct NotATerminal;
+
+impl std::fmt::Display for NotATerminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "the TUI needs a terminal on stdout; for a one-shot listing use `sigtree ps`, \
+             for a headless stop test `sigtree check`",
+        )
+    }
+}
+
+impl std::error::Error for NotATerminal {}
+
+/// Runs the demo TUI until the user quits.
+pub fn run_demo(options: DemoOptions) -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!(NotATerminal);
+    }
+    let mut app = App::start(options)?;
+    let result = drive(&mut app);
+    app.shut_down();
+    result
+}
+
+fn drive(app: &mut App) -> anyhow::Result<()> {
+    let (sender, events) = mpsc::channel();
+    let (wake, poke) = fds::pipe()?;
+    fds::set_nonblocking(wake.as_fd())?;
+    fds::set_nonblocking(poke.as_fd())?;
+    let poke = std::sync::Arc::new(poke);
+    spawn_input(sender.clone(), poke.clone())?;
+    spawn_signals(sender, poke)?;
+
+    let mut guard = TerminalGuard::enter().context("cannot set up the terminal")?;
+    let panic_after_first_frame = std::env::var_os(TEST_PANIC_ENV).is_some();
+    let mut dirty = true;
+    let mut seen = (0, 0);
+    let mut last_refresh = Instant::now();
+    while app.quit() != Quit::Now {
+        if dirty {
+            let mut screen = view::screen(app);
+            app.order = screen.rows.iter().map(|r| r.pid).collect();
+            if app.selected.is_none_or(|pid| !app.order.contains(&pid)) && !app.order.is_empty() {
+                // Select the first row until the user chooses; a selected
+                // pid stays selected while rows come and go.
+                app.selected = app.order.first().copied();
+                screen = view::screen(app);
+            }
+            guard
+                .terminal()
+                .draw(|frame| super::draw::draw(frame, &screen))?;
+            dirty = false;
+            if panic_after_first_frame {
+                panic!("{TEST_PANIC_ENV} is set: panicking after the first frame, as asked");
+            }
+        }
+        let wait = REFRESH.saturating_sub(last_refresh.elapsed());
+        app.run_mut().tick(wait, Some(wake.as_fd()));
+        drain(&wake);
+        for event in events.try_iter() {
+            dirty |= handle(app, &mut guard, event)?;
+        }
+        let news = (
+            app.run_mut().watch.timeline().len(),
+            app.run_mut().watch.alive().len(),
+        );
+        if news != seen {
+            seen = news;
+            dirty = true;
+        }
+        if last_refresh.elapsed() >= REFRESH || dirty {
+            dirty |= app.on_tick();
+            if last_refresh.elapsed() >= REFRESH {
+                last_refresh = Instant::now();
+            }
+        }
+    }
+    drop(guard);
+    Ok(())
+}
+
+/// Handles one event; true when the screen must be redrawn.
+fn handle(app: &mut App, guard: &mut TerminalGuard, event: Event) -> anyhow::Result<bool> {
+    match event {
+        Event::Terminal(TermEvent::Key(key)) => {
+            if app.popup.is_some() {
+                if let Some(key) = popup_key(key, false) {
+                    app.popup_key(key);
+                }
+                return Ok(true);
+            }
+            match table_action(key) {
+                Some(UserAction::Suspend) => suspend(guard)?,
+                Some(UserAction::Redraw) => guard.repaint()?,
+                Some(action) => app.act(action),
+                None => return Ok(false),
+            }
+        }
+        Event::Terminal(TermEvent::Mouse(mouse)) => {
+            if let MouseEventKind::Down(MouseButton::Left) = mouse.kind {
+                select_clicked_row(app, mouse.row);
+            } else {
+                return Ok(false);
+            }
+        }
+        Event::Terminal(_) => {}
+        Event::Signal(SIGTSTP) => suspend(guard)?,
+        Event::Signal(SIGCONT) => guard.resume()?,
+        Event::Signal(_) => app.act(UserAction::Quit),
+    }
+    Ok(true)
+}
+
+/// Ctrl-Z or SIGTSTP: give the terminal back, then stop. SIGSTOP, because
+/// the kernel discards SIGTSTP for a process in an orphaned process group
+/// (FACTS 4d), and sigtree's own handler has replaced TSTP's default.
+fn suspend(guard: &mut TerminalGuard) -> anyhow::Result<()> {
+    guard.suspend()?;
+    signal_self(libc::SIGSTOP)?;
+    Ok(())
+}
+
+/// A click on a table row selects it: rows start below the two header
+/// lines, the table's border and its header row.
+fn select_clicked_row(app: &mut App, row: u16) {
+    let first_row = 4;
+    if let Some(index) = row.checked_sub(first_row)
+        && let Some(pid) = app.order.get(usize::from(index))
+    {
+        app.selected = Some(*pid);
+    }
+}
+
+fn spawn_input(sender: Sender<Event>, poke: std::sync::Arc<OwnedFd>) -> anyhow::Result<()> {
+    std::thread::Builder::new()
+        .name("input".into())
+        .spawn(move || {
+            while let Ok(event) = event::read() {
+                if sender.send(Event::Terminal(event)).is_err() {
+                    return;
+                }
+                let _ = rustix::io::write(&*poke, &[1]);
+            }
+        })
+        .context("cannot start the input thread")?;
+    Ok(())
+}
+
+fn spawn_signals(sender: Sender<Event>, poke: std::sync::Arc<OwnedFd>) -> anyhow::Result<()> {
+    let mut signals = Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGCONT])
+        .context("cannot install signal handlers")?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                if sender.send(Event::Signal(signal)).is_err() {
+                    return;
+                }
+                let _ = rustix::io::write(&*poke, &[1]);
+            }
+        })
+        .context("cannot start the signal thread")?;
+    Ok(())
+}
+
+/// Empties the wake pipe.
+fn drain(wake: &OwnedFd) {
+    let mut buf = [0u8; 64];
+    while matches!(rustix::io::read(wake, &mut buf), Ok(n) if n > 0) {}
+}

@@ -1,0 +1,634 @@
+//! Turns the app's state into a [`Screen`]: rows in tree order with ghosts,
+//! the detail pane, lifelines, the log, the keys that apply.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::app::{App, MenuTarget, Popup, Quit};
+use super::screen::{
+    Detail, EndMark, Header, Lane, Lifelines, LogLine, OrphansView, Overlay, Row, RowKind, Screen,
+    Segment, SignalMenu,
+};
+use crate::control::sequence::Step;
+use crate::pool::report::Phase;
+use crate::procfs::disposition::{Target, predict};
+use crate::procfs::scan::{Reader, ScanOptions};
+use crate::procfs::sigset::Signal;
+use crate::procfs::tree::ProcessTree;
+use crate::sys::{boottime_ms, monotonic_ms};
+use crate::watch::model::{Actor, Observed, Outcome, Watch};
+
+/// The whole screen for the app's current state.
+pub fn screen(app: &App) -> Screen {
+    let watch = &app.run.watch;
+    let now = monotonic_ms().saturating_sub(watch.start_ms());
+    let rows = rows(app);
+    let order: Vec<i32> = rows.iter().map(|r| r.pid).collect();
+    let selected = app
+        .selected
+        .and_then(|pid| order.iter().position(|p| *p == pid));
+    Screen {
+        header: header(app, now),
+        detail: app
+            .selected
+            .filter(|_| app.show_detail)
+            .and_then(|pid| detail(app, pid)),
+        selected,
+        rows,
+        lifelines: lifelines(app, now),
+        log: watch
+            .timeline()
+            .iter()
+            .map(|event| LogLine {
+                at: seconds(event.at_ms),
+                who: match &event.who {
+                    Actor::You => "you".into(),
+                    Actor::Sigtree => "sigtree".into(),
+                    Actor::Kernel => "kernel".into(),
+                    Actor::Process(pid, role) => format!("{pid} {role}"),
+                },
+                what: event.what.clone(),
+            })
+            .collect(),
+        keys: keys(app),
+        message: app.message.clone().or_else(|| status_line(app)),
+        overlay: overlay(app),
+        color: app.color,
+    }
+}
+
+fn seconds(ms: u64) -> String {
+    format!("+{}.{} s", ms / 1000, (ms % 1000) / 100)
+}
+
+fn duration(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{}.{} s", ms / 1000, (ms % 1000) / 100)
+    }
+}
+
+fn header(app: &App, now: u64) -> Header {
+    let watch = &app.run.watch;
+    let master = app.run.master();
+    let block = app.run.block();
+    let stop_event = if block.stop_requested() {
+        let set_at = app
+            .markers
+            .iter()
+            .find(|(_, key)| key == "e" || key == "g")
+            .map(|(at, _)| *at);
+        set_at.map_or_else(|| "set".to_string(), |at| format!("set at {}", seconds(at)))
+    } else {
+        "clear".to_string()
+    };
+    let accounts = app.run.accounts();
+    Header {
+        mode: "demo".into(),
+        subject: app.scenario.name.clone(),
+        pgid: master,
+        sid: master
+            .and_then(|m| watch.processes().get(&m))
+            .map(|p| p.seen.sid),
+        own_pid: std::process::id() as i32,
+        own_pgid: rustix::process::getpgrp().as_raw_nonzero().get(),
+        stop_event: Some(stop_event),
+        tasks: Some((accounts.completed, accounts.lost, accounts.queued)),
+        stopping: app.stop.as_ref().map(|stop| match stop.step() {
+            Step::Draining(until) => format!("graceful stop: draining, SIGTERM in {}", left(until)),
+            Step::Signalled(until) => {
+                format!("graceful stop: signalled, SIGKILL in {}", left(until))
+            }
+            Step::KillingGroup(_) => "graceful stop: SIGKILL sent to the group".into(),
+            Step::Finishing(_) => "graceful stop: ending what left the group".into(),
+            Step::Done => "graceful stop: done".into(),
+        }),
+        elapsed: seconds(now),
+    }
+}
+
+fn left(until: std::time::Instant) -> String {
+    let ms = until
+        .saturating_duration_since(std::time::Instant::now())
+        .as_millis() as u64;
+    format!("{}.{} s", ms / 1000, (ms % 1000) / 100)
+}
+
+/// The rows: observed processes as a tree (parents before children), the
+/// ended ones as ghosts in place.
+fn rows(app: &App) -> Vec<Row> {
+    let watch = &app.run.watch;
+    let processes = watch.processes();
+    let mut children: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+    for p in processes.values() {
+        children.entry(p.seen.ppid).or_default().push(p.seen.pid);
+    }
+    let roots: Vec<i32> = processes
+        .values()
+        .filter(|p| !processes.contains_key(&p.seen.ppid))
+        .map(|p| p.seen.pid)
+        .collect();
+    let mut rows = Vec::new();
+    let mut seen = BTreeSet::new();
+    for root in roots {
+        push_tree(
+            app,
+            root,
+            String::new(),
+            "",
+            &children,
+            &mut seen,
+            &mut rows,
+        );
+    }
+    rows
+}
+
+fn push_tree(
+    app: &App,
+    pid: i32,
+    guides: String,
+    indent: &str,
+    children: &BTreeMap<i32, Vec<i32>>,
+    seen: &mut BTreeSet<i32>,
+    rows: &mut Vec<Row>,
+) {
+    if !seen.insert(pid) {
+        return;
+    }
+    if let Some(process) = app.run.watch.processes().get(&pid) {
+        rows.push(row(app, process, &guides));
+    }
+    let kids = children.get(&pid).map(Vec::as_slice).unwrap_or(&[]);
+    for (i, &child) in kids.iter().enumerate() {
+        let last = i + 1 == kids.len();
+        let (branch, pipe) = if last {
+            ("└─ ", "   ")
+        } else {
+            ("├─ ", "│  ")
+        };
+        push_tree(
+            app,
+            child,
+            format!("{indent}{branch}"),
+            &format!("{indent}{pipe}"),
+            children,
+            seen,
+            rows,
+        );
+    }
+}
+
+fn row(app: &App, process: &Observed, guides: &str) -> Row {
+    let watch = &app.run.watch;
+    let pid = process.seen.pid;
+    let stats = app
+        .stats
+        .get(&pid)
+        .filter(|_| !process.has_ended() || process.ending.is_none());
+    let group = app.run.master();
+    let ghost = process.ending.is_some() || (process.has_ended() && stats.is_none());
+    let kind = if ghost {
+        RowKind::Ghost
+    } else if Some(process.seen.pgid) == group {
+        RowKind::Member
+    } else if group
+        .and_then(|g| watch.processes().get(&g))
+        .is_some_and(|leader| leader.seen.sid == process.seen.sid)
+    {
+        RowKind::OtherGroup
+    } else {
+        RowKind::OtherSession
+    };
+    let disposition = |signal: Signal| {
+        stats
+            .and_then(|r| r.signals)
+            .map_or_else(String::new, |masks| {
+                masks.disposition(signal).label().to_string()
+            })
+    };
+    let boot_now = boottime_ms();
+    Row {
+        pid,
+        ppid: process.seen.ppid,
+        pgid: process.seen.pgid,
+        sid: process.seen.sid,
+        state: if ghost {
+            '-'
+        } else {
+            stats.map_or('?', |r| r.state.letter())
+        },
+        role: process.role.clone(),
+        phase: process.phase().map(Phase::label).unwrap_or_default(),
+        term: disposition(Signal::TERM),
+        int: disposition(Signal::INT),
+        cpu: stats.map_or_else(String::new, |r| {
+            format!("{}.{}s", r.cpu_ms / 1000, (r.cpu_ms % 1000) / 100)
+        }),
+        rss: stats.map_or_else(String::new, |r| {
+            format!("{:.1}M", r.rss_kib as f64 / 1024.0)
+        }),
+        age: stats.map_or_else(String::new, |r| {
+            duration(boot_now.saturating_sub(r.start_time_ms))
+        }),
+        cmd: format!("{guides}{}", process.seen.cmd),
+        kind,
+        outcome: outcome_text(app, process),
+    }
+}
+
+/// How a process ended, in the spec's words; or what is odd about a live one.
+pub fn outcome_text(app: &App, process: &Observed) -> Option<String> {
+    let watch = &app.run.watch;
+    let keeper = app.run.keeper_pid();
+    if process.ending.is_none() {
+        if process.zombie_since.is_some() {
+            let since = process.zombie_since.unwrap_or_default();
+            let ms = monotonic_ms().saturating_sub(since);
+            return Some(format!(
+                "zombie for {}, parent {} does not reap",
+                duration(ms),
+                process.seen.ppid
+            ));
+        }
+        if process.has_ended() {
+            return Some("ended, status unknown".into());
+        }
+        return process.reparented_to.map(|parent| {
+            if parent == keeper {
+                "orphan: re-parented to sigtree (subreaper)".to_string()
+            } else {
+                format!("orphan: re-parented to {parent}")
+            }
+        });
+    }
+    let after = |at: Option<u64>| match (at, watch.stop_at()) {
+        (Some(end), Some(stop)) if end >= stop => {
+            format!(", {} after {}", duration(end - stop), first_action(watch))
+        }
+        _ => String::new(),
+    };
+    Some(match watch.outcome(process) {
+        Outcome::Exited => {
+            let code = match process.ending {
+                Some((crate::sys::wait::Ending::Exited(code), _)) => code,
+                _ => 0,
+            };
+            format!("exit {code}{}", after(process.ended_at))
+        }
+        Outcome::Signaled => match process.ending {
+            Some((crate::sys::wait::Ending::Signaled(signal), _)) => {
+                format!("died of {}", crate::watch::model::signal_name(signal))
+            }
+            _ => "died of a signal".into(),
+        },
+        Outcome::Killed => match process.phase() {
+            Some(phase) => format!("SIGKILL by escalation, was {}", phase.label()),
+            None => "SIGKILL by escalation".into(),
+        },
+        Outcome::Leaked => {
+            if process.seen.sid == process.seen.pid {
+                "leaked: left the group with setsid".into()
+            } else {
+                "leaked: left the group".into()
+            }
+        }
+        Outcome::Unknown => "ended, status unknown".into(),
+    })
+}
+
+/// The stop request's words, short: "stop event", "SIGTERM", …
+fn first_action(watch: &Watch) -> String {
+    let stop = watch
+        .stop_at()
+        .map(|at| at.saturating_sub(watch.start_ms()));
+    watch
+        .timeline()
+        .iter()
+        .find(|e| e.who == Actor::You && Some(e.at_ms) >= stop)
+        .map_or_else(
+            || "the stop request".into(),
+            |e| {
+                let what = e.what.trim_start_matches("graceful stop: ");
+                if what.contains("stop event") {
+                    "stop event".into()
+                } else {
+                    what.split(" to ").next().unwrap_or(what).to_string()
+                }
+            },
+        )
+}
+
+fn detail(app: &App, pid: i32) -> Option<Detail> {
+    let process = app.run.watch.processes().get(&pid)?;
+    let stats = app.stats.get(&pid);
+    let mut notes = Vec::new();
+    if let Some(text) = outcome_text(app, process) {
+        notes.push(text);
+    }
+    if app.run.watch.escaped_group(process) {
+        notes.push(format!(
+            "left the pool's group: now in group {}",
+            process.seen.pgid
+        ));
+    }
+    let start = app.run.watch.start_ms();
+    let mut detail = Detail {
+        title: format!("{pid} {} — {}", process.role, process.seen.cmd),
+        state: "ended".into(),
+        masks: Vec::new(),
+        threads: String::new(),
+        stop_event: if process.role == "process" {
+            "does not hold the stop event".into()
+        } else {
+            format!(
+                "holds the stop event (set: {})",
+                if app.run.block().stop_requested() {
+                    "yes"
+                } else {
+                    "no"
+                }
+            )
+        },
+        phases: process
+            .phases
+            .iter()
+            .map(|(at, phase)| (seconds(at.saturating_sub(start)), phase.label()))
+            .collect(),
+        notes,
+    };
+    if let Some(record) = stats.filter(|_| !process.has_ended()) {
+        let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+        detail.state = format!("{} {}", record.state.letter(), record.state.meaning());
+        if !wchan.is_empty() && wchan != "0" {
+            detail.state.push_str(&format!(", in {wchan}"));
+        }
+        if let Some(masks) = record.signals {
+            detail.masks = vec![
+                ("pending".into(), masks.pending.to_string()),
+                ("shared pending".into(), masks.shared_pending.to_string()),
+                ("blocked".into(), masks.blocked.to_string()),
+                ("ignored".into(), masks.ignored.to_string()),
+                ("caught".into(), masks.caught.to_string()),
+            ];
+        }
+        detail.threads = format!(
+            "{} thread{}",
+            record.threads,
+            if record.threads == 1 { "" } else { "s" }
+        );
+    }
+    Some(detail)
+}
+
+fn lifelines(app: &App, now: u64) -> Lifelines {
+    let watch = &app.run.watch;
+    let start = watch.start_ms();
+    let lanes = watch
+        .processes()
+        .values()
+        .filter(|p| p.role.starts_with("worker-"))
+        .map(|p| {
+            let end_at = p.ended_at.map(|at| at.saturating_sub(start));
+            let mut segments = Vec::new();
+            for (i, (at, phase)) in p.phases.iter().enumerate() {
+                let from = at.saturating_sub(start);
+                let to = p
+                    .phases
+                    .get(i + 1)
+                    .map_or(end_at.unwrap_or(now), |(next, _)| {
+                        next.saturating_sub(start)
+                    });
+                let kind = match phase {
+                    Phase::Idle | Phase::Exiting => Segment::Idle,
+                    Phase::Busy(_) => Segment::Busy,
+                    Phase::Draining(_) => Segment::Draining,
+                    Phase::CleaningUp => Segment::CleaningUp,
+                };
+                segments.push((from, to, kind));
+            }
+            if end_at.is_none()
+                && app
+                    .stats
+                    .get(&p.seen.pid)
+                    .is_some_and(|r| r.state.is_stopped())
+                && let Some(last) = segments.last_mut()
+            {
+                last.2 = Segment::Stopped;
+            }
+            let end = end_at.filter(|_| p.ending.is_some()).map(|at| {
+                let mark = match watch.outcome(p) {
+                    Outcome::Exited
+                        if matches!(p.ending, Some((crate::sys::wait::Ending::Exited(0), _))) =>
+                    {
+                        EndMark::Graceful
+                    }
+                    Outcome::Exited | Outcome::Unknown => EndMark::Unclean,
+                    Outcome::Signaled => EndMark::Signaled,
+                    Outcome::Killed => EndMark::Forced,
+                    Outcome::Leaked => EndMark::Leaked,
+                };
+                (at, mark)
+            });
+            Lane {
+                label: p.role.clone(),
+                segments,
+                end,
+            }
+        })
+        .collect();
+    Lifelines {
+        from_ms: 0,
+        to_ms: now.max(1),
+        lanes,
+        markers: app.markers.clone(),
+    }
+}
+
+fn keys(app: &App) -> Vec<(String, String)> {
+    let pairs: &[(&str, &str)] = match app.popup {
+        Some(Popup::Help) | None if app.quit != Quit::Stopping => &[
+            ("↑↓", "select"),
+            ("e", "stop event"),
+            ("g", "graceful stop"),
+            ("t", "TERM sel"),
+            ("T", "TERM group"),
+            ("i", "INT group"),
+            ("x", "KILL sel"),
+            ("X", "KILL group"),
+            ("s", "signal…"),
+            ("p", "stop/cont"),
+            ("r", "restart"),
+            ("c", "scenario"),
+            ("o", "orphans"),
+            ("d", "detail"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        Some(Popup::SignalMenu(_)) => &[
+            ("type", "signal name or number"),
+            ("Tab", "target"),
+            ("Enter", "send"),
+            ("Esc", "cancel"),
+        ],
+        Some(Popup::Help) | None => &[("q", "force: SIGKILL now")],
+        Some(_) => &[("↑↓", "move"), ("Enter", "choose"), ("Esc", "close")],
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn status_line(app: &App) -> Option<String> {
+    if app.quit == Quit::Stopping {
+        return Some("quitting: the stop sequence runs; q again forces SIGKILL".into());
+    }
+    if app.run.pool_ended() {
+        let verdict = app.run.watch.verdict();
+        return Some(format!(
+            "the pool has ended ({verdict}): r restarts it, q quits"
+        ));
+    }
+    None
+}
+
+fn overlay(app: &App) -> Option<Overlay> {
+    Some(match app.popup.as_ref()? {
+        Popup::Help => Overlay::Help {
+            explanation: app.scenario.explanation.clone(),
+        },
+        Popup::SignalMenu(menu) => {
+            Overlay::SignalMenu(signal_menu(app, menu.signal(), &menu.input, menu.target))
+        }
+        Popup::Orphans(selected) => Overlay::Orphans(OrphansView {
+            selected: *selected,
+            ..orphans(app)
+        }),
+        Popup::Scenarios(selected) => Overlay::Scenarios {
+            entries: crate::pool::scenario::presets()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| (s.name, s.summary))
+                .collect(),
+            selected: *selected,
+        },
+    })
+}
+
+/// The signal menu with the predicted effect on every target, thread masks
+/// and stopped state taken into account.
+fn signal_menu(app: &App, signal: Option<Signal>, input: &str, target: MenuTarget) -> SignalMenu {
+    let targets = app.menu_targets(target);
+    let mut reader = Reader::default();
+    let effects = targets
+        .iter()
+        .map(|&pid| {
+            let effect = match (signal, app.stats.get(&pid)) {
+                (Some(signal), Some(record)) => {
+                    let masks = record.signals.unwrap_or_default();
+                    let target = Target {
+                        masks,
+                        blocked_by_all_threads: reader
+                            .blocked_by_all_threads(pid)
+                            .unwrap_or(masks.blocked),
+                        stopped: record.state.is_stopped(),
+                        zombie: record.state.is_zombie(),
+                    };
+                    predict(signal, &target).describe().to_string()
+                }
+                (None, _) => "—".into(),
+                (_, None) => "unknown: not read yet".into(),
+            };
+            (pid, app.role_of(pid), effect)
+        })
+        .collect();
+    SignalMenu {
+        signal: signal.map_or_else(
+            || format!("'{input}' names no signal"),
+            |s| format!("{} ({})", s.name(), s.number()),
+        ),
+        input: input.to_string(),
+        target: match target {
+            MenuTarget::Process => app.selected.map_or("process: none selected".into(), |pid| {
+                format!("process {pid}")
+            }),
+            MenuTarget::Group => app
+                .run
+                .master()
+                .map_or("group: unknown".into(), |g| format!("group {g}")),
+            MenuTarget::Subtree => app.selected.map_or("subtree: none selected".into(), |pid| {
+                format!("subtree of {pid}")
+            }),
+        },
+        effects,
+    }
+}
+
+/// Orphans sigtree saw being re-parented, likely orphans system-wide,
+/// orphaned process groups and zombies.
+pub fn orphans(app: &App) -> OrphansView {
+    let watch = &app.run.watch;
+    let witnessed = watch
+        .processes()
+        .values()
+        .filter_map(|p| {
+            let parent = p.reparented_to?;
+            let lost = p.lost_parent.unwrap_or_default();
+            let lost_cmd = watch
+                .processes()
+                .get(&lost)
+                .map_or("", |l| l.seen.cmd.as_str());
+            Some((p.seen.pid, format!("{lost} {lost_cmd}"), parent))
+        })
+        .collect();
+    let mut reader = Reader::default();
+    let snapshot = reader
+        .snapshot(ScanOptions { cmdline: true })
+        .unwrap_or_default();
+    let tree = ProcessTree::new(&snapshot);
+    let likely = tree
+        .likely_orphans(&[app.run.keeper_pid()])
+        .into_iter()
+        .filter_map(|o| Some((o.pid, o.lost_session_leader, tree.get(o.pid)?.command())))
+        .collect();
+    let groups = tree
+        .orphaned_groups()
+        .into_iter()
+        .map(|g| (g.pgid, join(&g.members), join(&g.stopped)))
+        .collect();
+    let zombies = tree
+        .zombies()
+        .into_iter()
+        .filter_map(|pid| {
+            let record = tree.get(pid)?;
+            let parent = tree
+                .get(record.ppid)
+                .map(|p| p.command())
+                .unwrap_or_default();
+            Some((
+                pid,
+                duration(snapshot.taken_at_ms.saturating_sub(record.start_time_ms)),
+                record.ppid,
+                parent,
+            ))
+        })
+        .collect();
+    OrphansView {
+        witnessed,
+        likely,
+        groups,
+        zombies,
+        selected: 0,
+    }
+}
+
+fn join(pids: &[i32]) -> String {
+    if pids.is_empty() {
+        return "-".into();
+    }
+    pids.iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}

@@ -1,0 +1,414 @@
+//! The TUI end to end, in a real pseudo-terminal: start `sigtree demo`, press
+//! keys, and check that what the screen claims matches procfs; every quit
+//! path restores the terminal and leaves no process of the run behind.
+//! These tests run one at a time (a lock), with generous deadlines.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use common::{DEADLINE, TaggedCleanup, run_id, tagged, wait_for, wait_until_untagged};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+/// One pty test at a time: they are heavy, and share the machine's two cores.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// `sigtree demo` running in a pty, its screen parsed by vt100.
+struct Tui {
+    _lock: MutexGuard<'static, ()>,
+    master: Box<dyn MasterPty + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    id: String,
+    _cleanup: TaggedCleanup,
+}
+
+impl Tui {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let lock = ONE_AT_A_TIME
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let id = run_id("tui");
+        let cleanup = TaggedCleanup(id.clone());
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 36,
+                cols: 120,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pty");
+        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_sigtree"));
+        command.args(args);
+        command.env("SIGTREE_RUN_ID", &id);
+        command.env("TERM", "xterm-256color");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let child = pair
+            .slave
+            .spawn_command(command)
+            .expect("sigtree starts in the pty");
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(36, 120, 0)));
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let sink = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .process(&buf[..n]);
+            }
+        });
+        let writer = pair.master.take_writer().expect("pty writer");
+        Self {
+            _lock: lock,
+            master: pair.master,
+            child,
+            writer,
+            parser,
+            id,
+            _cleanup: cleanup,
+        }
+    }
+
+    fn demo(scenario: &str) -> Self {
+        Self::start(&["demo", "--scenario", scenario, "--grace", "3s"], &[])
+    }
+
+    fn contents(&self) -> String {
+        self.parser
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .screen()
+            .contents()
+    }
+
+    fn alternate_screen(&self) -> bool {
+        self.parser
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .screen()
+            .alternate_screen()
+    }
+
+    /// Waits until the screen shows `text`.
+    fn wait_for_text(&self, text: &str) {
+        let start = Instant::now();
+        while !self.contents().contains(text) {
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {text:?} on screen:\n{}",
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Waits for the table with every worker.
+    fn wait_for_table(&self) {
+        self.wait_for_text("worker-4");
+        self.wait_for_text("busy #");
+    }
+
+    fn press(&mut self, keys: &str) {
+        self.writer
+            .write_all(keys.as_bytes())
+            .expect("write to the pty");
+        self.writer.flush().expect("flush the pty");
+    }
+
+    fn pid(&self) -> i32 {
+        self.child.process_id().expect("sigtree's pid") as i32
+    }
+
+    fn signal(&self, signal: Signal) {
+        kill(Pid::from_raw(self.pid()), signal).expect("signal sigtree");
+    }
+
+    /// Waits for sigtree to exit; returns its exit code.
+    fn wait_exit(&mut self) -> u32 {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status.exit_code();
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "sigtree did not exit:\n{}",
+                self.contents()
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// Echo and canonical mode are on, as a shell left them.
+    fn modes_restored(&self) -> bool {
+        let fd = self.master.as_raw_fd().expect("pty fd");
+        // SAFETY: a zeroed termios is a valid buffer; tcgetattr fills it.
+        let mut termios: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: fd is the open pty master; termios lives across the call.
+        let result = unsafe { libc::tcgetattr(fd, &mut termios) };
+        result == 0 && termios.c_lflag & libc::ECHO != 0 && termios.c_lflag & libc::ICANON != 0
+    }
+
+    /// The pool's group as the header shows it.
+    fn pool_group(&self) -> i32 {
+        let contents = self.contents();
+        let after = contents
+            .split("group ")
+            .nth(1)
+            .expect("the header names the group");
+        after
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a group id")
+    }
+
+    /// Asserts sigtree restored the terminal and nothing of the run is left.
+    fn assert_clean_exit(&self) {
+        let left = wait_until_untagged(&self.id);
+        assert!(left.is_empty(), "processes of the run remain: {left:?}");
+        assert!(self.modes_restored(), "echo and canonical mode are back");
+        assert!(!self.alternate_screen(), "the alternate screen was left");
+    }
+}
+
+fn group_members(pgid: i32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                let fields: Vec<&str> = stat
+                    .rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .split_whitespace()
+                    .collect();
+                fields.get(2).and_then(|g| g.parse::<i32>().ok()) == Some(pgid)
+                    && fields.first() != Some(&"Z")
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn q_runs_the_stop_sequence_then_exits() {
+    let mut tui = Tui::demo("graceful");
+    tui.wait_for_table();
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn q_twice_forces_sigkill() {
+    let mut tui = Tui::demo("ignore-term");
+    tui.wait_for_table();
+    tui.press("q");
+    tui.wait_for_text("quitting");
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn signals_to_sigtree_quit_cleanly() {
+    for signal in [
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+    ] {
+        let mut tui = Tui::demo("graceful");
+        tui.wait_for_table();
+        tui.signal(signal);
+        assert_eq!(tui.wait_exit(), 0, "{signal}");
+        tui.assert_clean_exit();
+    }
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_ends_the_pool() {
+    let mut tui = Tui::start(&["demo"], &[("SIGTREE_TEST_PANIC", "1")]);
+    let code = tui.wait_exit();
+    assert_eq!(code, 101, "a panic exits 101");
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn sigkill_of_sigtree_leaves_no_process() {
+    let mut tui = Tui::demo("ignore-term");
+    tui.wait_for_table();
+    assert!(
+        tagged(&tui.id).len() >= 7,
+        "sigtree, keeper, master, 4 workers"
+    );
+    tui.signal(Signal::SIGKILL);
+    tui.wait_exit();
+    let left = wait_until_untagged(&tui.id);
+    assert!(left.is_empty(), "the keeper ended everything: {left:?}");
+}
+
+#[test]
+fn e_sets_the_stop_event_and_the_workers_drain() {
+    let mut tui = Tui::demo("graceful");
+    tui.wait_for_table();
+    let group = tui.pool_group();
+    tui.press("e");
+    tui.wait_for_text("stop event: set");
+    tui.wait_for_text("exit 0,");
+    wait_for("every worker to end", || {
+        (group_members(group).len() <= 1).then_some(())
+    });
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn capital_x_kills_the_group_and_the_screen_says_so() {
+    let mut tui = Tui::demo("graceful");
+    tui.wait_for_table();
+    let group = tui.pool_group();
+    tui.press("X");
+    tui.wait_for_text("died of SIGKILL");
+    wait_for("the group to be gone", || {
+        group_members(group).is_empty().then_some(())
+    });
+    tui.wait_for_text("the pool has ended");
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn capital_t_terminates_the_workers() {
+    let mut tui = Tui::demo("graceful");
+    tui.wait_for_table();
+    let group = tui.pool_group();
+    tui.press("T");
+    tui.wait_for_text("died of SIGTERM");
+    wait_for("the group to be gone", || {
+        group_members(group).is_empty().then_some(())
+    });
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn g_runs_the_graceful_stop_with_its_countdown() {
+    let mut tui = Tui::demo("default-term");
+    tui.wait_for_table();
+    let group = tui.pool_group();
+    tui.press("g");
+    tui.wait_for_text("graceful stop");
+    wait_for("the group to be gone", || {
+        group_members(group).is_empty().then_some(())
+    });
+    tui.wait_for_text("the pool has ended");
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn p_stops_and_continues_the_selected_process() {
+    let mut tui = Tui::demo("graceful");
+    tui.wait_for_table();
+    tui.press("j");
+    std::thread::sleep(Duration::from_millis(300));
+    tui.press("p");
+    let state = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit(')').next().map(|r| r.trim_start().chars().next()))
+            .flatten()
+    };
+    let stopped = wait_for("a stopped pool process", || {
+        tagged(&tui.id)
+            .into_iter()
+            .find(|pid| state(*pid) == Some('T'))
+    });
+    tui.press("p");
+    wait_for("it to run again", || {
+        (state(stopped) != Some('T')).then_some(())
+    });
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn r_restarts_the_pool_in_a_new_group() {
+    let mut tui = Tui::demo("graceful");
+    tui.wait_for_table();
+    let first = tui.pool_group();
+    tui.press("r");
+    tui.wait_for_text("restarted");
+    tui.wait_for_table();
+    wait_for("the first group to be gone", || {
+        group_members(first).is_empty().then_some(())
+    });
+    assert_ne!(tui.pool_group(), first);
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn sigtstp_restores_the_terminal_and_sigcont_repaints() {
+    let mut tui = Tui::demo("graceful");
+    tui.wait_for_table();
+    tui.signal(Signal::SIGTSTP);
+    let stopped = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('T'))
+        })
+    };
+    wait_for("sigtree to stop", || stopped(tui.pid()).then_some(()));
+    assert!(
+        tui.modes_restored(),
+        "the terminal is given back while stopped"
+    );
+    assert!(!tui.alternate_screen());
+    tui.signal(Signal::SIGCONT);
+    wait_for("the repaint", || {
+        (tui.alternate_screen() && tui.contents().contains("worker-4")).then_some(())
+    });
+    assert!(!tui.modes_restored(), "raw mode again");
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn without_a_terminal_the_tui_points_to_ps_and_check() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .arg("demo")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("sigtree runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("sigtree ps") && stderr.contains("sigtree check"),
+        "{stderr}"
+    );
+}
