@@ -412,3 +412,79 @@ fn without_a_terminal_the_tui_points_to_ps_and_check() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_signal_menu_shows_the_predicted_effect_then_sends() {
+    let mut tui = Tui::demo("ignore-term");
+    tui.wait_for_table();
+    let group = tui.pool_group();
+    tui.press("s");
+    tui.press("\t");
+    tui.wait_for_text(&format!("group {group}"));
+    // Workers ignore SIGTERM; the master has no handler.
+    tui.wait_for_text("ignored");
+    tui.wait_for_text("terminates");
+    tui.press("\x7f\x7f\x7f\x7fKILL");
+    tui.wait_for_text("SIGKILL (9)");
+    tui.press("\r");
+    wait_for("the group to be gone", || {
+        group_members(group).is_empty().then_some(())
+    });
+    tui.wait_for_text("died of SIGKILL");
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn a_key_that_does_not_apply_says_so() {
+    let mut tui = Tui::demo("graceful");
+    tui.wait_for_table();
+    tui.press("e");
+    tui.wait_for_text("stop event: set");
+    tui.press("e");
+    tui.wait_for_text("the stop event is already set");
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+/// Measures the delay from a process's exit (SIGKILL from outside) to its
+/// ghost row on screen. The number is printed for the notes; the test
+/// asserts only that the ghost row appears.
+#[test]
+fn an_exit_shows_as_a_ghost_row() {
+    let mut tui = Tui::demo("graceful");
+    tui.wait_for_table();
+    let contents = tui.contents();
+    let line = contents
+        .lines()
+        .find(|l| l.contains("worker-2"))
+        .expect("a worker-2 row");
+    let pid: i32 = line
+        .split_whitespace()
+        .find_map(|word| word.parse().ok())
+        .expect("the row's pid");
+    let start = Instant::now();
+    kill(Pid::from_raw(pid), Signal::SIGKILL).expect("SIGKILL a worker");
+    let ghost = |contents: &str| {
+        contents
+            .lines()
+            .any(|l| l.contains(&pid.to_string()) && l.contains("died of SIGKILL"))
+    };
+    while !ghost(&tui.contents()) {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "no ghost row:\n{}",
+            tui.contents()
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    eprintln!(
+        "exit to ghost row on screen: {} ms",
+        start.elapsed().as_millis()
+    );
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}

@@ -78,10 +78,73 @@ pub enum MenuTarget {
     Subtree,
 }
 
+/// What a key in the signal menu leads to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MenuStep {
+    /// Keep the menu open.
+    Stay,
+    /// Close it without sending.
+    Close,
+    /// Enter on text that names no signal: say so, stay open.
+    Invalid,
+    /// Send this signal to this target.
+    Send(Signal, MenuTarget),
+}
+
 impl MenuState {
+    /// The menu as it opens: SIGTERM to the selected process.
+    pub fn new() -> Self {
+        Self {
+            input: "TERM".into(),
+            target: MenuTarget::Process,
+        }
+    }
+
     /// The signal typed, if it names one.
     pub fn signal(&self) -> Option<Signal> {
         self.input.parse().ok()
+    }
+
+    /// Applies a key: typing edits the signal, Tab or ↓ cycles the target,
+    /// Enter sends, Esc closes.
+    pub fn press(&mut self, key: PopupKey) -> MenuStep {
+        match key {
+            PopupKey::Type(c) if c.is_ascii_alphanumeric() || c == '+' || c == '-' => {
+                self.input.push(c)
+            }
+            PopupKey::Erase => {
+                self.input.pop();
+            }
+            PopupKey::NextTarget | PopupKey::Down => {
+                self.target = match self.target {
+                    MenuTarget::Process => MenuTarget::Group,
+                    MenuTarget::Group => MenuTarget::Subtree,
+                    MenuTarget::Subtree => MenuTarget::Process,
+                };
+            }
+            PopupKey::Up => {
+                self.target = match self.target {
+                    MenuTarget::Process => MenuTarget::Subtree,
+                    MenuTarget::Group => MenuTarget::Process,
+                    MenuTarget::Subtree => MenuTarget::Group,
+                };
+            }
+            PopupKey::Confirm => {
+                return match self.signal() {
+                    Some(signal) => MenuStep::Send(signal, self.target),
+                    None => MenuStep::Invalid,
+                };
+            }
+            PopupKey::Cancel => return MenuStep::Close,
+            PopupKey::Type(_) => {}
+        }
+        MenuStep::Stay
+    }
+}
+
+impl Default for MenuState {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
@@ -195,12 +258,7 @@ impl App {
             UserAction::SignalGroup(signal) => self.signal_pool_group(signal),
             UserAction::StopEvent => self.set_stop_event(),
             UserAction::GracefulStop => self.graceful_stop(),
-            UserAction::SignalMenu => {
-                self.popup = Some(Popup::SignalMenu(MenuState {
-                    input: "TERM".into(),
-                    target: MenuTarget::Process,
-                }));
-            }
+            UserAction::SignalMenu => self.popup = Some(Popup::SignalMenu(MenuState::new())),
             UserAction::PauseResume => self.pause_resume(),
             UserAction::Restart => self.restart(None),
             UserAction::ChooseScenario => self.popup = Some(Popup::Scenarios(0)),
@@ -242,31 +300,18 @@ impl App {
     }
 
     fn menu_key(&mut self, mut menu: MenuState, key: PopupKey) -> Option<Popup> {
-        match key {
-            PopupKey::Type(c) if c.is_ascii_alphanumeric() || c == '+' || c == '-' => {
-                menu.input.push(c)
+        match menu.press(key) {
+            MenuStep::Stay => Some(Popup::SignalMenu(menu)),
+            MenuStep::Close => None,
+            MenuStep::Invalid => {
+                self.message = Some(format!("'{}' names no signal", menu.input));
+                Some(Popup::SignalMenu(menu))
             }
-            PopupKey::Erase => {
-                menu.input.pop();
+            MenuStep::Send(signal, target) => {
+                self.send_from_menu(signal, target);
+                None
             }
-            PopupKey::NextTarget | PopupKey::Down => {
-                menu.target = match menu.target {
-                    MenuTarget::Process => MenuTarget::Group,
-                    MenuTarget::Group => MenuTarget::Subtree,
-                    MenuTarget::Subtree => MenuTarget::Process,
-                };
-            }
-            PopupKey::Confirm => {
-                let Some(signal) = menu.signal() else {
-                    self.message = Some(format!("'{}' names no signal", menu.input));
-                    return Some(Popup::SignalMenu(menu));
-                };
-                self.send_from_menu(signal, menu.target);
-                return None;
-            }
-            _ => {}
         }
-        Some(Popup::SignalMenu(menu))
     }
 
     /// The pids a menu target hits (live observed processes).
@@ -543,4 +588,69 @@ fn start_pool(
     }
     let run = PoolRun::start(exe, source, &scenario, scenario.pool.workers)?;
     Ok((scenario, run))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(menu: &mut MenuState, text: &str) {
+        for c in text.chars() {
+            assert_eq!(menu.press(PopupKey::Type(c)), MenuStep::Stay);
+        }
+    }
+
+    #[test]
+    fn the_menu_opens_on_sigterm_to_the_selected_process() {
+        let mut menu = MenuState::new();
+        assert_eq!(
+            menu.press(PopupKey::Confirm),
+            MenuStep::Send(Signal::TERM, MenuTarget::Process)
+        );
+    }
+
+    #[test]
+    fn typing_a_name_or_number_picks_any_of_the_64_signals() {
+        let mut menu = MenuState::new();
+        for _ in 0..4 {
+            menu.press(PopupKey::Erase);
+        }
+        typed(&mut menu, "usr1");
+        assert_eq!(menu.signal(), Some(Signal::USR1));
+        for _ in 0..4 {
+            menu.press(PopupKey::Erase);
+        }
+        typed(&mut menu, "RTMIN+2");
+        assert_eq!(menu.signal().map(Signal::number), Some(36));
+        menu.input.clear();
+        typed(&mut menu, "64");
+        assert_eq!(menu.signal().map(Signal::name), Some("SIGRTMAX"));
+    }
+
+    #[test]
+    fn tab_cycles_process_group_subtree_and_enter_sends_to_it() {
+        let mut menu = MenuState::new();
+        menu.press(PopupKey::NextTarget);
+        assert_eq!(menu.target, MenuTarget::Group);
+        menu.press(PopupKey::NextTarget);
+        assert_eq!(menu.target, MenuTarget::Subtree);
+        menu.press(PopupKey::Up);
+        assert_eq!(menu.target, MenuTarget::Group);
+        menu.input = "KILL".into();
+        assert_eq!(
+            menu.press(PopupKey::Confirm),
+            MenuStep::Send(Signal::KILL, MenuTarget::Group)
+        );
+    }
+
+    #[test]
+    fn a_name_that_is_no_signal_is_refused_and_escape_closes() {
+        let mut menu = MenuState::new();
+        typed(&mut menu, "X");
+        assert_eq!(menu.input, "TERMX");
+        assert_eq!(menu.press(PopupKey::Confirm), MenuStep::Invalid);
+        assert_eq!(menu.press(PopupKey::Type('!')), MenuStep::Stay);
+        assert_eq!(menu.input, "TERMX", "only name characters are typed");
+        assert_eq!(menu.press(PopupKey::Cancel), MenuStep::Close);
+    }
 }
