@@ -85,15 +85,15 @@ pub struct PsArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The scenario to run: a built-in name (see `sigtree scenarios`) or a TOML file.
-    #[arg(long, required = true)]
-    pub scenario: String,
+    #[arg(long, required_unless_present = "command", conflicts_with = "command")]
+    pub scenario: Option<String>,
     /// The stop action: stop-event, term, int, hup, kill, term-group, int-group, hup-group, kill-group.
     #[arg(long, conflicts_with = "signal", value_parser = parse_action)]
     pub action: Option<Action>,
     /// Send this signal to the pool's process group instead (name or number: TERM, SIGUSR1, 10, RTMIN+2).
     #[arg(long, value_parser = parse_signal)]
     pub signal: Option<Signal>,
-    /// How long to wait after every worker started before stopping (250ms, 5s, 1m).
+    /// How long to wait before stopping, from the moment every worker started (a scenario) or from the command's start (250ms, 5s, 1m).
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub after: Duration,
     /// Wait for a line of the command's output to match instead of --after (commands only).
@@ -108,6 +108,9 @@ pub struct CheckArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The command to test instead of a scenario (after `--`).
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 impl CheckArgs {
@@ -142,11 +145,23 @@ pub struct PoolArgs {
 /// The pool's processes.
 #[derive(Debug, Subcommand)]
 pub enum PoolRole {
-    /// The keeper between sigtree and the pool.
+    /// The keeper between sigtree and what it starts.
     Keeper {
         /// Read end of sigtree's pipe.
         #[arg(long)]
         control_fd: i32,
+        /// Write end of the status channel.
+        #[arg(long)]
+        status_fd: i32,
+        /// Where the command's stdout and stderr go, when captured.
+        #[arg(long)]
+        output_fd: Option<i32>,
+        /// Let the started process inherit the status channel (the pool's master).
+        #[arg(long)]
+        share_status: bool,
+        /// The command to start.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
     },
     /// The master.
     Master,

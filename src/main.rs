@@ -26,7 +26,21 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Pool(args)) => {
             let result = match args.role {
-                PoolRole::Keeper { control_fd } => sigtree::pool::keeper::run(control_fd),
+                PoolRole::Keeper {
+                    control_fd,
+                    status_fd,
+                    output_fd,
+                    share_status,
+                    command,
+                } => {
+                    let fds = sigtree::pool::keeper::KeeperFds {
+                        control: control_fd,
+                        status: status_fd,
+                        output: output_fd,
+                        share_status,
+                    };
+                    sigtree::pool::keeper::run(fds, &command)
+                }
                 PoolRole::Master => sigtree::pool::master::run(),
                 PoolRole::Worker { index, master } => sigtree::pool::worker::run(index, master),
                 PoolRole::Helper { control_fd } => sigtree::pool::helper::run(control_fd),
@@ -55,16 +69,9 @@ fn demo(args: DemoArgs) -> ExitCode {
 
 /// `sigtree check`: the verdict's exit status, or 2 for an error of its own.
 fn check(args: &CheckArgs) -> ExitCode {
-    if args.ready.is_some() {
-        eprintln!("sigtree: --ready applies to commands (check -- CMD), not to --scenario");
-        return ExitCode::from(2);
-    }
-    let plan = sigtree::cmd::check::CheckPlan {
-        scenario: args.scenario.clone(),
-        action: args.stop_action(),
-        after: args.after,
-        grace: args.grace,
-        workers: args.workers,
+    let plan = match check_plan(args) {
+        Ok(plan) => plan,
+        Err(error) => return finish(Err(error), 2),
     };
     let report = match sigtree::cmd::check::run(&plan) {
         Ok(report) => report,
@@ -75,6 +82,44 @@ fn check(args: &CheckArgs) -> ExitCode {
         return finish(Err(error), 2);
     }
     ExitCode::from(report.verdict.exit_status())
+}
+
+/// The plan of a check, refusing combinations that make no sense.
+fn check_plan(args: &CheckArgs) -> anyhow::Result<sigtree::cmd::check::CheckPlan> {
+    use sigtree::cmd::check::{CheckPlan, CheckTarget};
+    let target = match &args.scenario {
+        Some(source) => {
+            if args.ready.is_some() {
+                anyhow::bail!("--ready applies to commands (check -- CMD), not to --scenario");
+            }
+            CheckTarget::Scenario {
+                source: source.clone(),
+                workers: args.workers,
+            }
+        }
+        None => {
+            if args.workers.is_some() {
+                anyhow::bail!("--workers applies to --scenario, not to a command");
+            }
+            if args.stop_action() == sigtree::control::action::Action::StopEvent {
+                anyhow::bail!("the stop event exists only in the built-in pool (--scenario)");
+            }
+            CheckTarget::Command(args.command.clone())
+        }
+    };
+    let ready = args
+        .ready
+        .as_deref()
+        .map(regex::Regex::new)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("invalid --ready pattern: {e}"))?;
+    Ok(CheckPlan {
+        target,
+        action: args.stop_action(),
+        after: args.after,
+        ready,
+        grace: args.grace,
+    })
 }
 
 /// Success, or the error printed and `failure` as the exit status.

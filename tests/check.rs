@@ -131,3 +131,152 @@ fn sigkill_of_sigtree_mid_run_leaves_nothing_behind() {
         "still running after sigtree's SIGKILL: {left:?}"
     );
 }
+
+/// Runs `sigtree check --json ARGS -- sh -c SCRIPT` and returns the exit
+/// code and the report.
+fn check_shell(args: &[&str], script: &str) -> (Option<i32>, serde_json::Value) {
+    let id = run_id("cmd");
+    let _cleanup = TaggedCleanup(id.clone());
+    let mut all = vec!["--json", "--after", "300ms"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--", "sh", "-c", script]);
+    let output = check(&all, &id);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
+    let left = wait_until_untagged(&id);
+    assert!(left.is_empty(), "processes of the run remain: {left:?}");
+    (output.status.code(), report)
+}
+
+fn role_outcome(report: &serde_json::Value, role: &str) -> Vec<String> {
+    report["processes"]
+        .as_array()
+        .expect("processes")
+        .iter()
+        .filter(|p| p["role"] == role)
+        .map(|p| p["outcome"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn a_command_that_exits_0_on_sigterm_is_graceful() {
+    let (code, report) = check_shell(&[], "trap 'exit 0' TERM; while true; do sleep 0.05; done");
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["verdict"], "graceful");
+    assert_eq!(role_outcome(&report, "leader"), ["exited"]);
+    assert_eq!(report["tasks"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_command_that_exits_non_zero_is_unclean() {
+    let (code, report) = check_shell(&[], "trap 'exit 3' TERM; while true; do sleep 0.05; done");
+    assert_eq!(code, Some(5), "{report:#}");
+    let leader = &report["processes"][0];
+    assert_eq!(
+        (leader["role"].as_str(), leader["exit_code"].as_i64()),
+        (Some("leader"), Some(3))
+    );
+}
+
+#[test]
+fn a_shell_without_a_trap_dies_of_sigterm_and_orphans_its_child() {
+    // dash does not exec its last command: sleep is a child, and SIGTERM to
+    // the leader alone leaves it running until escalation.
+    let (code, report) = check_shell(&["--grace", "1s"], "sleep 30; true");
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(role_outcome(&report, "leader"), ["signaled"]);
+    assert_eq!(role_outcome(&report, "child"), ["killed"]);
+    let child = report["processes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["role"] == "child"))
+        .expect("the child");
+    assert_eq!(child["orphaned"], true);
+    assert_eq!(report["escalated"], true);
+}
+
+#[test]
+fn term_to_the_group_terminates_leader_and_child() {
+    let (code, report) = check_shell(&["--action", "term-group"], "sleep 30; true");
+    assert_eq!(code, Some(4), "{report:#}");
+    assert_eq!(role_outcome(&report, "leader"), ["signaled"]);
+    assert_eq!(role_outcome(&report, "child"), ["signaled"]);
+}
+
+#[test]
+fn a_command_that_ignores_sigterm_is_forced() {
+    let (code, report) = check_shell(
+        &["--grace", "1s"],
+        "trap '' TERM; while true; do sleep 0.05; done",
+    );
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(role_outcome(&report, "leader"), ["killed"]);
+}
+
+#[test]
+fn a_grandchild_that_called_setsid_is_leaked() {
+    if common::find_program("setsid").is_none() {
+        eprintln!("skipped: setsid(1) is not on PATH");
+        return;
+    }
+    let (code, report) = check_shell(&["--grace", "1s"], "sh -c 'setsid sleep 30 & wait'; true");
+    assert_eq!(code, Some(3), "{report:#}");
+    let leaked: Vec<&serde_json::Value> = report["processes"]
+        .as_array()
+        .expect("processes")
+        .iter()
+        .filter(|p| p["outcome"] == "leaked")
+        .collect();
+    assert_eq!(leaked.len(), 1, "{report:#}");
+    assert_eq!(leaked[0]["role"], "descendant");
+    assert_eq!(leaked[0]["escaped_group"], true);
+}
+
+#[test]
+fn ready_waits_for_a_line_of_output() {
+    let id = run_id("ready");
+    let _cleanup = TaggedCleanup(id.clone());
+    let script = "sleep 1; echo listening; exec sleep 30";
+    let output = check(
+        &["--json", "--ready", "^listening$", "--", "sh", "-c", script],
+        &id,
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert_eq!(output.status.code(), Some(4), "{report:#}");
+    // The stop came after the line: the child `sleep 1` ended before it.
+    let child_at = report["processes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["role"] == "child"))
+        .and_then(|p| p["at_ms"].as_i64())
+        .expect("the sleep 1 child and its time");
+    assert!(
+        child_at < 0,
+        "sleep 1 ended {child_at} ms after the stop request"
+    );
+    assert!(wait_until_untagged(&id).is_empty());
+}
+
+#[test]
+fn a_command_that_ends_before_the_stop_or_is_missing_is_an_error() {
+    assert_usage_error(
+        &["--", "sh", "-c", "exit 0"],
+        "ended before the stop request",
+    );
+    assert_usage_error(
+        &["--", "no-such-command-here"],
+        "command not found: no-such-command-here",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("not-executable.sh");
+    std::fs::write(&script, "#!/bin/sh\nsleep 30\n").expect("write");
+    let shown = script.display().to_string();
+    assert_usage_error(&["--", &shown], &format!("not executable: {shown}"));
+    assert_usage_error(
+        &["--ready", "(", "--", "sleep", "1"],
+        "invalid --ready pattern",
+    );
+    assert_usage_error(
+        &["--action", "stop-event", "--", "sleep", "1"],
+        "only in the built-in pool",
+    );
+}

@@ -13,7 +13,7 @@ use nix::unistd::Pid;
 use sigtree::control::action::Target;
 use sigtree::control::sequence::{StopPlan, StopSequence, wait_until};
 use sigtree::control::target::Protected;
-use sigtree::pool::run::PoolRun;
+use sigtree::pool::run::{Launch, Run};
 use sigtree::pool::scenario;
 use sigtree::procfs::sigset::Signal;
 use sigtree::watch::model::Outcome;
@@ -21,17 +21,16 @@ use sigtree::watch::verdict::Verdict;
 
 /// Starts a pool of preset `name`. Its processes inherit this test
 /// binary's SIGTREE_RUN_ID, set once in [`the_stop_sequence`].
-fn start(name: &str) -> PoolRun {
+fn start(name: &str) -> Run {
     let scenario = scenario::load(name).expect("a preset");
     let exe = Path::new(env!("CARGO_BIN_EXE_sigtree"));
-    let mut run =
-        PoolRun::start(exe, name, &scenario, scenario.pool.workers).expect("the pool starts");
+    let launch = Launch::Pool {
+        source: name,
+        scenario: &scenario,
+    };
+    let mut run = Run::start(exe, launch).expect("the pool starts");
     assert!(
-        wait_until(
-            &mut run,
-            Duration::from_secs(20),
-            PoolRun::all_workers_started
-        ),
+        wait_until(&mut run, Duration::from_secs(20), Run::all_workers_started),
         "every worker reports"
     );
     run
@@ -89,8 +88,8 @@ fn sigcont_after_the_stop_signal_lets_a_stopped_worker_finish_gracefully(id: &st
             .position(|what| what.contains(needle))
             .unwrap_or_else(|| panic!("no {needle:?} in {timeline:#?}"))
     };
-    assert!(position("set the stop event") < position("SIGTERM to the master"));
-    assert!(position("SIGTERM to the master") < position("SIGCONT to process group"));
+    assert!(position("set the stop event") < position("SIGTERM to the leader"));
+    assert!(position("SIGTERM to the leader") < position("SIGCONT to process group"));
     assert_eq!(run.watch.verdict(), Verdict::Graceful, "{timeline:#?}");
     let stopped = &run.watch.processes()[&worker];
     assert_eq!(run.watch.outcome(stopped), Outcome::Exited);

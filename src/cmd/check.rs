@@ -6,30 +6,45 @@ use std::io::Write;
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
+use regex::Regex;
 use serde::Serialize;
 
 use crate::control::action::Action;
 use crate::control::sequence::{StopPlan, StopSequence, wait_until};
 use crate::control::target::Protected;
 use crate::pool::block::Accounts;
-use crate::pool::run::PoolRun;
+use crate::pool::run::{Launch, Run};
 use crate::pool::scenario;
 use crate::watch::model::{Outcome, Source, Watch, signal_name};
 use crate::watch::verdict::Verdict;
 
+/// What `check` starts.
+#[derive(Clone, Debug)]
+pub enum CheckTarget {
+    /// A scenario of the built-in pool: name or path, and a worker override.
+    Scenario {
+        /// Name or path.
+        source: String,
+        /// Worker count override.
+        workers: Option<u32>,
+    },
+    /// A command and its arguments.
+    Command(Vec<String>),
+}
+
 /// What `check` was asked to do.
 #[derive(Clone, Debug)]
 pub struct CheckPlan {
-    /// Scenario name or path.
-    pub scenario: String,
+    /// What to start.
+    pub target: CheckTarget,
     /// The stop action.
     pub action: Action,
-    /// Wait after every worker started.
+    /// Wait after every worker started (a scenario) or after the start (a command).
     pub after: Duration,
+    /// Instead of `after`, wait for a line of the command's output to match.
+    pub ready: Option<Regex>,
     /// Grace period before escalation.
     pub grace: Duration,
-    /// Worker count override.
-    pub workers: Option<u32>,
 }
 
 /// One process in the report; field names are the spec's JSON keys.
@@ -66,48 +81,128 @@ pub struct CheckReport {
     processes: Vec<ProcessReport>,
 }
 
+/// How long `--ready` waits for its line.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Runs the check; `Err` is an error of check's own (exit 2).
 pub fn run(plan: &CheckPlan) -> anyhow::Result<CheckReport> {
-    let mut scenario = scenario::load(&plan.scenario).map_err(|e| anyhow!("{e}"))?;
-    if plan.action == Action::StopEvent && !scenario.workers.poll_stop_event {
-        eprintln!(
-            "sigtree: note: the workers of {} do not poll the stop event",
-            scenario.name
-        );
-    }
-    let workers = plan.workers.unwrap_or(scenario.pool.workers);
-    scenario.pool.workers = workers;
-    let protected = Protected::current();
     let exe = std::env::current_exe().context("cannot find sigtree's own binary")?;
-    let mut run = PoolRun::start(&exe, &plan.scenario, &scenario, workers)?;
+    let protected = Protected::current();
+    let mut run = match &plan.target {
+        CheckTarget::Scenario { source, workers } => start_pool(&exe, source, *workers)?,
+        CheckTarget::Command(argv) => start_command(&exe, argv, plan)?,
+    };
+    perform_stop(&mut run, &protected, plan)
+}
 
-    let start_deadline = Duration::from_secs(10) + Duration::from_millis(20 * u64::from(workers));
-    if !wait_until(&mut run, start_deadline, |r| {
-        r.all_workers_started() || r.pool_ended()
-    }) {
-        bail!("the pool did not start: not every worker reported within {start_deadline:?}");
+fn start_pool(exe: &std::path::Path, source: &str, workers: Option<u32>) -> anyhow::Result<Run> {
+    let mut scenario = scenario::load(source).map_err(|e| anyhow!("{e}"))?;
+    if let Some(workers) = workers {
+        scenario.pool.workers = workers;
     }
-    wait_until(&mut run, plan.after, PoolRun::pool_ended);
-    if run.pool_ended() {
-        bail!(
-            "the pool ended before the stop request (scenario {})",
-            scenario.name
-        );
+    let workers = scenario.pool.workers;
+    let mut run = Run::start(
+        exe,
+        Launch::Pool {
+            source,
+            scenario: &scenario,
+        },
+    )?;
+    let deadline = Duration::from_secs(10) + Duration::from_millis(20 * u64::from(workers));
+    if !wait_until(&mut run, deadline, |r| r.all_workers_started() || r.ended()) {
+        bail!("the pool did not start: not every worker reported within {deadline:?}");
     }
+    Ok(run)
+}
 
+fn start_command(exe: &std::path::Path, argv: &[String], plan: &CheckPlan) -> anyhow::Result<Run> {
+    let program = argv
+        .first()
+        .ok_or_else(|| anyhow!("no command given after --"))?;
+    find_program(program)?;
+    let mut run = Run::start(
+        exe,
+        Launch::Command {
+            argv,
+            ready: plan.ready.as_ref(),
+        },
+    )?;
+    let started = wait_until(&mut run, Duration::from_secs(10), |r| {
+        r.leader().is_some() || r.ended()
+    });
+    if let Some(code) = run.keeper_failed().filter(|_| run.leader().is_none()) {
+        bail!("cannot start {program} (keeper exited {code})");
+    }
+    if !started {
+        bail!("{program} did not start within 10 s");
+    }
+    if plan.ready.is_some() {
+        let ready = wait_until(&mut run, READY_TIMEOUT, |r| {
+            r.output().is_some_and(|o| o.ready()) || r.ended()
+        });
+        if !ready && !run.ended() {
+            bail!("{program} printed no line matching --ready within {READY_TIMEOUT:?}");
+        }
+    }
+    Ok(run)
+}
+
+/// Waits `--after` (unless `--ready` already waited), performs the action,
+/// and the escalation if needed.
+fn perform_stop(
+    run: &mut Run,
+    protected: &Protected,
+    plan: &CheckPlan,
+) -> anyhow::Result<CheckReport> {
+    if plan.ready.is_none() {
+        wait_until(run, plan.after, Run::ended);
+    }
+    if run.ended() {
+        bail!("the run ended before the stop request");
+    }
     let mut stop = StopSequence::start(
-        &mut run,
-        &protected,
+        run,
+        protected,
         StopPlan::action_only(plan.action, plan.grace),
     )
     .context("cannot perform the stop action")?;
-    stop.run_to_end(&mut run, &protected);
+    stop.run_to_end(run, protected);
     let tasks = run.accounts();
     run.finish();
     Ok(report(&run.watch, plan, tasks, stop.leftovers().to_vec()))
 }
 
-fn report(watch: &Watch, plan: &CheckPlan, tasks: Accounts, leftovers: Vec<i32>) -> CheckReport {
+/// Fails with "command not found" or "not executable" before anything starts.
+fn find_program(program: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |path: &std::path::Path| {
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        let path = std::path::Path::new(program);
+        if !path.exists() {
+            bail!("command not found: {program}");
+        }
+        if !executable(path) {
+            bail!("not executable: {program}");
+        }
+        return Ok(());
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if std::env::split_paths(&path).any(|dir| executable(&dir.join(program))) {
+        Ok(())
+    } else {
+        bail!("command not found: {program}")
+    }
+}
+
+fn report(
+    watch: &Watch,
+    plan: &CheckPlan,
+    tasks: Option<Accounts>,
+    leftovers: Vec<i32>,
+) -> CheckReport {
     let processes = watch
         .processes()
         .values()
@@ -143,7 +238,7 @@ fn report(watch: &Watch, plan: &CheckPlan, tasks: Accounts, leftovers: Vec<i32>)
         time_to_exit_ms: watch.time_to_exit_ms(),
         escalated: watch.escalated_at().is_some(),
         leftovers,
-        tasks: Some(tasks),
+        tasks,
         processes,
     }
 }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::action::{Action, Target};
 use super::target::{Protected, SignalError, signal_group, signal_process};
-use crate::pool::run::PoolRun;
+use crate::pool::run::Run;
 use crate::procfs::sigset::Signal;
 use crate::sys::monotonic_ms;
 
@@ -82,13 +82,16 @@ pub struct StopSequence {
 impl StopSequence {
     /// Starts the stop: its first step happens now.
     pub fn start(
-        run: &mut PoolRun,
+        run: &mut Run,
         protected: &Protected,
         plan: StopPlan,
     ) -> Result<Self, SignalError> {
         let started = Instant::now();
-        let step = if plan.stop_event_first && plan.action != Action::StopEvent {
-            run.block().request_stop();
+        let block = run
+            .block()
+            .filter(|_| plan.stop_event_first && plan.action != Action::StopEvent);
+        let step = if let Some(block) = block {
+            block.request_stop();
             run.watch
                 .stop_requested(monotonic_ms(), "graceful stop: set the stop event");
             Step::Draining(started + plan.grace / 2)
@@ -116,9 +119,9 @@ impl StopSequence {
 
     /// Moves on when the pool has ended or the current step's time is up;
     /// returns true once done.
-    pub fn advance(&mut self, run: &mut PoolRun, protected: &Protected) -> bool {
+    pub fn advance(&mut self, run: &mut Run, protected: &Protected) -> bool {
         let now = Instant::now();
-        if run.pool_ended() {
+        if run.ended() {
             self.step = Step::Done;
         }
         self.step = match self.step {
@@ -143,7 +146,7 @@ impl StopSequence {
     }
 
     /// Runs the sequence to its end, ticking the pool in between.
-    pub fn run_to_end(&mut self, run: &mut PoolRun, protected: &Protected) {
+    pub fn run_to_end(&mut self, run: &mut Run, protected: &Protected) {
         while !self.advance(run, protected) {
             run.tick(Duration::from_millis(10), None);
         }
@@ -152,17 +155,20 @@ impl StopSequence {
 
 /// Performs `action` on the pool and records it as the stop request.
 fn perform(
-    run: &mut PoolRun,
+    run: &mut Run,
     protected: &Protected,
     action: Action,
     continue_after: bool,
 ) -> Result<(), SignalError> {
     let master = run
-        .master()
-        .ok_or_else(|| SignalError::NoSuchTarget("the pool's master".into()))?;
+        .leader()
+        .ok_or_else(|| SignalError::NoSuchTarget("the leader".into()))?;
     let words = match action {
         Action::StopEvent => {
-            run.block().request_stop();
+            let block = run.block().ok_or_else(|| {
+                SignalError::Refused("the stop event exists only in the built-in pool".into())
+            })?;
+            block.request_stop();
             "set the stop event".to_string()
         }
         Action::Signal {
@@ -173,7 +179,7 @@ fn perform(
                 .pidfd(master)
                 .ok_or_else(|| SignalError::NoSuchTarget(format!("pid {master}")))?;
             signal_process(protected, pidfd, signal)?;
-            format!("{} to the master ({master})", signal.name())
+            format!("{} to the leader ({master})", signal.name())
         }
         Action::Signal {
             signal,
@@ -197,8 +203,8 @@ fn perform(
     Ok(())
 }
 
-fn kill_group(run: &mut PoolRun, protected: &Protected) {
-    let Some(master) = run.master() else { return };
+fn kill_group(run: &mut Run, protected: &Protected) {
+    let Some(master) = run.leader() else { return };
     run.watch.escalated(
         monotonic_ms(),
         format!("grace period over: SIGKILL to process group {master}"),
@@ -206,8 +212,8 @@ fn kill_group(run: &mut PoolRun, protected: &Protected) {
     let _ = signal_group(protected, master, Signal::KILL);
 }
 
-fn group_alive(run: &PoolRun) -> bool {
-    let group = run.master();
+fn group_alive(run: &Run) -> bool {
+    let group = run.leader();
     run.watch
         .processes()
         .values()
@@ -216,7 +222,7 @@ fn group_alive(run: &PoolRun) -> bool {
 
 /// SIGKILL by pidfd to every observed process still alive: they left the
 /// group. Returns their pids.
-fn kill_escapees(run: &mut PoolRun, protected: &Protected) -> Vec<i32> {
+fn kill_escapees(run: &mut Run, protected: &Protected) -> Vec<i32> {
     let leftovers = run.watch.alive();
     for &pid in &leftovers {
         if let Some(pidfd) = run.pidfd(pid) {
@@ -228,7 +234,7 @@ fn kill_escapees(run: &mut PoolRun, protected: &Protected) -> Vec<i32> {
 }
 
 /// Ticks the pool until `done` says so or `timeout` passes; true if done.
-pub fn wait_until(run: &mut PoolRun, timeout: Duration, done: impl Fn(&PoolRun) -> bool) -> bool {
+pub fn wait_until(run: &mut Run, timeout: Duration, done: impl Fn(&Run) -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     loop {
         run.tick(

@@ -9,6 +9,7 @@ pub mod grandchild;
 pub mod helper;
 pub mod keeper;
 pub mod master;
+pub mod output;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -180,3 +180,14 @@ pub fn kill_group(pgid: i32, signal: i32) -> io::Result<()> {
     // SAFETY: kill with a negative pid signals a group; no memory is touched.
     check(unsafe { libc::kill(-pgid, signal) })
 }
+
+/// Makes the child `command` starts reset every disposition and its mask
+/// before exec: what the parent ignores must not stay ignored in it (FACTS 2).
+pub fn reset_signals_before_exec(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: reset_signals makes only sigaction and pthread_sigmask calls,
+    // which are async-signal-safe, and touches no shared data.
+    unsafe {
+        command.pre_exec(reset_signals);
+    }
+}

@@ -11,7 +11,7 @@ use super::input::{PopupKey, UserAction};
 use crate::control::action::Target;
 use crate::control::sequence::{StopPlan, StopSequence};
 use crate::control::target::{Protected, SignalError, signal_group, signal_process};
-use crate::pool::run::PoolRun;
+use crate::pool::run::{Launch, Run};
 use crate::pool::scenario::{self, Scenario};
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::Reader;
@@ -153,7 +153,7 @@ pub struct App {
     pub(crate) options: DemoOptions,
     exe: PathBuf,
     pub(crate) scenario: Scenario,
-    pub(crate) run: PoolRun,
+    pub(crate) run: Run,
     protected: Protected,
     pub(crate) stop: Option<StopSequence>,
     pub(crate) quit: Quit,
@@ -199,7 +199,7 @@ impl App {
     }
 
     /// The running pool.
-    pub fn run_mut(&mut self) -> &mut PoolRun {
+    pub fn run_mut(&mut self) -> &mut Run {
         &mut self.run
     }
 
@@ -324,7 +324,7 @@ impl App {
                 .into_iter()
                 .collect(),
             MenuTarget::Group => {
-                let group = self.run.master();
+                let group = self.run.leader();
                 live.into_iter()
                     .filter(|pid| self.stats.get(pid).map(|r| r.pgid) == group)
                     .collect()
@@ -425,7 +425,7 @@ impl App {
     }
 
     fn signal_pool_group(&mut self, signal: Signal) {
-        let Some(group) = self.run.master() else {
+        let Some(group) = self.run.leader() else {
             self.message = Some("the pool's group is not known yet".into());
             return;
         };
@@ -444,11 +444,15 @@ impl App {
     }
 
     fn set_stop_event(&mut self) {
-        if self.run.block().stop_requested() {
+        let Some(block) = self.run.block() else {
+            self.message = Some("the stop event exists only in the demo's pool".into());
+            return;
+        };
+        if block.stop_requested() {
             self.message = Some("the stop event is already set".into());
             return;
         }
-        self.run.block().request_stop();
+        block.request_stop();
         self.record("set the stop event".into(), "e");
     }
 
@@ -457,7 +461,7 @@ impl App {
             self.message = Some("a graceful stop is already running".into());
             return;
         }
-        if self.run.pool_ended() {
+        if self.run.ended() {
             self.message = Some("the pool has ended: r restarts it".into());
             return;
         }
@@ -496,7 +500,7 @@ impl App {
     /// new one, of `scenario` or the same one.
     fn restart(&mut self, scenario: Option<String>) {
         let source = scenario.unwrap_or_else(|| self.options.scenario.clone());
-        if let Some(group) = self.run.master() {
+        if let Some(group) = self.run.leader() {
             let _ = signal_group(&self.protected, group, Signal::KILL);
         }
         self.run.finish();
@@ -518,7 +522,7 @@ impl App {
 
     fn request_quit(&mut self) {
         match self.quit {
-            _ if self.run.pool_ended() => self.quit = Quit::Now,
+            _ if self.run.ended() => self.quit = Quit::Now,
             Quit::No => {
                 self.quit = Quit::Stopping;
                 if self.stop.is_none() {
@@ -529,7 +533,7 @@ impl App {
                 }
             }
             Quit::Stopping | Quit::Now => {
-                if let Some(group) = self.run.master() {
+                if let Some(group) = self.run.leader() {
                     let _ = signal_group(&self.protected, group, Signal::KILL);
                 }
                 self.quit = Quit::Now;
@@ -565,8 +569,8 @@ impl App {
     /// Ends the pool for good: SIGKILL to the group, and the keeper ends
     /// whatever is left.
     pub fn shut_down(&mut self) {
-        if let Some(group) = self.run.master()
-            && !self.run.pool_ended()
+        if let Some(group) = self.run.leader()
+            && !self.run.ended()
         {
             let _ = signal_group(&self.protected, group, Signal::KILL);
         }
@@ -578,7 +582,7 @@ fn start_pool(
     exe: &std::path::Path,
     options: &DemoOptions,
     source: &str,
-) -> anyhow::Result<(Scenario, PoolRun)> {
+) -> anyhow::Result<(Scenario, Run)> {
     let mut scenario = scenario::load(source).map_err(|e| anyhow!("{e}"))?;
     if let Some(workers) = options.workers {
         scenario.pool.workers = workers;
@@ -586,7 +590,13 @@ fn start_pool(
     if let Some(tasks) = options.tasks {
         scenario.pool.tasks = tasks;
     }
-    let run = PoolRun::start(exe, source, &scenario, scenario.pool.workers)?;
+    let run = Run::start(
+        exe,
+        Launch::Pool {
+            source,
+            scenario: &scenario,
+        },
+    )?;
     Ok((scenario, run))
 }
 

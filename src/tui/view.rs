@@ -70,18 +70,19 @@ fn duration(ms: u64) -> String {
 
 fn header(app: &App, now: u64) -> Header {
     let watch = &app.run.watch;
-    let master = app.run.master();
-    let block = app.run.block();
-    let stop_event = if block.stop_requested() {
-        let set_at = app
-            .markers
-            .iter()
-            .find(|(_, key)| key == "e" || key == "g")
-            .map(|(at, _)| *at);
-        set_at.map_or_else(|| "set".to_string(), |at| format!("set at {}", seconds(at)))
-    } else {
-        "clear".to_string()
-    };
+    let master = app.run.leader();
+    let stop_event = app.run.block().map(|block| {
+        if block.stop_requested() {
+            let set_at = app
+                .markers
+                .iter()
+                .find(|(_, key)| key == "e" || key == "g")
+                .map(|(at, _)| *at);
+            set_at.map_or_else(|| "set".to_string(), |at| format!("set at {}", seconds(at)))
+        } else {
+            "clear".to_string()
+        }
+    });
     let accounts = app.run.accounts();
     Header {
         mode: "demo".into(),
@@ -92,8 +93,8 @@ fn header(app: &App, now: u64) -> Header {
             .map(|p| p.seen.sid),
         own_pid: std::process::id() as i32,
         own_pgid: rustix::process::getpgrp().as_raw_nonzero().get(),
-        stop_event: Some(stop_event),
-        tasks: Some((accounts.completed, accounts.lost, accounts.queued)),
+        stop_event,
+        tasks: accounts.map(|a| (a.completed, a.lost, a.queued)),
         stopping: app.stop.as_ref().map(|stop| match stop.step() {
             Step::Draining(until) => format!("graceful stop: draining, SIGTERM in {}", left(until)),
             Step::Signalled(until) => {
@@ -186,7 +187,7 @@ fn row(app: &App, process: &Observed, guides: &str) -> Row {
         .stats
         .get(&pid)
         .filter(|_| !process.has_ended() || process.ending.is_none());
-    let group = app.run.master();
+    let group = app.run.leader();
     let ghost = process.ending.is_some() || (process.has_ended() && stats.is_none());
     let kind = if ghost {
         RowKind::Ghost
@@ -343,7 +344,7 @@ fn detail(app: &App, pid: i32) -> Option<Detail> {
         } else {
             format!(
                 "holds the stop event (set: {})",
-                if app.run.block().stop_requested() {
+                if app.run.block().is_some_and(|b| b.stop_requested()) {
                     "yes"
                 } else {
                     "no"
@@ -484,7 +485,7 @@ fn status_line(app: &App) -> Option<String> {
     if app.quit == Quit::Stopping {
         return Some("quitting: the stop sequence runs; q again forces SIGKILL".into());
     }
-    if app.run.pool_ended() {
+    if app.run.ended() {
         let verdict = app.run.watch.verdict();
         return Some(format!(
             "the pool has ended ({verdict}): r restarts it, q quits"
@@ -555,7 +556,7 @@ fn signal_menu(app: &App, signal: Option<Signal>, input: &str, target: MenuTarge
             }),
             MenuTarget::Group => app
                 .run
-                .master()
+                .leader()
                 .map_or("group: unknown".into(), |g| format!("group {g}")),
             MenuTarget::Subtree => app.selected.map_or("subtree: none selected".into(), |pid| {
                 format!("subtree of {pid}")
