@@ -22,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// TUI over a built-in worker pool running a scenario (the default command).
     Demo(DemoArgs),
+    /// TUI over any command, launched in its own process group.
+    Run(RunArgs),
     /// One-shot listing of processes from /proc.
     Ps(PsArgs),
     /// Headless stop test: start, wait, stop, watch, report; the exit status is the verdict.
@@ -59,6 +61,23 @@ impl Default for DemoArgs {
             grace: Duration::from_secs(5),
         }
     }
+}
+
+/// Options of `sigtree run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The signal `g` and `q` send first (name or number).
+    #[arg(long, default_value = "TERM", value_parser = parse_signal)]
+    pub stop_signal: Signal,
+    /// Who gets it: the leader (docker stop, systemd KillMode=mixed) or the whole group (supervisord stopasgroup).
+    #[arg(long, default_value = "leader", value_parser = parse_target)]
+    pub stop_target: crate::control::action::Target,
+    /// Grace period of the stop sequence before SIGKILL.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub grace: Duration,
+    /// The command and its arguments (after `--`).
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 /// Options of `sigtree ps`.
@@ -215,6 +234,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 fn parse_signal(text: &str) -> Result<Signal, String> {
     text.parse()
         .map_err(|e: crate::procfs::sigset::ParseSignalError| e.to_string())
+}
+
+fn parse_target(text: &str) -> Result<crate::control::action::Target, String> {
+    match text {
+        "leader" => Ok(crate::control::action::Target::Leader),
+        "group" => Ok(crate::control::action::Target::Group),
+        _ => Err(format!("unknown stop target '{text}': use leader or group")),
+    }
 }
 
 fn parse_action(text: &str) -> Result<Action, String> {

@@ -5,7 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use sigtree::cli::{CheckArgs, Cli, Command, DemoArgs, PoolRole};
+use sigtree::cli::{CheckArgs, Cli, Command, DemoArgs, PoolRole, RunArgs};
+use sigtree::tui::app::{AppOptions, Mode};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -52,19 +53,36 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Demo(args)) => demo(args),
+        Some(Command::Run(args)) => run(args),
         None => demo(DemoArgs::default()),
     }
 }
 
-/// `sigtree demo`: the TUI. Not a terminal, or a bad scenario: exit 2.
+/// `sigtree demo`: the TUI over the pool. Not a terminal, or a bad
+/// scenario: exit 2.
 fn demo(args: DemoArgs) -> ExitCode {
-    let options = sigtree::tui::app::DemoOptions {
+    let mode = Mode::Demo {
         scenario: args.scenario,
         workers: args.workers,
         tasks: args.tasks,
-        grace: args.grace,
     };
-    finish(sigtree::tui::event_loop::run_demo(options), 2)
+    tui(mode, args.grace)
+}
+
+/// `sigtree run`: the TUI over a command. Not a terminal, or a command
+/// that cannot start: exit 2.
+fn run(args: RunArgs) -> ExitCode {
+    let mode = Mode::Run {
+        argv: args.command,
+        stop_signal: args.stop_signal,
+        stop_target: args.stop_target,
+    };
+    tui(mode, args.grace)
+}
+
+fn tui(mode: Mode, grace: std::time::Duration) -> ExitCode {
+    let options = AppOptions { mode, grace };
+    finish(sigtree::tui::event_loop::run_tui(options), 2)
 }
 
 /// `sigtree check`: the verdict's exit status, or 2 for an error of its own.

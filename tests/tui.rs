@@ -488,3 +488,87 @@ fn an_exit_shows_as_a_ghost_row() {
     assert_eq!(tui.wait_exit(), 0);
     tui.assert_clean_exit();
 }
+
+#[test]
+fn run_captures_a_chatty_commands_output_without_blocking_it() {
+    let script = "trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); echo line $i; done";
+    let mut tui = Tui::start(&["run", "--", "sh", "-c", script], &[]);
+    tui.wait_for_text("output (");
+    // A pipe holds 64 KiB, some 7000 of these lines: far more means the
+    // reader kept draining it while sigtree drew.
+    wait_for("more than 50000 lines read", || {
+        let contents = tui.contents();
+        let count = contents
+            .split("output (")
+            .nth(1)?
+            .split(' ')
+            .next()?
+            .parse::<usize>()
+            .ok()?;
+        (count > 50_000).then_some(())
+    });
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn run_reaps_an_orphan_with_its_real_status() {
+    // The subshell starts `sh -c 'sleep 2; exit 7'` and exits half a second
+    // later: that sh is orphaned, re-parented to sigtree's keeper, which
+    // reaps it.
+    let script = "(sh -c 'sleep 2; exit 7' & sleep 0.5); exec sleep 300";
+    let mut tui = Tui::start(&["run", "--grace", "2s", "--", "sh", "-c", script], &[]);
+    // The table cuts the note to its column: "orphan: re-parented to sigtree (subreaper)".
+    tui.wait_for_text("orphan: re-parented");
+    tui.wait_for_text("exit 7");
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}
+
+#[test]
+fn run_finds_and_ends_a_process_that_left_the_group() {
+    if common::find_program("setsid").is_none() {
+        eprintln!("skipped: setsid(1) is not on PATH");
+        return;
+    }
+    let mut tui = Tui::start(
+        &[
+            "run",
+            "--grace",
+            "1s",
+            "--",
+            "sh",
+            "-c",
+            "setsid sleep 300 & sleep 300",
+        ],
+        &[],
+    );
+    tui.wait_for_text("▲");
+    let escapee = wait_for("the escapee's pid", || {
+        // sigtree itself leads the pty's session: not the one we look for.
+        tagged(&tui.id)
+            .into_iter()
+            .filter(|pid| *pid != tui.pid())
+            .find(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                    let fields: Vec<&str> = stat
+                        .rsplit(')')
+                        .next()
+                        .unwrap_or("")
+                        .split_whitespace()
+                        .collect();
+                    fields.get(3) == Some(&pid.to_string().as_str())
+                })
+            })
+    });
+    tui.press("g");
+    tui.wait_for_text("leaked: left the group");
+    wait_for("the escapee to be gone", || {
+        (!std::path::Path::new(&format!("/proc/{escapee}")).exists()).then_some(())
+    });
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    tui.assert_clean_exit();
+}

@@ -119,7 +119,7 @@ fn start_command(exe: &std::path::Path, argv: &[String], plan: &CheckPlan) -> an
     let program = argv
         .first()
         .ok_or_else(|| anyhow!("no command given after --"))?;
-    find_program(program)?;
+    crate::sys::process::find_program(program)?;
     let mut run = Run::start(
         exe,
         Launch::Command {
@@ -170,31 +170,6 @@ fn perform_stop(
     let tasks = run.accounts();
     run.finish();
     Ok(report(&run.watch, plan, tasks, stop.leftovers().to_vec()))
-}
-
-/// Fails with "command not found" or "not executable" before anything starts.
-fn find_program(program: &str) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let executable = |path: &std::path::Path| {
-        path.metadata()
-            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    if program.contains('/') {
-        let path = std::path::Path::new(program);
-        if !path.exists() {
-            bail!("command not found: {program}");
-        }
-        if !executable(path) {
-            bail!("not executable: {program}");
-        }
-        return Ok(());
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    if std::env::split_paths(&path).any(|dir| executable(&dir.join(program))) {
-        Ok(())
-    } else {
-        bail!("command not found: {program}")
-    }
 }
 
 fn report(

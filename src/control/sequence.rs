@@ -96,7 +96,15 @@ impl StopSequence {
                 .stop_requested(monotonic_ms(), "graceful stop: set the stop event");
             Step::Draining(started + plan.grace / 2)
         } else {
-            perform(run, protected, plan.action, plan.continue_after)?;
+            match perform(run, protected, plan.action, plan.continue_after) {
+                // The leader is gone but others may live (they left its
+                // group, or were orphaned): the escalation still ends them.
+                Err(SignalError::NoSuchTarget(target)) => {
+                    let what = format!("stop request: {target} has already ended");
+                    run.watch.stop_requested(monotonic_ms(), what);
+                }
+                other => other?,
+            }
             Step::Signalled(started + plan.grace)
         };
         Ok(Self {

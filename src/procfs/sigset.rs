@@ -166,9 +166,15 @@ impl Signal {
         NAMES[usize::from(self.0) - 1]
     }
 
-    /// The name without its `SIG` prefix, such as `TERM`, `32` or `RTMIN+2`.
+    /// The name without its `SIG` prefix, such as `TERM` or `RTMIN+2`;
+    /// `SIG32` and `SIG33` keep theirs, since a bare number reads as a count.
     pub fn short_name(self) -> &'static str {
-        &self.name()[3..]
+        let name = self.name();
+        if name[3..].starts_with(|c: char| c.is_ascii_digit()) {
+            name
+        } else {
+            &name[3..]
+        }
     }
 
     /// What the kernel does when the signal arrives with its default handler (signal(7)).
@@ -460,7 +466,7 @@ mod tests {
         }
         assert_eq!(Signal::TERM.short_name(), "TERM");
         assert_eq!(sig(36).short_name(), "RTMIN+2");
-        assert_eq!(sig(32).short_name(), "32");
+        assert_eq!(sig(32).short_name(), "SIG32");
     }
 
     #[test]

@@ -191,3 +191,28 @@ pub fn reset_signals_before_exec(command: &mut std::process::Command) {
         command.pre_exec(reset_signals);
     }
 }
+
+/// Fails with "command not found" or "not executable" before anything starts.
+pub fn find_program(program: &str) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |path: &std::path::Path| {
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.contains('/') {
+        let path = std::path::Path::new(program);
+        if !path.exists() {
+            anyhow::bail!("command not found: {program}");
+        }
+        if !executable(path) {
+            anyhow::bail!("not executable: {program}");
+        }
+        return Ok(());
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if std::env::split_paths(&path).any(|dir| executable(&dir.join(program))) {
+        Ok(())
+    } else {
+        anyhow::bail!("command not found: {program}")
+    }
+}

@@ -21,15 +21,34 @@ use crate::sys::monotonic_ms;
 /// How often the rows' state, masks, CPU and memory are re-read.
 pub const REFRESH: Duration = Duration::from_millis(250);
 
-/// What `sigtree demo` was asked for.
+/// What the TUI watches.
 #[derive(Clone, Debug)]
-pub struct DemoOptions {
-    /// Scenario name or path.
-    pub scenario: String,
-    /// Worker count override.
-    pub workers: Option<u32>,
-    /// Task count override.
-    pub tasks: Option<u32>,
+pub enum Mode {
+    /// `sigtree demo`: the built-in pool.
+    Demo {
+        /// Scenario name or path.
+        scenario: String,
+        /// Worker count override.
+        workers: Option<u32>,
+        /// Task count override.
+        tasks: Option<u32>,
+    },
+    /// `sigtree run`: any command.
+    Run {
+        /// The program and its arguments.
+        argv: Vec<String>,
+        /// The signal `g` and `q` send.
+        stop_signal: Signal,
+        /// Who gets it.
+        stop_target: Target,
+    },
+}
+
+/// What the TUI was asked for.
+#[derive(Clone, Debug)]
+pub struct AppOptions {
+    /// Demo or run.
+    pub mode: Mode,
     /// Grace period of the stop sequence.
     pub grace: Duration,
 }
@@ -150,9 +169,12 @@ impl Default for MenuState {
 
 /// The demo's state.
 pub struct App {
-    pub(crate) options: DemoOptions,
+    pub(crate) options: AppOptions,
     exe: PathBuf,
-    pub(crate) scenario: Scenario,
+    /// The demo's scenario; `None` in run mode.
+    pub(crate) scenario: Option<Scenario>,
+    /// How many lines the output pane is scrolled up from its end.
+    pub(crate) output_scroll: usize,
     pub(crate) run: Run,
     protected: Protected,
     pub(crate) stop: Option<StopSequence>,
@@ -173,14 +195,15 @@ pub struct App {
 }
 
 impl App {
-    /// Starts the pool of `options.scenario`.
-    pub fn start(options: DemoOptions) -> anyhow::Result<Self> {
+    /// Starts what `options.mode` says: the pool, or the command.
+    pub fn start(options: AppOptions) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("cannot find sigtree's own binary")?;
-        let (scenario, run) = start_pool(&exe, &options, &options.scenario)?;
+        let (scenario, run) = launch(&exe, &options.mode)?;
         Ok(Self {
             options,
             exe,
             scenario,
+            output_scroll: 0,
             run,
             protected: Protected::current(),
             stop: None,
@@ -261,7 +284,12 @@ impl App {
             UserAction::SignalMenu => self.popup = Some(Popup::SignalMenu(MenuState::new())),
             UserAction::PauseResume => self.pause_resume(),
             UserAction::Restart => self.restart(None),
+            UserAction::ChooseScenario if self.scenario.is_none() => {
+                self.message =
+                    Some("c chooses a scenario in the demo; r restarts the command".into());
+            }
             UserAction::ChooseScenario => self.popup = Some(Popup::Scenarios(0)),
+            UserAction::ScrollOutput(lines) => self.scroll_output(lines),
             UserAction::Orphans => self.popup = Some(Popup::Orphans(0)),
             UserAction::ToggleDetail => self.show_detail = !self.show_detail,
             UserAction::Help => self.popup = Some(Popup::Help),
@@ -445,7 +473,9 @@ impl App {
 
     fn set_stop_event(&mut self) {
         let Some(block) = self.run.block() else {
-            self.message = Some("the stop event exists only in the demo's pool".into());
+            self.message = Some(
+                "e: the stop event exists only in the demo's pool; g runs the stop sequence".into(),
+            );
             return;
         };
         if block.stop_requested() {
@@ -462,10 +492,27 @@ impl App {
             return;
         }
         if self.run.ended() {
-            self.message = Some("the pool has ended: r restarts it".into());
+            self.message = Some("everything has ended: r restarts it".into());
             return;
         }
-        let plan = StopPlan::graceful(Signal::TERM, Target::Leader, self.options.grace);
+        let plan = match &self.options.mode {
+            Mode::Demo { .. } => {
+                StopPlan::graceful(Signal::TERM, Target::Leader, self.options.grace)
+            }
+            Mode::Run {
+                stop_signal,
+                stop_target,
+                ..
+            } => StopPlan {
+                stop_event_first: false,
+                action: crate::control::action::Action::Signal {
+                    signal: *stop_signal,
+                    target: *stop_target,
+                },
+                continue_after: true,
+                grace: self.options.grace,
+            },
+        };
         let now = monotonic_ms();
         self.markers
             .push((now.saturating_sub(self.run.watch.start_ms()), "g".into()));
@@ -496,17 +543,26 @@ impl App {
         }
     }
 
-    /// Ends the current pool (the keeper kills what is left) and starts a
-    /// new one, of `scenario` or the same one.
+    /// Ends the current run (the keeper kills what is left) and starts it
+    /// again; in the demo, with `scenario` when one was chosen.
     fn restart(&mut self, scenario: Option<String>) {
-        let source = scenario.unwrap_or_else(|| self.options.scenario.clone());
+        let mut mode = self.options.mode.clone();
+        if let (
+            Mode::Demo {
+                scenario: current, ..
+            },
+            Some(chosen),
+        ) = (&mut mode, scenario)
+        {
+            *current = chosen;
+        }
         if let Some(group) = self.run.leader() {
             let _ = signal_group(&self.protected, group, Signal::KILL);
         }
         self.run.finish();
-        match start_pool(&self.exe, &self.options, &source) {
+        match launch(&self.exe, &mode) {
             Ok((scenario, run)) => {
-                self.options.scenario = source;
+                self.options.mode = mode;
                 self.scenario = scenario;
                 self.run = run;
                 self.stop = None;
@@ -514,10 +570,36 @@ impl App {
                 self.markers.clear();
                 self.stats.clear();
                 self.refreshed = None;
-                self.message = Some(format!("restarted: scenario {}", self.scenario.name));
+                self.output_scroll = 0;
+                self.message = Some(format!("restarted: {}", self.subject()));
             }
             Err(error) => self.message = Some(format!("{error:#}")),
         }
+    }
+
+    /// "demo" or "run".
+    pub fn mode_name(&self) -> &'static str {
+        match self.options.mode {
+            Mode::Demo { .. } => "demo",
+            Mode::Run { .. } => "run",
+        }
+    }
+
+    /// The scenario's name, or the command line.
+    pub fn subject(&self) -> String {
+        match (&self.scenario, &self.options.mode) {
+            (Some(scenario), _) => scenario.name.clone(),
+            (None, Mode::Run { argv, .. }) => argv.join(" "),
+            (None, Mode::Demo { scenario, .. }) => scenario.clone(),
+        }
+    }
+
+    fn scroll_output(&mut self, lines: isize) {
+        let kept = self
+            .run
+            .output()
+            .map_or(0, |o| o.tail(crate::pool::output::KEPT_LINES).0.len());
+        self.output_scroll = self.output_scroll.saturating_add_signed(lines).min(kept);
     }
 
     fn request_quit(&mut self) {
@@ -578,26 +660,34 @@ impl App {
     }
 }
 
-fn start_pool(
-    exe: &std::path::Path,
-    options: &DemoOptions,
-    source: &str,
-) -> anyhow::Result<(Scenario, Run)> {
-    let mut scenario = scenario::load(source).map_err(|e| anyhow!("{e}"))?;
-    if let Some(workers) = options.workers {
-        scenario.pool.workers = workers;
+/// Starts the pool or the command of `mode`.
+fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario>, Run)> {
+    match mode {
+        Mode::Demo {
+            scenario: source,
+            workers,
+            tasks,
+        } => {
+            let mut scenario = scenario::load(source).map_err(|e| anyhow!("{e}"))?;
+            if let Some(workers) = workers {
+                scenario.pool.workers = *workers;
+            }
+            if let Some(tasks) = tasks {
+                scenario.pool.tasks = *tasks;
+            }
+            let launch = Launch::Pool {
+                source,
+                scenario: &scenario,
+            };
+            Ok((Some(scenario.clone()), Run::start(exe, launch)?))
+        }
+        Mode::Run { argv, .. } => {
+            let program = argv.first().map_or("", String::as_str);
+            crate::sys::process::find_program(program)?;
+            let launch = Launch::Command { argv, ready: None };
+            Ok((None, Run::start(exe, launch)?))
+        }
     }
-    if let Some(tasks) = options.tasks {
-        scenario.pool.tasks = tasks;
-    }
-    let run = Run::start(
-        exe,
-        Launch::Pool {
-            source,
-            scenario: &scenario,
-        },
-    )?;
-    Ok((scenario, run))
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use ratatui::{
 
 use super::screen::Screen;
 use super::widgets::{
-    detail, footer, header, lifelines, log, overlay,
+    detail, footer, header, lifelines, log, output, overlay,
     table::{self, Columns},
     wrap,
 };
@@ -96,7 +96,17 @@ fn draw_body(frame: &mut Frame, area: Rect, screen: &Screen, large: bool) {
     if lanes_height > 0 {
         lifelines::render(frame, lanes, &screen.lifelines, color);
     }
-    log::render(frame, rest, &screen.log, color);
+    match &screen.output {
+        Some(pane) => {
+            let [events, printed] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)])
+                    .spacing(2)
+                    .areas(rest);
+            log::render(frame, events, &screen.log, color);
+            output::render(frame, printed, pane);
+        }
+        None => log::render(frame, rest, &screen.log, color),
+    }
 }
 
 /// The notice drawn instead of everything on a terminal that is too small.
@@ -317,6 +327,7 @@ mod tests {
             message: None,
             overlay: None,
             color: true,
+            output: None,
         }
     }
 
@@ -427,12 +438,36 @@ mod tests {
             )),
             overlay: None,
             color: true,
+            output: None,
         }
     }
 
     #[test]
     fn running_demo_large() {
         insta::assert_snapshot!(frame(&running(), 140, 40).backend());
+    }
+
+    /// Run mode: the output pane beside the event log.
+    #[test]
+    fn run_mode_with_output() {
+        let screen = Screen {
+            header: Header {
+                mode: s("run"),
+                subject: s("python3 examples/python/manager_event.py"),
+                stop_event: None,
+                tasks: None,
+                ..running().header
+            },
+            output: Some(crate::tui::screen::OutputPane {
+                lines: (1..=40)
+                    .map(|i| format!("worker {} finished task {i}", i % 4))
+                    .collect(),
+                total: 40,
+                scrolled: 0,
+            }),
+            ..running()
+        };
+        insta::assert_snapshot!(frame(&screen, 140, 40).backend());
     }
 
     #[test]

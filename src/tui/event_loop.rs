@@ -15,7 +15,7 @@ use ratatui::crossterm::event::{self, Event as TermEvent, MouseButton, MouseEven
 use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
 use signal_hook::iterator::Signals;
 
-use super::app::{App, DemoOptions, Quit, REFRESH};
+use super::app::{App, AppOptions, Quit, REFRESH};
 use super::input::{UserAction, popup_key, table_action};
 use super::terminal::TerminalGuard;
 use super::view;
@@ -49,8 +49,8 @@ impl std::fmt::Display for NotATerminal {
 
 impl std::error::Error for NotATerminal {}
 
-/// Runs the demo TUI until the user quits.
-pub fn run_demo(options: DemoOptions) -> anyhow::Result<()> {
+/// Runs the TUI (demo or run) until the user quits.
+pub fn run_tui(options: AppOptions) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!(NotATerminal);
     }

@@ -44,6 +44,8 @@ pub enum UserAction {
     Suspend,
     /// Ctrl-L: repaint everything.
     Redraw,
+    /// Scroll the output pane (run): positive is up, into the past.
+    ScrollOutput(isize),
 }
 
 /// What a key does in a popup.
@@ -79,6 +81,8 @@ pub fn table_action(key: KeyEvent) -> Option<UserAction> {
         KeyCode::Up | KeyCode::Char('k') => UserAction::Up,
         KeyCode::Down | KeyCode::Char('j') => UserAction::Down,
         KeyCode::Home => UserAction::First,
+        KeyCode::PageUp => UserAction::ScrollOutput(10),
+        KeyCode::PageDown => UserAction::ScrollOutput(-10),
         KeyCode::End => UserAction::Last,
         KeyCode::Char('t') => UserAction::SignalSelected(Signal::TERM),
         KeyCode::Char('T') => UserAction::SignalGroup(Signal::TERM),

@@ -25,6 +25,19 @@ pub struct Screen {
     pub overlay: Option<Overlay>,
     /// Whether colour may be used (NO_COLOR unset).
     pub color: bool,
+    /// What the command printed (run mode).
+    pub output: Option<OutputPane>,
+}
+
+/// The end of a command's captured output.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OutputPane {
+    /// The lines to show, oldest first, ending where the view is scrolled to.
+    pub lines: Vec<String>,
+    /// Lines read in all since the command started.
+    pub total: usize,
+    /// How many lines the view is scrolled up from the end.
+    pub scrolled: usize,
 }
 
 /// The header's facts.

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::app::{App, MenuTarget, Popup, Quit};
 use super::screen::{
-    Detail, EndMark, Header, Lane, Lifelines, LogLine, OrphansView, Overlay, Row, RowKind, Screen,
-    Segment, SignalMenu,
+    Detail, EndMark, Header, Lane, Lifelines, LogLine, OrphansView, OutputPane, Overlay, Row,
+    RowKind, Screen, Segment, SignalMenu,
 };
 use crate::control::sequence::Step;
 use crate::pool::report::Phase;
@@ -52,6 +52,15 @@ pub fn screen(app: &App) -> Screen {
         keys: keys(app),
         message: app.message.clone().or_else(|| status_line(app)),
         overlay: overlay(app),
+        output: app.run.output().map(|output| {
+            let (lines, total) = output.tail(crate::pool::output::KEPT_LINES);
+            let end = lines.len().saturating_sub(app.output_scroll);
+            OutputPane {
+                lines: lines[end.saturating_sub(200)..end].to_vec(),
+                total,
+                scrolled: app.output_scroll,
+            }
+        }),
         color: app.color,
     }
 }
@@ -85,8 +94,8 @@ fn header(app: &App, now: u64) -> Header {
     });
     let accounts = app.run.accounts();
     Header {
-        mode: "demo".into(),
-        subject: app.scenario.name.clone(),
+        mode: app.mode_name().into(),
+        subject: app.subject(),
         pgid: master,
         sid: master
             .and_then(|m| watch.processes().get(&m))
@@ -388,7 +397,8 @@ fn lifelines(app: &App, now: u64) -> Lifelines {
     let lanes = watch
         .processes()
         .values()
-        .filter(|p| p.role.starts_with("worker-"))
+        // The demo's workers; in a run, every process (there are no workers).
+        .filter(|p| p.role.starts_with("worker-") || app.scenario.is_none())
         .map(|p| {
             let end_at = p.ended_at.map(|at| at.saturating_sub(start));
             let mut segments = Vec::new();
@@ -446,9 +456,28 @@ fn lifelines(app: &App, now: u64) -> Lifelines {
     }
 }
 
+/// The help text of run mode.
+fn run_explanation() -> String {
+    "sigtree runs the command in a process group of its own, under a keeper \
+     that is its subreaper: processes orphaned inside the run come back to it \
+     and are reaped with their real status, and processes that leave the \
+     group (setsid, setpgid) are still found as descendants. g sends the stop \
+     signal to its target (by default SIGTERM to the leader, as docker stop \
+     and systemd's KillMode=mixed do), then SIGCONT to the group, waits for \
+     the grace period, and escalates to SIGKILL: the group first, then every \
+     descendant still alive, by pidfd. The output pane shows what the command \
+     prints (PgUp/PgDn scroll)."
+        .into()
+}
+
 fn keys(app: &App) -> Vec<(String, String)> {
+    if app.scenario.is_none() {
+        return run_keys(app);
+    }
     let pairs: &[(&str, &str)] = match app.popup {
         Some(Popup::Help) | None if app.quit != Quit::Stopping => &[
+            ("?", "help"),
+            ("q", "quit"),
             ("↑↓", "select"),
             ("e", "stop event"),
             ("g", "graceful stop"),
@@ -463,14 +492,47 @@ fn keys(app: &App) -> Vec<(String, String)> {
             ("c", "scenario"),
             ("o", "orphans"),
             ("d", "detail"),
-            ("?", "help"),
-            ("q", "quit"),
         ],
         Some(Popup::SignalMenu(_)) => &[
             ("type", "signal name or number"),
             ("Tab", "target"),
             ("Enter", "send"),
             ("Esc", "cancel"),
+        ],
+        Some(Popup::Help) | None => &[("q", "force: SIGKILL now")],
+        Some(_) => &[("↑↓", "move"), ("Enter", "choose"), ("Esc", "close")],
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The keys of run mode: no stop event, no scenarios, the output pane.
+fn run_keys(app: &App) -> Vec<(String, String)> {
+    let pairs: &[(&str, &str)] = match app.popup {
+        Some(Popup::SignalMenu(_)) => &[
+            ("type", "signal name or number"),
+            ("Tab", "target"),
+            ("Enter", "send"),
+            ("Esc", "cancel"),
+        ],
+        Some(Popup::Help) | None if app.quit != Quit::Stopping => &[
+            ("?", "help"),
+            ("q", "quit"),
+            ("↑↓", "select"),
+            ("g", "stop sequence"),
+            ("t", "TERM sel"),
+            ("T", "TERM group"),
+            ("i", "INT group"),
+            ("x", "KILL sel"),
+            ("X", "KILL group"),
+            ("s", "signal…"),
+            ("p", "stop/cont"),
+            ("r", "restart"),
+            ("PgUp/PgDn", "output"),
+            ("o", "orphans"),
+            ("d", "detail"),
         ],
         Some(Popup::Help) | None => &[("q", "force: SIGKILL now")],
         Some(_) => &[("↑↓", "move"), ("Enter", "choose"), ("Esc", "close")],
@@ -497,7 +559,10 @@ fn status_line(app: &App) -> Option<String> {
 fn overlay(app: &App) -> Option<Overlay> {
     Some(match app.popup.as_ref()? {
         Popup::Help => Overlay::Help {
-            explanation: app.scenario.explanation.clone(),
+            explanation: app
+                .scenario
+                .as_ref()
+                .map_or_else(run_explanation, |s| s.explanation.clone()),
         },
         Popup::SignalMenu(menu) => {
             Overlay::SignalMenu(signal_menu(app, menu.signal(), &menu.input, menu.target))

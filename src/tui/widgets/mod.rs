@@ -10,6 +10,7 @@ pub mod footer;
 pub mod header;
 pub mod lifelines;
 pub mod log;
+pub mod output;
 pub mod overlay;
 pub mod table;
 
