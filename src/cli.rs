@@ -24,6 +24,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// TUI over any command, launched in its own process group.
     Run(RunArgs),
+    /// TUI over a running process, its subtree and its group (never signals without asking).
+    Attach(AttachArgs),
     /// One-shot listing of processes from /proc.
     Ps(PsArgs),
     /// Headless stop test: start, wait, stop, watch, report; the exit status is the verdict.
@@ -78,6 +80,17 @@ pub struct RunArgs {
     /// The command and its arguments (after `--`).
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
+}
+
+/// Options of `sigtree attach`.
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// The process to watch.
+    #[arg(value_parser = clap::value_parser!(i32).range(1..))]
+    pub pid: i32,
+    /// Grace period of the stop sequence (g) before SIGKILL.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub grace: Duration,
 }
 
 /// Options of `sigtree ps`.

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use sigtree::cli::{CheckArgs, Cli, Command, DemoArgs, PoolRole, RunArgs};
+use sigtree::cli::{AttachArgs, CheckArgs, Cli, Command, DemoArgs, PoolRole, RunArgs};
 use sigtree::tui::app::{AppOptions, Mode};
 
 fn main() -> ExitCode {
@@ -54,6 +54,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Demo(args)) => demo(args),
         Some(Command::Run(args)) => run(args),
+        Some(Command::Attach(args)) => attach(&args),
         None => demo(DemoArgs::default()),
     }
 }
@@ -78,6 +79,16 @@ fn run(args: RunArgs) -> ExitCode {
         stop_target: args.stop_target,
     };
     tui(mode, args.grace)
+}
+
+/// `sigtree attach PID`: a pid that does not exist is a runtime failure
+/// (exit 1); pid 1, or no terminal, exit 2.
+fn attach(args: &AttachArgs) -> ExitCode {
+    if !std::path::Path::new(&format!("/proc/{}", args.pid)).exists() {
+        eprintln!("sigtree: no process with pid {}", args.pid);
+        return ExitCode::FAILURE;
+    }
+    tui(Mode::Attach { pid: args.pid }, args.grace)
 }
 
 fn tui(mode: Mode, grace: std::time::Duration) -> ExitCode {

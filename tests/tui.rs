@@ -43,7 +43,13 @@ impl Tui {
                 pixel_height: 0,
             })
             .expect("a pty");
-        let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_sigtree"));
+        // SIGTREE_TUI_PROGRAM runs another program first (setpriv, to drop
+        // privileges) with `args` as its arguments.
+        let program = env
+            .iter()
+            .find(|(key, _)| *key == "SIGTREE_TUI_PROGRAM")
+            .map_or(env!("CARGO_BIN_EXE_sigtree"), |(_, program)| program);
+        let mut command = CommandBuilder::new(program);
         command.args(args);
         command.env("SIGTREE_RUN_ID", &id);
         command.env("TERM", "xterm-256color");
@@ -571,4 +577,158 @@ fn run_finds_and_ends_a_process_that_left_the_group() {
     tui.press("q");
     assert_eq!(tui.wait_exit(), 0);
     tui.assert_clean_exit();
+}
+
+/// A shell with two sleeping children in a group of its own, started by
+/// the test (not by sigtree): what `attach` watches.
+fn attach_target(cleanup: &mut common::Cleanup) -> (i32, Vec<i32>) {
+    let mut command = std::process::Command::new("sh");
+    command.args(["-c", "sleep 300 & sleep 300 & wait"]);
+    let shell = cleanup.spawn(&mut command);
+    let children = wait_for("the shell's two children", || {
+        let children =
+            std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).ok()?;
+        let pids: Vec<i32> = children
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        (pids.len() == 2).then_some(pids)
+    });
+    (shell, children)
+}
+
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        !s.rsplit(')')
+            .next()
+            .is_some_and(|r| r.trim_start().starts_with('Z'))
+    })
+}
+
+#[test]
+fn attach_asks_before_every_signal_and_q_signals_nothing() {
+    let mut cleanup = common::Cleanup::default();
+    let (shell, children) = attach_target(&mut cleanup);
+    let mut tui = Tui::start(&["attach", &shell.to_string()], &[]);
+    tui.wait_for_text("attached");
+    tui.wait_for_text(&children[1].to_string());
+    tui.press("X");
+    tui.wait_for_text(&format!("Send SIGKILL to process group {shell}?"));
+    tui.wait_for_text(&format!("{}", children[0]));
+    tui.wait_for_text("terminates");
+    tui.press("n");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        alive(shell) && children.iter().all(|c| alive(*c)),
+        "n sent nothing"
+    );
+    tui.press("T");
+    tui.wait_for_text("Send SIGTERM to process group");
+    tui.press("y");
+    wait_for("the children to die of SIGTERM", || {
+        children.iter().all(|c| !alive(*c)).then_some(())
+    });
+    tui.wait_for_text("died of SIGTERM");
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    assert!(tui.modes_restored() && !tui.alternate_screen());
+}
+
+#[test]
+fn attach_q_leaves_everything_running() {
+    let mut cleanup = common::Cleanup::default();
+    let (shell, children) = attach_target(&mut cleanup);
+    let mut tui = Tui::start(&["attach", &shell.to_string()], &[]);
+    tui.wait_for_text(&children[1].to_string());
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+    assert!(
+        alive(shell) && children.iter().all(|c| alive(*c)),
+        "q signals nothing"
+    );
+}
+
+#[test]
+fn attach_refuses_sigtrees_own_ancestors() {
+    // The test process is sigtree's parent: attach to it and press X.
+    let me = std::process::id() as i32;
+    let mut tui = Tui::start(&["attach", &me.to_string()], &[]);
+    tui.wait_for_text("attached");
+    tui.press("X");
+    tui.wait_for_text("Send SIGKILL to process group");
+    tui.press("y");
+    tui.wait_for_text("refused");
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
+}
+
+#[test]
+fn attach_to_pid_1_is_refused_and_a_missing_pid_is_an_error() {
+    let mut tui = Tui::start(&["attach", "1"], &[]);
+    assert_eq!(tui.wait_exit(), 2);
+    assert!(
+        tui.contents().contains("attaching to pid 1 is refused"),
+        "{}",
+        tui.contents()
+    );
+    drop(tui);
+    let pid_max: i64 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .expect("pid_max")
+        .trim()
+        .parse()
+        .expect("a number");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["attach", &(pid_max + 1).to_string()])
+        .output()
+        .expect("sigtree runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no process with pid"));
+}
+
+#[test]
+fn attach_as_another_user_shows_eperm_with_the_owner() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: not root, so no process of another user to try");
+        return;
+    }
+    let Some(setpriv) = common::find_program("setpriv") else {
+        eprintln!("skipped: setpriv(1) is not on PATH");
+        return;
+    };
+    let probe = std::process::Command::new(&setpriv)
+        .args([
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_sigtree"),
+            "--version",
+        ])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: nobody cannot execute the sigtree binary here");
+        return;
+    }
+    let mut cleanup = common::Cleanup::default();
+    let (shell, children) = attach_target(&mut cleanup);
+    let setpriv = setpriv.display().to_string();
+    let mut tui = Tui::start(
+        &[
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            env!("CARGO_BIN_EXE_sigtree"),
+            "attach",
+            &shell.to_string(),
+        ],
+        &[("SIGTREE_TUI_PROGRAM", &setpriv)],
+    );
+    tui.wait_for_text(&children[1].to_string());
+    tui.press("t");
+    tui.wait_for_text("Send SIGTERM to");
+    tui.press("y");
+    tui.wait_for_text("not permitted");
+    tui.wait_for_text("owned by uid 0");
+    assert!(alive(shell) && children.iter().all(|c| alive(*c)));
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), 0);
 }

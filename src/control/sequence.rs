@@ -168,9 +168,10 @@ fn perform(
     action: Action,
     continue_after: bool,
 ) -> Result<(), SignalError> {
-    let master = run
+    let leader = run
         .leader()
         .ok_or_else(|| SignalError::NoSuchTarget("the leader".into()))?;
+    let group = run.group().unwrap_or(leader);
     let words = match action {
         Action::StopEvent => {
             let block = run.block().ok_or_else(|| {
@@ -184,27 +185,26 @@ fn perform(
             target: Target::Leader,
         } => {
             let pidfd = run
-                .pidfd(master)
-                .ok_or_else(|| SignalError::NoSuchTarget(format!("pid {master}")))?;
+                .pidfd(leader)
+                .ok_or_else(|| SignalError::NoSuchTarget(format!("pid {leader}")))?;
             signal_process(protected, pidfd, signal)?;
-            format!("{} to the leader ({master})", signal.name())
+            format!("{} to the leader ({leader})", signal.name())
         }
         Action::Signal {
             signal,
             target: Target::Group,
         } => {
-            signal_group(protected, master, signal)?;
-            format!("{} to process group {master}", signal.name())
+            signal_group(protected, group, signal)?;
+            format!("{} to process group {group}", signal.name())
         }
     };
     run.watch.stop_requested(monotonic_ms(), words);
     if continue_after
         && action != Action::StopEvent
-        && signal_group(protected, master, Signal::CONT).is_ok()
+        && signal_group(protected, group, Signal::CONT).is_ok()
     {
-        let note = format!(
-            "SIGCONT to process group {master}: a stopped process cannot act on the signal"
-        );
+        let note =
+            format!("SIGCONT to process group {group}: a stopped process cannot act on the signal");
         run.watch
             .log(monotonic_ms(), crate::watch::model::Actor::Sigtree, note);
     }
@@ -212,16 +212,16 @@ fn perform(
 }
 
 fn kill_group(run: &mut Run, protected: &Protected) {
-    let Some(master) = run.leader() else { return };
+    let Some(group) = run.group() else { return };
     run.watch.escalated(
         monotonic_ms(),
-        format!("grace period over: SIGKILL to process group {master}"),
+        format!("grace period over: SIGKILL to process group {group}"),
     );
-    let _ = signal_group(protected, master, Signal::KILL);
+    let _ = signal_group(protected, group, Signal::KILL);
 }
 
 fn group_alive(run: &Run) -> bool {
-    let group = run.leader();
+    let group = run.group();
     run.watch
         .processes()
         .values()

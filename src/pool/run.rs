@@ -36,6 +36,12 @@ pub enum Launch<'a> {
         /// The scenario, with any overrides applied.
         scenario: &'a Scenario,
     },
+    /// A process sigtree did not start: its subtree and its group's
+    /// other members. No keeper; nothing is ever signalled by the run.
+    Attach {
+        /// The process attached to.
+        pid: i32,
+    },
     /// A command, its output captured; `ready` is matched against each line.
     Command {
         /// The program and its arguments.
@@ -55,11 +61,19 @@ struct Tracked {
 
 /// A started run and what is known of it.
 pub struct Run {
-    keeper: Child,
+    /// The keeper, for what sigtree started; `None` when attached.
+    keeper: Option<Child>,
     control: Option<OwnedFd>,
+    /// Where the descendants walk starts: the keeper, or the attached process.
+    root: i32,
+    /// The watched process group.
+    group: Option<i32>,
+    /// When the attached process's group was last scanned for members.
+    group_scanned: Option<std::time::Instant>,
     block: Option<PoolBlock>,
     output: Option<Output>,
-    status: OwnedFd,
+    /// The status channel's read end; `None` when attached.
+    status: Option<OwnedFd>,
     decoder: ReportDecoder,
     reader: Reader,
     /// Every process being watched, by pid.
@@ -78,6 +92,9 @@ impl Run {
     /// binary the keeper and the pool run (this one, or a test's build).
     pub fn start(exe: &Path, launch: Launch<'_>) -> anyhow::Result<Self> {
         crate::sys::process::raise_fd_limit().context("cannot raise the descriptor limit")?;
+        if let Launch::Attach { pid } = launch {
+            return Self::attach(pid);
+        }
         let (status, status_write) = fds::pipe()?;
         fds::set_nonblocking(status.as_fd())?;
         fds::set_nonblocking(status_write.as_fd())?;
@@ -117,6 +134,7 @@ impl Run {
                     format!("started scenario {}", scenario.name),
                 )
             }
+            Launch::Attach { .. } => unreachable!("attaching starts no keeper"),
             Launch::Command { argv, ready } => {
                 let (read, write) = fds::pipe()?;
                 fds::set_inheritable(write.as_fd())?;
@@ -144,11 +162,14 @@ impl Run {
         let mut watch = Watch::new(start_ms);
         watch.log(start_ms, Actor::You, what);
         Ok(Self {
-            keeper,
+            root: keeper.id() as i32,
+            keeper: Some(keeper),
             control: Some(control),
+            group: None,
+            group_scanned: None,
             block,
             output,
-            status,
+            status: Some(status),
             decoder: ReportDecoder::default(),
             reader: Reader::default(),
             pidfds: BTreeMap::new(),
@@ -159,9 +180,57 @@ impl Run {
         })
     }
 
+    /// Watches `pid`, its subtree and its group, starting nothing.
+    fn attach(pid: i32) -> anyhow::Result<Self> {
+        let mut reader = Reader::default();
+        let record = reader
+            .stat(pid)
+            .map_err(|_| anyhow::anyhow!("no process with pid {pid}"))?;
+        let start_ms = monotonic_ms();
+        let mut watch = Watch::new(start_ms);
+        watch.set_group(record.pgid);
+        watch.log(
+            start_ms,
+            Actor::You,
+            format!("attached to {pid} ({})", record.comm),
+        );
+        let mut run = Self {
+            keeper: None,
+            control: None,
+            root: pid,
+            group: Some(record.pgid),
+            group_scanned: None,
+            block: None,
+            output: None,
+            status: None,
+            decoder: ReportDecoder::default(),
+            reader,
+            pidfds: BTreeMap::new(),
+            roles: BTreeMap::new(),
+            workers: 0,
+            leader: Some(pid),
+            watch,
+        };
+        run.track(pid, start_ms);
+        if run.pidfds.is_empty() {
+            anyhow::bail!("no process with pid {pid}");
+        }
+        Ok(run)
+    }
+
+    /// Whether this run watches a process sigtree did not start.
+    pub fn attached(&self) -> bool {
+        self.keeper.is_none()
+    }
+
+    /// The watched process group: the leader's, or the attached process's.
+    pub fn group(&self) -> Option<i32> {
+        self.group.or(self.leader)
+    }
+
     /// Whether the keeper itself has ended (it could not start the command).
     pub fn keeper_failed(&mut self) -> Option<i32> {
-        match self.keeper.try_wait() {
+        match self.keeper.as_mut()?.try_wait() {
             Ok(Some(status)) => Some(status.code().unwrap_or(-1)),
             _ => None,
         }
@@ -172,9 +241,9 @@ impl Run {
         self.output.as_ref()
     }
 
-    /// The keeper's pid.
-    pub fn keeper_pid(&self) -> i32 {
-        self.keeper.id() as i32
+    /// The keeper's pid; `None` when attached.
+    pub fn keeper_pid(&self) -> Option<i32> {
+        self.keeper.as_ref().map(|k| k.id() as i32)
     }
 
     /// The process the keeper started — the pool's master, or the command —
@@ -243,13 +312,18 @@ impl Run {
     pub fn tick(&mut self, wait: Duration, wake: Option<BorrowedFd<'_>>) {
         self.wait_for_news(wait, wake);
         let now = monotonic_ms();
-        if let Ok(reports) = read_available(self.status.as_fd(), &mut self.decoder) {
+        self.read_reports();
+        self.discover(now);
+        self.refresh(now);
+    }
+
+    fn read_reports(&mut self) {
+        let Some(status) = &self.status else { return };
+        if let Ok(reports) = read_available(status.as_fd(), &mut self.decoder) {
             for report in reports {
                 self.apply(report);
             }
         }
-        self.discover(now);
-        self.refresh(now);
     }
 
     fn wait_for_news(&self, wait: Duration, wake: Option<BorrowedFd<'_>>) {
@@ -264,7 +338,10 @@ impl Run {
             })
             .map(|(_, tracked)| &tracked.pidfd)
             .collect();
-        let mut fds: Vec<PollFd> = std::iter::once(PollFd::new(&self.status, PollFlags::IN))
+        let mut fds: Vec<PollFd> = self
+            .status
+            .iter()
+            .map(|status| PollFd::new(status, PollFlags::IN))
             .chain(wake.as_ref().map(|fd| PollFd::new(fd, PollFlags::IN)))
             .chain(live.iter().map(|fd| PollFd::new(*fd, PollFlags::IN)))
             .collect();
@@ -320,9 +397,31 @@ impl Run {
         }
     }
 
-    /// Starts watching every descendant of the keeper not yet known.
+    /// Starts watching every descendant of the root not yet known, and,
+    /// when attached, the other members of the group (scanned each second).
     fn discover(&mut self, now: u64) {
-        for pid in descendants(self.keeper_pid()).unwrap_or_default() {
+        let mut found = descendants(self.root).unwrap_or_default();
+        if self.attached()
+            && self
+                .group_scanned
+                .is_none_or(|at| at.elapsed() >= GROUP_SCAN)
+        {
+            self.group_scanned = Some(std::time::Instant::now());
+            let group = self.group;
+            if let Ok(snapshot) = self
+                .reader
+                .snapshot(crate::procfs::scan::ScanOptions::default())
+            {
+                found.extend(
+                    snapshot
+                        .processes
+                        .values()
+                        .filter(|r| Some(r.pgid) == group)
+                        .map(|r| r.pid),
+                );
+            }
+        }
+        for pid in found {
             if !self.pidfds.contains_key(&pid) {
                 self.track(pid, now);
             }
@@ -354,7 +453,10 @@ impl Run {
                 comm: record.comm.clone(),
             },
         );
-        if self.leader.is_none() && record.ppid == self.keeper_pid() && record.pgid == record.pid {
+        if self.leader.is_none()
+            && Some(record.ppid) == self.keeper_pid()
+            && record.pgid == record.pid
+        {
             // The keeper's first child leads its own group: what it started.
             self.leader = Some(pid);
             self.watch.set_group(pid);
@@ -369,6 +471,11 @@ impl Run {
         let pool = self.block.is_some();
         match self.roles.get(&record.pid) {
             Some(role) => role.name(),
+            None if self.attached() && record.pid == self.root => "attached".into(),
+            None if self.attached() && record.ppid == self.root => "child".into(),
+            None if self.attached() && !self.watch.processes().contains_key(&record.ppid) => {
+                "group member".into()
+            }
             None if Some(record.pid) == self.leader && pool => Role::Master.name(),
             None if Some(record.pid) == self.leader => "leader".into(),
             None if pool => "process".into(),
@@ -425,12 +532,10 @@ impl Run {
     /// and waits for the keeper, collecting the last reports.
     pub fn finish(&mut self) {
         self.control = None;
-        let _ = self.keeper.wait();
-        if let Ok(reports) = read_available(self.status.as_fd(), &mut self.decoder) {
-            for report in reports {
-                self.apply(report);
-            }
+        if let Some(keeper) = &mut self.keeper {
+            let _ = keeper.wait();
         }
+        self.read_reports();
         let now = monotonic_ms();
         self.refresh(now);
     }
@@ -439,9 +544,14 @@ impl Run {
 impl Drop for Run {
     fn drop(&mut self) {
         self.control = None;
-        let _ = self.keeper.wait();
+        if let Some(keeper) = &mut self.keeper {
+            let _ = keeper.wait();
+        }
     }
 }
+
+/// How often an attached run looks for new members of the group.
+const GROUP_SCAN: Duration = Duration::from_secs(1);
 
 /// Whether the process behind `pidfd` still runs (its pidfd is not readable).
 fn is_running(pidfd: &PidFd) -> bool {

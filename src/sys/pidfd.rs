@@ -99,6 +99,16 @@ impl PidFd {
     }
 }
 
+/// Whether this kernel gives exit statuses through pidfds (PIDFD_INFO_EXIT,
+/// Linux 6.15): asked once, of a pidfd of this very process.
+pub fn exit_info_supported() -> bool {
+    static SUPPORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SUPPORTED.get_or_init(|| {
+        PidFd::open(std::process::id() as i32)
+            .is_ok_and(|own| own.exit_info() != ExitInfo::Unsupported)
+    })
+}
+
 impl AsFd for PidFd {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()

@@ -33,6 +33,11 @@ pub enum Mode {
         /// Task count override.
         tasks: Option<u32>,
     },
+    /// `sigtree attach`: a process sigtree did not start.
+    Attach {
+        /// The process.
+        pid: i32,
+    },
     /// `sigtree run`: any command.
     Run {
         /// The program and its arguments.
@@ -75,6 +80,22 @@ pub enum Popup {
     Orphans(usize),
     /// The scenario picker, with the highlighted entry.
     Scenarios(usize),
+    /// A question before acting on processes sigtree did not start.
+    Confirm(Pending),
+}
+
+/// An action waiting for the user's yes (attach mode asks before every
+/// signal).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pending {
+    /// A signal to one process.
+    Process(Signal, i32),
+    /// A signal to the watched group.
+    Group(Signal),
+    /// A signal to a process and its descendants.
+    Subtree(Signal, Vec<i32>),
+    /// The stop sequence.
+    StopSequence,
 }
 
 /// The signal menu's state.
@@ -277,12 +298,19 @@ impl App {
             UserAction::Down => self.move_selection(1),
             UserAction::First => self.selected = self.order.first().copied(),
             UserAction::Last => self.selected = self.order.last().copied(),
-            UserAction::SignalSelected(signal) => self.signal_selected(signal),
-            UserAction::SignalGroup(signal) => self.signal_pool_group(signal),
+            UserAction::SignalSelected(signal) => match self.selected {
+                Some(pid) => self.ask_or_do(Pending::Process(signal, pid)),
+                None => self.message = Some("no process selected".into()),
+            },
+            UserAction::SignalGroup(signal) => self.ask_or_do(Pending::Group(signal)),
             UserAction::StopEvent => self.set_stop_event(),
-            UserAction::GracefulStop => self.graceful_stop(),
+            UserAction::GracefulStop => self.ask_or_do(Pending::StopSequence),
             UserAction::SignalMenu => self.popup = Some(Popup::SignalMenu(MenuState::new())),
             UserAction::PauseResume => self.pause_resume(),
+            UserAction::Restart if self.run.attached() => {
+                self.message =
+                    Some("r restarts what sigtree started; attached, it started nothing".into());
+            }
             UserAction::Restart => self.restart(None),
             UserAction::ChooseScenario if self.scenario.is_none() => {
                 self.message =
@@ -323,6 +351,10 @@ impl App {
                 None
             }
             (Popup::SignalMenu(menu), key) => self.menu_key(menu, key),
+            (Popup::Confirm(pending), PopupKey::Confirm) => {
+                self.execute(pending);
+                None
+            }
             (popup, _) => Some(popup),
         };
     }
@@ -352,7 +384,7 @@ impl App {
                 .into_iter()
                 .collect(),
             MenuTarget::Group => {
-                let group = self.run.leader();
+                let group = self.run.group();
                 live.into_iter()
                     .filter(|pid| self.stats.get(pid).map(|r| r.pgid) == group)
                     .collect()
@@ -378,11 +410,45 @@ impl App {
     }
 
     fn send_from_menu(&mut self, signal: Signal, target: MenuTarget) {
-        match target {
-            MenuTarget::Group => self.signal_pool_group(signal),
-            MenuTarget::Process => self.signal_selected(signal),
-            MenuTarget::Subtree => {
-                let pids = self.menu_targets(MenuTarget::Subtree);
+        let pending = match target {
+            MenuTarget::Group => Pending::Group(signal),
+            MenuTarget::Process => match self.selected {
+                Some(pid) => Pending::Process(signal, pid),
+                None => {
+                    self.message = Some("no process selected".into());
+                    return;
+                }
+            },
+            MenuTarget::Subtree => Pending::Subtree(signal, self.menu_targets(MenuTarget::Subtree)),
+        };
+        self.ask_or_do(pending);
+    }
+
+    /// Attached, asks first (the question lists every pid it hits);
+    /// otherwise acts at once.
+    fn ask_or_do(&mut self, pending: Pending) {
+        if self.run.attached() {
+            self.popup = Some(Popup::Confirm(pending));
+        } else {
+            self.execute(pending);
+        }
+    }
+
+    /// The pids `pending` hits now (live observed processes).
+    pub fn pending_targets(&self, pending: &Pending) -> Vec<i32> {
+        match pending {
+            Pending::Process(_, pid) => vec![*pid],
+            Pending::Group(_) | Pending::StopSequence => self.menu_targets(MenuTarget::Group),
+            Pending::Subtree(_, pids) => pids.clone(),
+        }
+    }
+
+    fn execute(&mut self, pending: Pending) {
+        match pending {
+            Pending::Process(signal, pid) => self.signal_pid(pid, signal),
+            Pending::Group(signal) => self.signal_pool_group(signal),
+            Pending::StopSequence => self.graceful_stop(),
+            Pending::Subtree(signal, pids) => {
                 let mut sent = 0;
                 for pid in &pids {
                     if self.signal_one(*pid, signal).is_ok() {
@@ -433,11 +499,7 @@ impl App {
         signal_process(&self.protected, pidfd, signal)
     }
 
-    fn signal_selected(&mut self, signal: Signal) {
-        let Some(pid) = self.selected else {
-            self.message = Some("no process selected".into());
-            return;
-        };
+    fn signal_pid(&mut self, pid: i32, signal: Signal) {
         if !self.run.watch.alive().contains(&pid) {
             self.message = Some(format!("pid {pid} has ended: nothing to signal"));
             return;
@@ -448,12 +510,12 @@ impl App {
                 let key = if signal == Signal::KILL { "x" } else { "t" };
                 self.record(format!("{} to {pid} ({role})", signal.name()), key);
             }
-            Err(error) => self.message = Some(error.to_string()),
+            Err(error) => self.message = Some(self.explain(&error, pid)),
         }
     }
 
     fn signal_pool_group(&mut self, signal: Signal) {
-        let Some(group) = self.run.leader() else {
+        let Some(group) = self.run.group() else {
             self.message = Some("the pool's group is not known yet".into());
             return;
         };
@@ -468,6 +530,16 @@ impl App {
                 self.record(format!("{} to process group {group}", signal.name()), key);
             }
             Err(error) => self.message = Some(error.to_string()),
+        }
+    }
+
+    /// A signal error in words; EPERM names the owner's uid.
+    fn explain(&self, error: &SignalError, pid: i32) -> String {
+        match (error, self.stats.get(&pid).and_then(|r| r.uid)) {
+            (SignalError::NotPermitted(_), Some(uid)) => {
+                format!("not permitted: {pid} is owned by uid {uid}")
+            }
+            _ => error.to_string(),
         }
     }
 
@@ -499,6 +571,15 @@ impl App {
             Mode::Demo { .. } => {
                 StopPlan::graceful(Signal::TERM, Target::Leader, self.options.grace)
             }
+            Mode::Attach { .. } => StopPlan {
+                stop_event_first: false,
+                action: crate::control::action::Action::Signal {
+                    signal: Signal::TERM,
+                    target: Target::Leader,
+                },
+                continue_after: true,
+                grace: self.options.grace,
+            },
             Mode::Run {
                 stop_signal,
                 stop_target,
@@ -556,7 +637,7 @@ impl App {
         {
             *current = chosen;
         }
-        if let Some(group) = self.run.leader() {
+        if let Some(group) = self.run.group() {
             let _ = signal_group(&self.protected, group, Signal::KILL);
         }
         self.run.finish();
@@ -577,11 +658,12 @@ impl App {
         }
     }
 
-    /// "demo" or "run".
+    /// "demo", "run" or "attach".
     pub fn mode_name(&self) -> &'static str {
         match self.options.mode {
             Mode::Demo { .. } => "demo",
             Mode::Run { .. } => "run",
+            Mode::Attach { .. } => "attach",
         }
     }
 
@@ -590,6 +672,14 @@ impl App {
         match (&self.scenario, &self.options.mode) {
             (Some(scenario), _) => scenario.name.clone(),
             (None, Mode::Run { argv, .. }) => argv.join(" "),
+            (None, Mode::Attach { pid }) => {
+                let source = if crate::sys::pidfd::exit_info_supported() {
+                    "outcomes from pidfds"
+                } else {
+                    "outcomes inferred: this kernel has no PIDFD_INFO_EXIT"
+                };
+                format!("pid {pid} ({source})")
+            }
             (None, Mode::Demo { scenario, .. }) => scenario.clone(),
         }
     }
@@ -604,6 +694,8 @@ impl App {
 
     fn request_quit(&mut self) {
         match self.quit {
+            // Attached, q never signals anything.
+            _ if self.run.attached() => self.quit = Quit::Now,
             _ if self.run.ended() => self.quit = Quit::Now,
             Quit::No => {
                 self.quit = Quit::Stopping;
@@ -615,7 +707,7 @@ impl App {
                 }
             }
             Quit::Stopping | Quit::Now => {
-                if let Some(group) = self.run.leader() {
+                if let Some(group) = self.run.group() {
                     let _ = signal_group(&self.protected, group, Signal::KILL);
                 }
                 self.quit = Quit::Now;
@@ -651,7 +743,10 @@ impl App {
     /// Ends the pool for good: SIGKILL to the group, and the keeper ends
     /// whatever is left.
     pub fn shut_down(&mut self) {
-        if let Some(group) = self.run.leader()
+        if self.run.attached() {
+            return;
+        }
+        if let Some(group) = self.run.group()
             && !self.run.ended()
         {
             let _ = signal_group(&self.protected, group, Signal::KILL);
@@ -680,6 +775,12 @@ fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario
                 scenario: &scenario,
             };
             Ok((Some(scenario.clone()), Run::start(exe, launch)?))
+        }
+        Mode::Attach { pid } => {
+            if *pid == 1 {
+                anyhow::bail!("attaching to pid 1 is refused: its subtree is the whole system");
+            }
+            Ok((None, Run::start(exe, Launch::Attach { pid: *pid })?))
         }
         Mode::Run { argv, .. } => {
             let program = argv.first().map_or("", String::as_str);

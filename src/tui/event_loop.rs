@@ -121,8 +121,9 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
 fn handle(app: &mut App, guard: &mut TerminalGuard, event: Event) -> anyhow::Result<bool> {
     match event {
         Event::Terminal(TermEvent::Key(key)) => {
-            if app.popup.is_some() {
-                if let Some(key) = popup_key(key, false) {
+            if let Some(popup) = &app.popup {
+                let question = matches!(popup, super::app::Popup::Confirm(_));
+                if let Some(key) = popup_key(key, question) {
                     app.popup_key(key);
                 }
                 return Ok(true);

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::app::{App, MenuTarget, Popup, Quit};
+use super::app::{App, MenuTarget, Pending, Popup, Quit};
 use super::screen::{
     Detail, EndMark, Header, Lane, Lifelines, LogLine, OrphansView, OutputPane, Overlay, Row,
     RowKind, Screen, Segment, SignalMenu,
@@ -79,7 +79,7 @@ fn duration(ms: u64) -> String {
 
 fn header(app: &App, now: u64) -> Header {
     let watch = &app.run.watch;
-    let master = app.run.leader();
+    let master = app.run.group();
     let stop_event = app.run.block().map(|block| {
         if block.stop_requested() {
             let set_at = app
@@ -196,7 +196,7 @@ fn row(app: &App, process: &Observed, guides: &str) -> Row {
         .stats
         .get(&pid)
         .filter(|_| !process.has_ended() || process.ending.is_none());
-    let group = app.run.leader();
+    let group = app.run.group();
     let ghost = process.ending.is_some() || (process.has_ended() && stats.is_none());
     let kind = if ghost {
         RowKind::Ghost
@@ -265,7 +265,7 @@ pub fn outcome_text(app: &App, process: &Observed) -> Option<String> {
             return Some("ended, status unknown".into());
         }
         return process.reparented_to.map(|parent| {
-            if parent == keeper {
+            if Some(parent) == keeper {
                 "orphan: re-parented to sigtree (subreaper)".to_string()
             } else {
                 format!("orphan: re-parented to {parent}")
@@ -456,6 +456,18 @@ fn lifelines(app: &App, now: u64) -> Lifelines {
     }
 }
 
+/// The help text of attach mode.
+fn attach_explanation() -> String {
+    "sigtree watches a process it did not start: its subtree and the other \
+     members of its process group. Every signal asks first, listing the pids \
+     it hits and the predicted effect on each; q never signals anything. \
+     sigtree itself, its group and its ancestors are never targets. Exit \
+     statuses come from pidfds when the kernel offers PIDFD_INFO_EXIT (Linux \
+     6.15), whoever reaps the process; otherwise an ended process's outcome \
+     is inferred (unknown)."
+        .into()
+}
+
 /// The help text of run mode.
 fn run_explanation() -> String {
     "sigtree runs the command in a process group of its own, under a keeper \
@@ -559,10 +571,11 @@ fn status_line(app: &App) -> Option<String> {
 fn overlay(app: &App) -> Option<Overlay> {
     Some(match app.popup.as_ref()? {
         Popup::Help => Overlay::Help {
-            explanation: app
-                .scenario
-                .as_ref()
-                .map_or_else(run_explanation, |s| s.explanation.clone()),
+            explanation: match &app.scenario {
+                Some(scenario) => scenario.explanation.clone(),
+                None if app.run.attached() => attach_explanation(),
+                None => run_explanation(),
+            },
         },
         Popup::SignalMenu(menu) => {
             Overlay::SignalMenu(signal_menu(app, menu.signal(), &menu.input, menu.target))
@@ -571,6 +584,9 @@ fn overlay(app: &App) -> Option<Overlay> {
             selected: *selected,
             ..orphans(app)
         }),
+        Popup::Confirm(pending) => Overlay::Confirm {
+            question: confirmation(app, pending),
+        },
         Popup::Scenarios(selected) => Overlay::Scenarios {
             entries: crate::pool::scenario::presets()
                 .unwrap_or_default()
@@ -585,10 +601,65 @@ fn overlay(app: &App) -> Option<Overlay> {
 /// The signal menu with the predicted effect on every target, thread masks
 /// and stopped state taken into account.
 fn signal_menu(app: &App, signal: Option<Signal>, input: &str, target: MenuTarget) -> SignalMenu {
-    let targets = app.menu_targets(target);
+    SignalMenu {
+        signal: signal.map_or_else(
+            || format!("'{input}' names no signal"),
+            |s| format!("{} ({})", s.name(), s.number()),
+        ),
+        input: input.to_string(),
+        target: match target {
+            MenuTarget::Process => app.selected.map_or("process: none selected".into(), |pid| {
+                format!("process {pid}")
+            }),
+            MenuTarget::Group => app
+                .run
+                .group()
+                .map_or("group: unknown".into(), |g| format!("group {g}")),
+            MenuTarget::Subtree => app.selected.map_or("subtree: none selected".into(), |pid| {
+                format!("subtree of {pid}")
+            }),
+        },
+        effects: effects(app, signal, &app.menu_targets(target)),
+    }
+}
+
+/// The confirmation asked before signalling processes sigtree did not
+/// start: every pid it hits, with the predicted effect on each.
+fn confirmation(app: &App, pending: &Pending) -> String {
+    let group = app.run.group().unwrap_or_default();
+    let (what, signal) = match pending {
+        Pending::Process(signal, pid) => (format!("Send {} to {pid}?", signal.name()), *signal),
+        Pending::Group(signal) => (
+            format!("Send {} to process group {group}?", signal.name()),
+            *signal,
+        ),
+        Pending::Subtree(signal, pids) => (
+            format!(
+                "Send {} to the {} processes of the subtree?",
+                signal.name(),
+                pids.len()
+            ),
+            *signal,
+        ),
+        Pending::StopSequence => (
+            "Run the stop sequence: SIGTERM to the attached process, SIGCONT to its group, \
+             then after the grace period SIGKILL to the group and to every descendant?"
+                .to_string(),
+            Signal::TERM,
+        ),
+    };
+    let mut lines = vec![what, "It hits:".to_string()];
+    for (pid, role, effect) in effects(app, Some(signal), &app.pending_targets(pending)) {
+        lines.push(format!("  {pid} {role}: {effect}"));
+    }
+    lines.join("\n")
+}
+
+/// The predicted effect of `signal` on each of `pids`, thread masks and
+/// stopped state taken into account: (pid, role, effect).
+fn effects(app: &App, signal: Option<Signal>, pids: &[i32]) -> Vec<(i32, String, String)> {
     let mut reader = Reader::default();
-    let effects = targets
-        .iter()
+    pids.iter()
         .map(|&pid| {
             let effect = match (signal, app.stats.get(&pid)) {
                 (Some(signal), Some(record)) => {
@@ -608,27 +679,7 @@ fn signal_menu(app: &App, signal: Option<Signal>, input: &str, target: MenuTarge
             };
             (pid, app.role_of(pid), effect)
         })
-        .collect();
-    SignalMenu {
-        signal: signal.map_or_else(
-            || format!("'{input}' names no signal"),
-            |s| format!("{} ({})", s.name(), s.number()),
-        ),
-        input: input.to_string(),
-        target: match target {
-            MenuTarget::Process => app.selected.map_or("process: none selected".into(), |pid| {
-                format!("process {pid}")
-            }),
-            MenuTarget::Group => app
-                .run
-                .leader()
-                .map_or("group: unknown".into(), |g| format!("group {g}")),
-            MenuTarget::Subtree => app.selected.map_or("subtree: none selected".into(), |pid| {
-                format!("subtree of {pid}")
-            }),
-        },
-        effects,
-    }
+        .collect()
 }
 
 /// Orphans sigtree saw being re-parented, likely orphans system-wide,
@@ -654,7 +705,7 @@ pub fn orphans(app: &App) -> OrphansView {
         .unwrap_or_default();
     let tree = ProcessTree::new(&snapshot);
     let likely = tree
-        .likely_orphans(&[app.run.keeper_pid()])
+        .likely_orphans(&app.run.keeper_pid().into_iter().collect::<Vec<_>>())
         .into_iter()
         .filter_map(|o| Some((o.pid, o.lost_session_leader, tree.get(o.pid)?.command())))
         .collect();
