@@ -717,11 +717,13 @@ impl App {
 
     fn jump_to_orphan(&mut self, index: usize) {
         let view = super::view::orphans(self);
+        // In the order the view lists them; a group jumps to its leader.
         let pids: Vec<i32> = view
             .witnessed
             .iter()
             .map(|w| w.0)
             .chain(view.likely.iter().map(|l| l.0))
+            .chain(view.groups.iter().map(|g| g.0))
             .chain(view.zombies.iter().map(|z| z.0))
             .collect();
         match pids.get(index) {

@@ -49,7 +49,7 @@ pub fn render(frame: &mut Frame, area: Rect, view: &OrphansView, _color: bool) {
             view.zombies
                 .iter()
                 .map(|(pid, age, ppid, cmd)| {
-                    format!("{pid:>7}  zombie for {age}; parent {ppid} {cmd}")
+                    format!("{pid:>7}  started {age} ago; parent {ppid} {cmd} does not reap it")
                 })
                 .collect(),
         ),
