@@ -1,6 +1,6 @@
 //! The helper: a process holding shared state for the pool, like a
 //! multiprocessing Manager. It ignores SIGINT (as the Manager's server does,
-//! FACTS 20) and exits 0 only when its owner tells it to; if the owner dies
+//! bpo-36368) and exits 0 only when its owner tells it to; if the owner dies
 //! without telling it, it lingers.
 
 use std::io::Read;

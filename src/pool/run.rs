@@ -437,6 +437,12 @@ impl Run {
         let Ok(before) = self.reader.stat(pid) else {
             return;
         };
+        if !self.attached() && before.pgid == own_group() {
+            // The keeper's child between fork and setpgid: everything the
+            // keeper starts leads a group of its own, so look again next tick
+            // rather than record the keeper's (and sigtree's) group as its.
+            return;
+        }
         let Ok(pidfd) = PidFd::open(pid) else { return };
         let Ok(mut record) = self.reader.stat(pid) else {
             return;
@@ -561,6 +567,11 @@ fn is_running(pidfd: &PidFd) -> bool {
         tv_nsec: 0,
     };
     matches!(poll(&mut fds, Some(&zero)), Ok(0))
+}
+
+/// sigtree's own process group, which the keeper shares.
+fn own_group() -> i32 {
+    rustix::process::getpgrp().as_raw_nonzero().get()
 }
 
 /// The command line of `record`'s process, read now.

@@ -20,7 +20,7 @@ pub struct Scenario {
     pub name: String,
     /// One line, for `sigtree scenarios`.
     pub summary: String,
-    /// What happens and why, in terms of the kernel's rules (FACTS.md).
+    /// What happens and why, in terms of the kernel's rules.
     pub explanation: String,
     /// Workers, tasks and task duration.
     #[serde(default)]
@@ -120,7 +120,7 @@ pub struct MasterBehaviour {
     /// Whether the master waits for (reaps) its children.
     pub reaps: bool,
     /// SIGINT ignored while spawning workers (they inherit SIG_IGN across
-    /// fork and exec, FACTS 2, and keep it when their own reaction is
+    /// fork and exec, signal(7), execve(2), and keep it when their own reaction is
     /// `default`), then restored to the master's own reaction.
     pub ignore_sigint_while_spawning: bool,
     /// A helper process (like a multiprocessing Manager) that the master
@@ -173,7 +173,7 @@ impl Default for WorkerBehaviour {
 /// Where the presets live in the source tree, for error messages.
 const PRESET_DIR: &str = "assets/scenarios";
 
-/// The presets, embedded in the binary, in the order SPEC.md lists them:
+/// The presets, embedded in the binary, in the order the README lists them:
 /// (name, TOML text).
 pub const PRESETS: [(&str, &str); 14] = [
     (
@@ -228,12 +228,12 @@ pub const PRESETS: [(&str, &str); 14] = [
     ),
 ];
 
-/// The presets' names, in the order SPEC.md lists them.
+/// The presets' names, in the order the README lists them.
 pub fn preset_names() -> impl Iterator<Item = &'static str> {
     PRESETS.iter().map(|(name, _)| *name)
 }
 
-/// Every preset, parsed, in the order SPEC.md lists them.
+/// Every preset, parsed, in the order the README lists them.
 pub fn presets() -> Result<Vec<Scenario>, ScenarioError> {
     PRESETS
         .iter()

@@ -32,7 +32,7 @@ fn table(reactions: &Reactions) -> [(i32, Reaction); 3] {
 /// Resets every disposition and the mask, then applies `reactions`. With
 /// `keep_inherited_ignores`, a signal whose reaction is `default` but that
 /// arrived ignored from the parent stays ignored, as Python keeps a SIGINT
-/// ignored at start-up (FACTS 2, 21).
+/// ignored at start-up (signal(7), execve(2); the signal module's documentation).
 pub fn apply(reactions: &Reactions, keep_inherited_ignores: bool) -> io::Result<()> {
     let inherited: Vec<i32> = table(reactions)
         .iter()

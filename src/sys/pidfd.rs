@@ -1,5 +1,5 @@
 //! pidfds: signalling a process without the pid-reuse race, and learning its
-//! exit status from the kernel whoever reaped it (FACTS 10).
+//! exit status from the kernel whoever reaped it (linux/pidfd.h).
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};

@@ -48,7 +48,7 @@ pub fn set_signal_action(signal: i32, action: SignalAction) -> io::Result<()> {
 
 /// Resets every signal that can be reset to its default action and empties
 /// the signal mask, undoing what the Rust runtime (SIGPIPE ignored, SIGSEGV
-/// and SIGBUS caught) and the parent left (FACTS 4c). SIGKILL and SIGSTOP
+/// and SIGBUS caught) and the parent left (the Rust runtime's start-up). SIGKILL and SIGSTOP
 /// cannot be changed; 32 and 33 belong to the C library.
 pub fn reset_signals() -> io::Result<()> {
     for signal in (1..=64).filter(|s| ![libc::SIGKILL, libc::SIGSTOP, 32, 33].contains(s)) {
@@ -78,13 +78,13 @@ pub fn set_mask(how: libc::c_int, signals: &[i32]) -> io::Result<()> {
 }
 
 /// Marks this process a child subreaper: orphans below it come back to it
-/// (FACTS 7).
+/// (prctl(2)).
 pub fn set_child_subreaper() -> io::Result<()> {
     rustix::process::set_child_subreaper(Some(rustix::process::getpid()))?;
     Ok(())
 }
 
-/// Asks for `signal` when the thread that created this process exits (FACTS 6).
+/// Asks for `signal` when the thread that created this process exits (PR_SET_PDEATHSIG(2const)).
 pub fn set_parent_death_signal(signal: i32) -> io::Result<()> {
     // SAFETY: PR_SET_PDEATHSIG takes the signal number as its only argument.
     check(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, signal as libc::c_ulong, 0, 0, 0) })
@@ -182,7 +182,7 @@ pub fn kill_group(pgid: i32, signal: i32) -> io::Result<()> {
 }
 
 /// Makes the child `command` starts reset every disposition and its mask
-/// before exec: what the parent ignores must not stay ignored in it (FACTS 2).
+/// before exec: what the parent ignores must not stay ignored in it (signal(7), execve(2)).
 pub fn reset_signals_before_exec(command: &mut std::process::Command) {
     use std::os::unix::process::CommandExt;
     // SAFETY: reset_signals makes only sigaction and pthread_sigmask calls,

@@ -152,7 +152,7 @@ fn handle(app: &mut App, guard: &mut TerminalGuard, event: Event) -> anyhow::Res
 
 /// Ctrl-Z or SIGTSTP: give the terminal back, then stop. SIGSTOP, because
 /// the kernel discards SIGTSTP for a process in an orphaned process group
-/// (FACTS 4d), and sigtree's own handler has replaced TSTP's default.
+/// (POSIX job control: orphaned process groups), and sigtree's own handler has replaced TSTP's default.
 fn suspend(guard: &mut TerminalGuard) -> anyhow::Result<()> {
     guard.suspend()?;
     signal_self(libc::SIGSTOP)?;

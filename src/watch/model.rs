@@ -25,7 +25,7 @@ pub enum Source {
     Inferred,
 }
 
-/// How a process ended (SPEC "Outcomes and verdicts").
+/// How a process ended (README, "sigtree check": outcomes and verdict).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
@@ -350,7 +350,7 @@ impl Watch {
         self.escalated_at
     }
 
-    /// The outcome of `process` (SPEC "Outcomes and verdicts").
+    /// The outcome of `process` (README, "sigtree check": outcomes and verdict).
     pub fn outcome(&self, process: &Observed) -> Outcome {
         if process.leaked {
             return Outcome::Leaked;

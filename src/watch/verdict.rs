@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// How a stop went, worst first in precedence (SPEC "Outcomes and verdicts").
+/// How a stop went, worst first in precedence (README, "sigtree check": outcomes and verdict).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
