@@ -181,6 +181,13 @@ impl Tui {
             .expect("a group id")
     }
 
+    /// Presses q, expects exit 0, a restored terminal and nothing left.
+    fn quit(&mut self) {
+        self.press("q");
+        assert_eq!(self.wait_exit(), 0);
+        self.assert_clean_exit();
+    }
+
     /// Asserts sigtree restored the terminal and nothing of the run is left.
     fn assert_clean_exit(&self) {
         let left = wait_until_untagged(&self.id);
@@ -188,6 +195,13 @@ impl Tui {
         assert!(self.modes_restored(), "echo and canonical mode are back");
         assert!(!self.alternate_screen(), "the alternate screen was left");
     }
+}
+
+/// Waits until process group `pgid` has no living member.
+fn wait_group_gone(pgid: i32) {
+    wait_for("the group to be gone", || {
+        group_members(pgid).is_empty().then_some(())
+    });
 }
 
 fn group_members(pgid: i32) -> Vec<i32> {
@@ -215,9 +229,7 @@ fn group_members(pgid: i32) -> Vec<i32> {
 fn q_runs_the_stop_sequence_then_exits() {
     let mut tui = Tui::demo("graceful");
     tui.wait_for_table();
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    tui.quit();
 }
 
 #[test]
@@ -226,9 +238,7 @@ fn q_twice_forces_sigkill() {
     tui.wait_for_table();
     tui.press("q");
     tui.wait_for_text("quitting");
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    tui.quit();
 }
 
 #[test]
@@ -280,56 +290,35 @@ fn e_sets_the_stop_event_and_the_workers_drain() {
     wait_for("every worker to end", || {
         (group_members(group).len() <= 1).then_some(())
     });
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    tui.quit();
+}
+
+/// Presses `key` on a demo of `scenario`, waits for `text` on screen and for
+/// the pool's group to be gone in procfs, then quits.
+fn key_ends_the_group(scenario: &str, key: &str, text: &str) {
+    let mut tui = Tui::demo(scenario);
+    tui.wait_for_table();
+    let group = tui.pool_group();
+    tui.press(key);
+    tui.wait_for_text(text);
+    wait_group_gone(group);
+    tui.wait_for_text("the pool has ended");
+    tui.quit();
 }
 
 #[test]
 fn capital_x_kills_the_group_and_the_screen_says_so() {
-    let mut tui = Tui::demo("graceful");
-    tui.wait_for_table();
-    let group = tui.pool_group();
-    tui.press("X");
-    tui.wait_for_text("died of SIGKILL");
-    wait_for("the group to be gone", || {
-        group_members(group).is_empty().then_some(())
-    });
-    tui.wait_for_text("the pool has ended");
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    key_ends_the_group("graceful", "X", "died of SIGKILL");
 }
 
 #[test]
 fn capital_t_terminates_the_workers() {
-    let mut tui = Tui::demo("graceful");
-    tui.wait_for_table();
-    let group = tui.pool_group();
-    tui.press("T");
-    tui.wait_for_text("died of SIGTERM");
-    wait_for("the group to be gone", || {
-        group_members(group).is_empty().then_some(())
-    });
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    key_ends_the_group("graceful", "T", "died of SIGTERM");
 }
 
 #[test]
 fn g_runs_the_graceful_stop_with_its_countdown() {
-    let mut tui = Tui::demo("default-term");
-    tui.wait_for_table();
-    let group = tui.pool_group();
-    tui.press("g");
-    tui.wait_for_text("graceful stop");
-    wait_for("the group to be gone", || {
-        group_members(group).is_empty().then_some(())
-    });
-    tui.wait_for_text("the pool has ended");
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    key_ends_the_group("default-term", "g", "graceful stop: draining, SIGTERM in");
 }
 
 #[test]
@@ -354,9 +343,7 @@ fn p_stops_and_continues_the_selected_process() {
     wait_for("it to run again", || {
         (state(stopped) != Some('T')).then_some(())
     });
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    tui.quit();
 }
 
 #[test]
@@ -371,9 +358,7 @@ fn r_restarts_the_pool_in_a_new_group() {
         group_members(first).is_empty().then_some(())
     });
     assert_ne!(tui.pool_group(), first);
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    tui.quit();
 }
 
 #[test]
@@ -399,9 +384,7 @@ fn sigtstp_restores_the_terminal_and_sigcont_repaints() {
         (tui.alternate_screen() && tui.contents().contains("worker-4")).then_some(())
     });
     assert!(!tui.modes_restored(), "raw mode again");
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    tui.quit();
 }
 
 #[test]
@@ -433,13 +416,9 @@ fn the_signal_menu_shows_the_predicted_effect_then_sends() {
     tui.press("\x7f\x7f\x7f\x7fKILL");
     tui.wait_for_text("SIGKILL (9)");
     tui.press("\r");
-    wait_for("the group to be gone", || {
-        group_members(group).is_empty().then_some(())
-    });
+    wait_group_gone(group);
     tui.wait_for_text("died of SIGKILL");
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    tui.quit();
 }
 
 #[test]
@@ -450,9 +429,7 @@ fn a_key_that_does_not_apply_says_so() {
     tui.wait_for_text("stop event: set");
     tui.press("e");
     tui.wait_for_text("the stop event is already set");
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    tui.quit();
 }
 
 /// Measures the delay from a process's exit (SIGKILL from outside) to its
@@ -490,9 +467,7 @@ fn an_exit_shows_as_a_ghost_row() {
         "exit to ghost row on screen: {} ms",
         start.elapsed().as_millis()
     );
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    tui.quit();
 }
 
 #[test]
@@ -513,9 +488,7 @@ fn run_captures_a_chatty_commands_output_without_blocking_it() {
             .ok()?;
         (count > 50_000).then_some(())
     });
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    tui.quit();
 }
 
 #[test]
@@ -528,9 +501,7 @@ fn run_reaps_an_orphan_with_its_real_status() {
     // The table cuts the note to its column: "orphan: re-parented to sigtree (subreaper)".
     tui.wait_for_text("orphan: re-parented");
     tui.wait_for_text("exit 7");
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    tui.quit();
 }
 
 #[test]
@@ -574,9 +545,7 @@ fn run_finds_and_ends_a_process_that_left_the_group() {
     wait_for("the escapee to be gone", || {
         (!std::path::Path::new(&format!("/proc/{escapee}")).exists()).then_some(())
     });
-    tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
-    tui.assert_clean_exit();
+    tui.quit();
 }
 
 /// A shell with two sleeping children in a group of its own, started by

@@ -608,7 +608,9 @@ impl App {
             self.message = Some("no process selected".into());
             return;
         };
-        let stopped = self.stats.get(&pid).is_some_and(|r| r.state.is_stopped());
+        // Read now, not from the last refresh: a SIGSTOP sent a moment ago
+        // may not have shown there yet.
+        let stopped = self.reader.stat(pid).is_ok_and(|r| r.state.is_stopped());
         let signal = if stopped { Signal::CONT } else { Signal::STOP };
         match self.signal_one(pid, signal) {
             Ok(()) => {

@@ -482,77 +482,63 @@ fn run_explanation() -> String {
         .into()
 }
 
+/// The keys that apply now: a popup's own, the force-quit while quitting,
+/// or the table's keys of the current mode.
 fn keys(app: &App) -> Vec<(String, String)> {
-    if app.scenario.is_none() {
-        return run_keys(app);
-    }
-    let pairs: &[(&str, &str)] = match app.popup {
-        Some(Popup::Help) | None if app.quit != Quit::Stopping => &[
-            ("?", "help"),
-            ("q", "quit"),
-            ("↑↓", "select"),
-            ("e", "stop event"),
-            ("g", "graceful stop"),
-            ("t", "TERM sel"),
-            ("T", "TERM group"),
-            ("i", "INT group"),
-            ("x", "KILL sel"),
-            ("X", "KILL group"),
-            ("s", "signal…"),
-            ("p", "stop/cont"),
-            ("r", "restart"),
-            ("c", "scenario"),
-            ("o", "orphans"),
-            ("d", "detail"),
-        ],
-        Some(Popup::SignalMenu(_)) => &[
+    let pairs: Vec<(&str, &str)> = match app.popup {
+        Some(Popup::SignalMenu(_)) => vec![
             ("type", "signal name or number"),
             ("Tab", "target"),
             ("Enter", "send"),
             ("Esc", "cancel"),
         ],
-        Some(Popup::Help) | None => &[("q", "force: SIGKILL now")],
-        Some(_) => &[("↑↓", "move"), ("Enter", "choose"), ("Esc", "close")],
+        Some(Popup::Confirm(_)) => vec![("y", "yes, send"), ("n", "no")],
+        Some(Popup::Help) | None if app.quit == Quit::Stopping => vec![("q", "force: SIGKILL now")],
+        Some(Popup::Help) | None => table_keys(app),
+        Some(_) => vec![("↑↓", "move"), ("Enter", "choose"), ("Esc", "close")],
     };
     pairs
-        .iter()
+        .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
 
-/// The keys of run mode: no stop event, no scenarios, the output pane.
-fn run_keys(app: &App) -> Vec<(String, String)> {
-    let pairs: &[(&str, &str)] = match app.popup {
-        Some(Popup::SignalMenu(_)) => &[
-            ("type", "signal name or number"),
-            ("Tab", "target"),
-            ("Enter", "send"),
-            ("Esc", "cancel"),
-        ],
-        Some(Popup::Help) | None if app.quit != Quit::Stopping => &[
-            ("?", "help"),
-            ("q", "quit"),
-            ("↑↓", "select"),
-            ("g", "stop sequence"),
-            ("t", "TERM sel"),
-            ("T", "TERM group"),
-            ("i", "INT group"),
-            ("x", "KILL sel"),
-            ("X", "KILL group"),
-            ("s", "signal…"),
-            ("p", "stop/cont"),
-            ("r", "restart"),
-            ("PgUp/PgDn", "output"),
-            ("o", "orphans"),
-            ("d", "detail"),
-        ],
-        Some(Popup::Help) | None => &[("q", "force: SIGKILL now")],
-        Some(_) => &[("↑↓", "move"), ("Enter", "choose"), ("Esc", "close")],
-    };
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+/// The table's keys in the current mode: the stop event and scenarios only
+/// in the demo, the output pane only in run, no restart when attached.
+fn table_keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    let demo = app.scenario.is_some();
+    let attached = app.run.attached();
+    let mut keys = vec![("?", "help"), ("q", "quit"), ("↑↓", "select")];
+    if demo {
+        keys.push(("e", "stop event"));
+    }
+    keys.push((
+        "g",
+        if demo {
+            "graceful stop"
+        } else {
+            "stop sequence"
+        },
+    ));
+    keys.extend([
+        ("t", "TERM sel"),
+        ("T", "TERM group"),
+        ("i", "INT group"),
+        ("x", "KILL sel"),
+        ("X", "KILL group"),
+        ("s", "signal…"),
+        ("p", "stop/cont"),
+    ]);
+    if !attached {
+        keys.push(("r", "restart"));
+    }
+    if demo {
+        keys.push(("c", "scenario"));
+    } else if !attached {
+        keys.push(("PgUp/PgDn", "output"));
+    }
+    keys.extend([("o", "orphans"), ("d", "detail")]);
+    keys
 }
 
 fn status_line(app: &App) -> Option<String> {
