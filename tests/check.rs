@@ -280,3 +280,19 @@ fn a_command_that_ends_before_the_stop_or_is_missing_is_an_error() {
         "only in the built-in pool",
     );
 }
+
+#[test]
+fn a_shell_pipeline_ends_as_a_group_but_not_through_its_leader() {
+    // SIGTERM to the group reaches every stage; to the leader alone it
+    // leaves the pipeline's stages running until escalation.
+    let (code, report) = check_shell(&["--action", "term-group"], "sleep 30 | cat; true");
+    assert_eq!(code, Some(4), "{report:#}");
+    assert_eq!(
+        role_outcome(&report, "child").len(),
+        2,
+        "sleep and cat: {report:#}"
+    );
+    let (code, report) = check_shell(&["--grace", "1s"], "sleep 30 | cat; true");
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(role_outcome(&report, "child"), ["killed", "killed"]);
+}

@@ -701,3 +701,35 @@ fn attach_as_another_user_shows_eperm_with_the_owner() {
     tui.press("q");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+/// `sigtree run` over the Manager Event story: the workers and the
+/// Manager show; `g` (SIGTERM to the leader) ends it gracefully.
+#[test]
+fn run_stops_the_manager_event_story_gracefully() {
+    if common::find_program("python3").is_none() {
+        eprintln!("skipped: python3 not found");
+        return;
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/python/manager_event.py"
+    );
+    let mut tui = Tui::start(&["run", "--", "python3", script], &[]);
+    tui.wait_for_text("ready");
+    tui.wait_for_text("manager_event.py");
+    tui.press("g");
+    tui.wait_for_text("everything watched has ended (graceful)");
+    tui.quit();
+}
+
+#[test]
+fn run_of_a_missing_command_is_a_clear_error() {
+    let mut tui = Tui::start(&["run", "--", "no-such-command-here"], &[]);
+    assert_eq!(tui.wait_exit(), 2);
+    assert!(
+        tui.contents()
+            .contains("command not found: no-such-command-here"),
+        "{}",
+        tui.contents()
+    );
+}

@@ -547,9 +547,17 @@ fn status_line(app: &App) -> Option<String> {
     }
     if app.run.ended() {
         let verdict = app.run.watch.verdict();
-        return Some(format!(
-            "the pool has ended ({verdict}): r restarts it, q quits"
-        ));
+        let what = if app.scenario.is_some() {
+            "the pool"
+        } else {
+            "everything watched"
+        };
+        let restart = if app.run.attached() {
+            ""
+        } else {
+            "r restarts it, "
+        };
+        return Some(format!("{what} has ended ({verdict}): {restart}q quits"));
     }
     None
 }
