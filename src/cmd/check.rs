@@ -79,6 +79,9 @@ pub struct CheckReport {
     leftovers: Vec<i32>,
     tasks: Option<Accounts>,
     processes: Vec<ProcessReport>,
+    /// Pool reports lost because the channel was full (not a JSON key).
+    #[serde(skip)]
+    dropped_reports: u32,
 }
 
 /// How long `--ready` waits for its line.
@@ -169,7 +172,9 @@ fn perform_stop(
     stop.run_to_end(run, protected);
     let tasks = run.accounts();
     run.finish();
-    Ok(report(&run.watch, plan, tasks, stop.leftovers().to_vec()))
+    let mut report = report(&run.watch, plan, tasks, stop.leftovers().to_vec());
+    report.dropped_reports = run.dropped_reports();
+    Ok(report)
 }
 
 fn report(
@@ -215,6 +220,7 @@ fn report(
         leftovers,
         tasks,
         processes,
+        dropped_reports: 0,
     }
 }
 
@@ -260,6 +266,13 @@ pub fn print(report: &CheckReport, json: bool, out: &mut impl Write) -> anyhow::
         report.verdict.exit_status(),
         report.action
     )?;
+    if report.dropped_reports > 0 {
+        writeln!(
+            out,
+            "note: {} pool reports were dropped (the channel was full); phases may be missing",
+            report.dropped_reports
+        )?;
+    }
     if let Some(tasks) = report.tasks {
         writeln!(
             out,

@@ -283,6 +283,11 @@ impl Run {
         self.leader().is_some() && self.watch.alive().is_empty()
     }
 
+    /// Reports the pool could not write because the channel was full.
+    pub fn dropped_reports(&self) -> u32 {
+        self.block.as_ref().map_or(0, PoolBlock::dropped_reports)
+    }
+
     /// Task accounts now; `None` for a command.
     pub fn accounts(&self) -> Option<Accounts> {
         let alive: BTreeSet<u16> = self

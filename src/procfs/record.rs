@@ -160,11 +160,6 @@ impl ProcessRecord {
     pub fn is_session_leader(&self) -> bool {
         self.pid == self.sid
     }
-
-    /// True for a kernel thread (a child of kthreadd, or kthreadd itself).
-    pub fn is_kernel_thread(&self) -> bool {
-        self.pid == 2 || self.ppid == 2
-    }
 }
 
 #[cfg(test)]

@@ -559,7 +559,10 @@ fn status_line(app: &App) -> Option<String> {
         };
         return Some(format!("{what} has ended ({verdict}): {restart}q quits"));
     }
-    None
+    let dropped = app.run.dropped_reports();
+    (dropped > 0).then(|| {
+        format!("{dropped} pool reports were dropped while sigtree did not read them: phases may be missing")
+    })
 }
 
 fn overlay(app: &App) -> Option<Overlay> {
