@@ -8,9 +8,10 @@
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use nix::sys::signal::{SigSet, Signal as NixSignal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
 use rustix::event::{PollFd, PollFlags, poll};
 
 use super::report::{Report, Reporter, Role};
@@ -63,6 +64,14 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
         set_signal_action(signal, SignalAction::Ignore)?;
     }
     set_child_subreaper().context("cannot become a subreaper")?;
+    // Children's ends arrive on a signalfd: SIGCHLD is blocked (before any
+    // child exists, so none is missed), and the keeper sleeps until a child
+    // ends or sigtree's pipe closes. The command gets an empty mask back.
+    let mut chld = SigSet::empty();
+    chld.add(NixSignal::SIGCHLD);
+    chld.thread_block().context("cannot block SIGCHLD")?;
+    let ended = SignalFd::with_flags(&chld, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+        .context("cannot create a signalfd")?;
 
     let leader = match start(command, output) {
         Ok(pid) => pid,
@@ -72,7 +81,13 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
             return Ok(127);
         }
     };
-    while !closed(&control) {
+    reporter.send(Report::Started {
+        leader,
+        at_ms: crate::sys::monotonic_ms(),
+    });
+    reap(&reporter);
+    while !closed(&control, &ended) {
+        while let Ok(Some(_)) = ended.read_signal() {}
         reap(&reporter);
     }
     end_everything(&reporter, leader);
@@ -99,14 +114,15 @@ fn start(command: &[String], output: Option<OwnedFd>) -> anyhow::Result<i32> {
     Ok(started.id() as i32)
 }
 
-/// Waits up to 10 ms for the pipe; true once sigtree closed it.
-fn closed(control: &OwnedFd) -> bool {
-    let mut fds = [PollFd::new(control, PollFlags::IN)];
-    let timeout = rustix::event::Timespec::try_from(Duration::from_millis(10)).ok();
-    match poll(&mut fds, timeout.as_ref()) {
-        Ok(0) => false,
+/// Sleeps until a child ended or sigtree's pipe closed; true for the latter.
+fn closed(control: &OwnedFd, ended: &SignalFd) -> bool {
+    let mut fds = [
+        PollFd::new(control, PollFlags::IN),
+        PollFd::new(ended, PollFlags::IN),
+    ];
+    match poll(&mut fds, None) {
         // Readable or hung up: sigtree never writes, so either means closed.
-        Ok(_) => true,
+        Ok(_) => !fds[0].revents().is_empty(),
         Err(e) => e != rustix::io::Errno::INTR,
     }
 }

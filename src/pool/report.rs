@@ -122,6 +122,14 @@ pub enum Report {
         /// When.
         at_ms: u64,
     },
+    /// The keeper started `leader`, the process the run is about (the
+    /// pool's master or the command), in a process group of its own.
+    Started {
+        /// Its pid, which is also its process group's ID.
+        leader: i32,
+        /// When.
+        at_ms: u64,
+    },
     /// `reaper` collected `child`'s wait status.
     Reaped {
         /// Who waited (the master, or the keeper).
@@ -178,6 +186,7 @@ impl Report {
                 status,
                 at_ms,
             } => (2u8, reaper, child, 0, status, at_ms, 0),
+            Self::Started { leader, at_ms } => (3u8, Role::Keeper, leader, 0, 0, at_ms, 0),
         };
         let (role_code, index) = role.code();
         bytes[0] = kind;
@@ -208,6 +217,7 @@ impl Report {
                 phase: Phase::from_code(bytes[1], u32_at(12))?,
                 at_ms,
             }),
+            3 => Some(Self::Started { leader: pid, at_ms }),
             2 => Some(Self::Reaped {
                 reaper: role,
                 child: pid,
@@ -319,6 +329,10 @@ mod tests {
                 pid: 1,
                 phase: Phase::Exiting,
                 at_ms: u64::MAX,
+            },
+            Report::Started {
+                leader: 77,
+                at_ms: 9,
             },
         ];
         let mut decoder = ReportDecoder::default();

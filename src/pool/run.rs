@@ -377,13 +377,14 @@ impl Run {
                             String::new,
                         );
                     }
-                    if role == Role::Master && self.leader.is_none() {
-                        // The master leads the pool's group: pgid = its pid.
-                        self.leader = Some(pid);
-                        self.watch.set_group(pid);
-                    }
                 }
                 self.watch.phase(at_ms, pid, phase);
+            }
+            Report::Started { leader, at_ms } => {
+                self.leader = Some(leader);
+                self.watch.set_group(leader);
+                // Gone already (a command that exits at once): nothing to track.
+                self.track(leader, at_ms);
             }
             Report::Reaped {
                 reaper,
@@ -464,14 +465,6 @@ impl Run {
                 comm: record.comm.clone(),
             },
         );
-        if self.leader.is_none()
-            && Some(record.ppid) == self.keeper_pid()
-            && record.pgid == record.pid
-        {
-            // The keeper's first child leads its own group: what it started.
-            self.leader = Some(pid);
-            self.watch.set_group(pid);
-        }
         let role = self.role_of(&record);
         self.watch.observe(now, sighting(&record), || role);
     }
