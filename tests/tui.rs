@@ -716,7 +716,15 @@ fn run_stops_the_manager_event_story_gracefully() {
     );
     let mut tui = Tui::start(&["run", "--", "python3", script], &[]);
     tui.wait_for_text("ready");
-    tui.wait_for_text("manager_event.py");
+    // The Manager's server and the three workers, children of the leader.
+    wait_for("four child rows", || {
+        let rows = tui
+            .contents()
+            .lines()
+            .filter(|l| l.contains(" child "))
+            .count();
+        (rows >= 4).then_some(())
+    });
     tui.press("g");
     tui.wait_for_text("everything watched has ended (graceful)");
     tui.quit();
