@@ -361,11 +361,12 @@ fn r_restarts_the_pool_in_a_new_group() {
     tui.quit();
 }
 
-#[test]
-fn sigtstp_restores_the_terminal_and_sigcont_repaints() {
+/// Suspends sigtree with `suspend`, checks the terminal is given back while
+/// it is stopped, then continues it and checks the repaint and raw mode.
+fn suspend_and_resume(suspend: impl FnOnce(&mut Tui)) {
     let mut tui = Tui::demo("graceful");
     tui.wait_for_table();
-    tui.signal(Signal::SIGTSTP);
+    suspend(&mut tui);
     let stopped = |pid: i32| {
         std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
             s.rsplit(')')
@@ -385,6 +386,17 @@ fn sigtstp_restores_the_terminal_and_sigcont_repaints() {
     });
     assert!(!tui.modes_restored(), "raw mode again");
     tui.quit();
+}
+
+#[test]
+fn sigtstp_restores_the_terminal_and_sigcont_repaints() {
+    suspend_and_resume(|tui| tui.signal(Signal::SIGTSTP));
+}
+
+#[test]
+fn ctrl_z_restores_the_terminal_and_stops_sigtree() {
+    // In raw mode Ctrl-Z is a key (0x1a), not a signal from the terminal.
+    suspend_and_resume(|tui| tui.press("\x1a"));
 }
 
 #[test]
