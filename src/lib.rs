@@ -10,5 +10,6 @@ pub mod control;
 pub mod pool;
 pub mod procfs;
 pub mod sys;
+pub mod text;
 pub mod tui;
 pub mod watch;

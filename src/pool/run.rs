@@ -134,7 +134,7 @@ impl Run {
                     format!("started scenario {}", scenario.name),
                 )
             }
-            Launch::Attach { .. } => unreachable!("attaching starts no keeper"),
+            Launch::Attach { .. } => anyhow::bail!("attaching starts no keeper"),
             Launch::Command { argv, ready } => {
                 let (read, write) = fds::pipe()?;
                 fds::set_inheritable(write.as_fd())?;
@@ -288,17 +288,20 @@ impl Run {
         self.block.as_ref().map_or(0, PoolBlock::dropped_reports)
     }
 
+    /// Whether `pid` is observed and has not ended.
+    fn is_live(&self, pid: i32) -> bool {
+        self.watch
+            .processes()
+            .get(&pid)
+            .is_some_and(|p| !p.has_ended())
+    }
+
     /// Task accounts now; `None` for a command.
     pub fn accounts(&self) -> Option<Accounts> {
         let alive: BTreeSet<u16> = self
             .roles
             .iter()
-            .filter(|(pid, _)| {
-                self.watch
-                    .processes()
-                    .get(pid)
-                    .is_some_and(|p| !p.has_ended())
-            })
+            .filter(|(pid, _)| self.is_live(**pid))
             .filter_map(|(_, r)| {
                 if let Role::Worker(n) = r {
                     Some(*n)
@@ -335,12 +338,7 @@ impl Run {
         let live: Vec<&PidFd> = self
             .pidfds
             .iter()
-            .filter(|(pid, _)| {
-                self.watch
-                    .processes()
-                    .get(pid)
-                    .is_some_and(|p| !p.has_ended())
-            })
+            .filter(|(pid, _)| self.is_live(**pid))
             .map(|(_, tracked)| &tracked.pidfd)
             .collect();
         let mut fds: Vec<PollFd> = self

@@ -15,6 +15,7 @@ use crate::procfs::scan::{Reader, ScanOptions};
 use crate::procfs::sigset::Signal;
 use crate::procfs::tree::ProcessTree;
 use crate::sys::{boottime_ms, monotonic_ms};
+use crate::text::pid_list;
 use crate::watch::model::{Actor, Observed, Outcome, Watch};
 
 /// The whole screen for the app's current state.
@@ -709,7 +710,7 @@ pub fn orphans(app: &App) -> OrphansView {
     let groups = tree
         .orphaned_groups()
         .into_iter()
-        .map(|g| (g.pgid, join(&g.members), join(&g.stopped)))
+        .map(|g| (g.pgid, pid_list(&g.members), pid_list(&g.stopped)))
         .collect();
     let zombies = tree
         .zombies()
@@ -735,14 +736,4 @@ pub fn orphans(app: &App) -> OrphansView {
         zombies,
         selected: 0,
     }
-}
-
-fn join(pids: &[i32]) -> String {
-    if pids.is_empty() {
-        return "-".into();
-    }
-    pids.iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::cmd::text_table::{Align, write_table};
 use crate::procfs::scan::Snapshot;
 use crate::procfs::tree::{OrphanedGroup, ProcessTree};
+use crate::text::pid_list;
 
 /// What `--orphans` reports; field names are its JSON keys.
 #[derive(Serialize)]
@@ -200,16 +201,6 @@ fn write_section(
     } else {
         write_table(header, rows, width, out)
     }
-}
-
-fn pid_list(pids: &[i32]) -> String {
-    if pids.is_empty() {
-        return "-".to_string();
-    }
-    pids.iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// A duration as people read ages: "850ms", "4.2s", "3m12s", "2h05m", "3d04h".
