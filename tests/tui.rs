@@ -753,3 +753,23 @@ fn run_of_a_missing_command_is_a_clear_error() {
         tui.contents()
     );
 }
+
+#[test]
+fn a_click_selects_the_row_under_the_mouse() {
+    let mut tui = Tui::demo("graceful");
+    tui.wait_for_table();
+    let contents = tui.contents();
+    let (line, text) = contents
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("worker-3"))
+        .expect("a worker-3 row");
+    let pid: i32 = text
+        .split_whitespace()
+        .find_map(|word| word.parse().ok())
+        .expect("the row's pid");
+    // SGR mouse report of a left press, 1-based column and row.
+    tui.press(&format!("\x1b[<0;5;{}M\x1b[<0;5;{}m", line + 1, line + 1));
+    tui.wait_for_text(&format!("{pid} worker-3 —"));
+    tui.quit();
+}

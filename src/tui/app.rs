@@ -210,6 +210,8 @@ pub struct App {
     pub(crate) stats: BTreeMap<i32, ProcessRecord>,
     /// The order of the rows last shown, for moving the selection.
     pub(crate) order: Vec<i32>,
+    /// Where the table's rows were last drawn, for mouse clicks.
+    pub(crate) table_rows: Option<ratatui::layout::Rect>,
     pub(crate) color: bool,
     reader: Reader,
     refreshed: Option<Instant>,
@@ -236,6 +238,7 @@ impl App {
             markers: Vec::new(),
             stats: BTreeMap::new(),
             order: Vec::new(),
+            table_rows: None,
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             reader: Reader::default(),
             refreshed: None,

@@ -30,12 +30,12 @@ const LARGE_WIDTH: u16 = 120;
 /// From this height on (and [`LARGE_WIDTH`]), the large layout.
 const LARGE_HEIGHT: u16 = 34;
 
-/// Draws the whole frame.
-pub fn draw(frame: &mut Frame, screen: &Screen) {
+/// Draws the whole frame; returns where the table's rows are, if drawn.
+pub fn draw(frame: &mut Frame, screen: &Screen) -> Option<Rect> {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area);
-        return;
+        return None;
     }
     let message = screen.message.as_deref();
     let [top, body, bottom] = Layout::vertical([
@@ -46,15 +46,17 @@ pub fn draw(frame: &mut Frame, screen: &Screen) {
     .areas(area);
     header::render(frame, top, &screen.header, screen.color);
     let large = area.width >= LARGE_WIDTH && area.height >= LARGE_HEIGHT;
-    draw_body(frame, body, screen, large);
+    let rows = draw_body(frame, body, screen, large);
     footer::render(frame, bottom, message, &screen.keys, screen.color);
     if let Some(popup) = &screen.overlay {
         overlay::render(frame, area, popup, &screen.keys, screen.color);
     }
+    Some(rows)
 }
 
-/// The table (and detail pane), the lifelines and the log.
-fn draw_body(frame: &mut Frame, area: Rect, screen: &Screen, large: bool) {
+/// The table (and detail pane), the lifelines and the log; returns where
+/// the table's rows are.
+fn draw_body(frame: &mut Frame, area: Rect, screen: &Screen, large: bool) -> Rect {
     let (lanes_max, log_min) = if large { (12, 5) } else { (8, 3) };
     let lanes_height = lifelines::height(&screen.lifelines, lanes_max);
     let [table_width, detail_width] = if large {
@@ -82,17 +84,17 @@ fn draw_body(frame: &mut Frame, area: Rect, screen: &Screen, large: bool) {
         Columns::Narrow
     };
     let color = screen.color;
-    if large {
+    let rows = if large {
         let [left, right] = Layout::horizontal([
             Constraint::Length(table_width),
             Constraint::Length(detail_width),
         ])
         .areas(top);
-        table::render(frame, left, &screen.rows, screen.selected, columns, color);
         detail::render(frame, right, screen.detail.as_ref(), color);
+        table::render(frame, left, &screen.rows, screen.selected, columns, color)
     } else {
-        table::render(frame, top, &screen.rows, screen.selected, columns, color);
-    }
+        table::render(frame, top, &screen.rows, screen.selected, columns, color)
+    };
     if lanes_height > 0 {
         lifelines::render(frame, lanes, &screen.lifelines, color);
     }
@@ -107,6 +109,7 @@ fn draw_body(frame: &mut Frame, area: Rect, screen: &Screen, large: bool) {
         }
         None => log::render(frame, rest, &screen.log, color),
     }
+    rows
 }
 
 /// The notice drawn instead of everything on a terminal that is too small.
@@ -149,7 +152,11 @@ mod tests {
 
     fn frame(screen: &Screen, width: u16, height: u16) -> Terminal<TestBackend> {
         let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-        terminal.draw(|f| draw(f, screen)).unwrap();
+        terminal
+            .draw(|f| {
+                draw(f, screen);
+            })
+            .unwrap();
         terminal
     }
 

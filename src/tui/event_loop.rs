@@ -86,7 +86,7 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
             }
             guard
                 .terminal()
-                .draw(|frame| super::draw::draw(frame, &screen))?;
+                .draw(|frame| app.table_rows = super::draw::draw(frame, &screen))?;
             dirty = false;
             if panic_after_first_frame {
                 panic!("{TEST_PANIC_ENV} is set: panicking after the first frame, as asked");
@@ -137,7 +137,7 @@ fn handle(app: &mut App, guard: &mut TerminalGuard, event: Event) -> anyhow::Res
         }
         Event::Terminal(TermEvent::Mouse(mouse)) => {
             if let MouseEventKind::Down(MouseButton::Left) = mouse.kind {
-                select_clicked_row(app, mouse.row);
+                select_clicked_row(app, mouse.column, mouse.row);
             } else {
                 return Ok(false);
             }
@@ -159,13 +159,18 @@ fn suspend(guard: &mut TerminalGuard) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A click on a table row selects it: rows start below the two header
-/// lines, the table's border and its header row.
-fn select_clicked_row(app: &mut App, row: u16) {
-    let first_row = 4;
-    if let Some(index) = row.checked_sub(first_row)
-        && let Some(pid) = app.order.get(usize::from(index))
-    {
+/// A click on a table row selects it, counting from the first row the
+/// table shows (it scrolls to keep the selection visible).
+fn select_clicked_row(app: &mut App, column: u16, row: u16) {
+    let Some(rows) = app.table_rows else { return };
+    if !rows.contains(ratatui::layout::Position { x: column, y: row }) {
+        return;
+    }
+    let selected = app
+        .selected
+        .and_then(|pid| app.order.iter().position(|p| *p == pid));
+    let first = super::widgets::table::first_visible(selected, usize::from(rows.height));
+    if let Some(pid) = app.order.get(first + usize::from(row - rows.y)) {
         app.selected = Some(*pid);
     }
 }

@@ -136,8 +136,17 @@ const AGE: Column = Column {
     cell: |r| r.age.clone(),
 };
 
+/// The first row shown when `selected` must stay visible among `visible`
+/// rows (the table scrolls only as far as the selection needs).
+pub fn first_visible(selected: Option<usize>, visible: usize) -> usize {
+    match selected {
+        Some(sel) if sel >= visible => sel + 1 - visible,
+        _ => 0,
+    }
+}
+
 /// Draws `rows` into `area` under a title rule, keeping `selected` in
-/// view.
+/// view; returns where the rows are (for mouse clicks).
 pub fn render(
     frame: &mut Frame,
     area: Rect,
@@ -145,12 +154,12 @@ pub fn render(
     selected: Option<usize>,
     columns: Columns,
     color: bool,
-) {
+) -> Rect {
     let block = pane(title(color));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {
-        return;
+        return Rect::default();
     }
     // The columns before the last one; the last takes what is left.
     let fixed: &[Column] = match columns {
@@ -196,10 +205,7 @@ pub fn render(
     );
 
     let visible = usize::from(inner.height - 1);
-    let offset = match selected {
-        Some(sel) if sel >= visible => sel + 1 - visible,
-        _ => 0,
-    };
+    let offset = first_visible(selected, visible);
     for (i, row) in rows.iter().enumerate().skip(offset).take(visible) {
         let mut spans = Vec::new();
         let covered = match (&row.outcome, columns) {
@@ -233,6 +239,11 @@ pub fn render(
                 ..inner
             },
         );
+    }
+    Rect {
+        y: inner.y + 1,
+        height: inner.height - 1,
+        ..inner
     }
 }
 
