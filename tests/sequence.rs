@@ -47,6 +47,31 @@ fn the_stop_sequence() {
     let _cleanup = TaggedCleanup(id.clone());
     sigcont_after_the_stop_signal_lets_a_stopped_worker_finish_gracefully(&id);
     a_pool_that_drains_never_gets_a_signal(&id);
+    default_means_the_kernels_default(&id);
+}
+
+/// In default-term nobody sets a disposition on purpose: every pool process
+/// shows no ignored, caught or blocked signal at all — not SIGPIPE (Rust's
+/// runtime), not SIGSEGV/SIGBUS (its stack guard), not 32/33 (left ignored
+/// by glibc's posix_spawn).
+fn default_means_the_kernels_default(id: &str) {
+    let mut run = start("default-term");
+    let mut reader = sigtree::procfs::scan::Reader::default();
+    let pids: Vec<i32> = run.watch.alive();
+    assert!(pids.len() >= 5, "master and four workers: {pids:?}");
+    for pid in pids {
+        let masks = reader.status(pid).expect("a live pool process").signals;
+        assert!(
+            masks.ignored.is_empty() && masks.caught.is_empty() && masks.blocked.is_empty(),
+            "{pid}: ignored {} caught {} blocked {}",
+            masks.ignored,
+            masks.caught,
+            masks.blocked
+        );
+    }
+    run.finish();
+    drop(run);
+    assert!(wait_until_untagged(id).is_empty());
 }
 
 fn sigcont_after_the_stop_signal_lets_a_stopped_worker_finish_gracefully(id: &str) {

@@ -48,13 +48,53 @@ pub fn set_signal_action(signal: i32, action: SignalAction) -> io::Result<()> {
 
 /// Resets every signal that can be reset to its default action and empties
 /// the signal mask, undoing what the Rust runtime (SIGPIPE ignored, SIGSEGV
-/// and SIGBUS caught) and the parent left (the Rust runtime's start-up). SIGKILL and SIGSTOP
-/// cannot be changed; 32 and 33 belong to the C library.
+/// and SIGBUS caught) and the parent left. SIGKILL and SIGSTOP cannot be
+/// changed. 32 and 33 belong to the C library, whose sigaction refuses them,
+/// and glibc's posix_spawn leaves them ignored in every child it starts:
+/// they are reset with the raw system call.
 pub fn reset_signals() -> io::Result<()> {
     for signal in (1..=64).filter(|s| ![libc::SIGKILL, libc::SIGSTOP, 32, 33].contains(s)) {
         set_signal_action(signal, SignalAction::Default)?;
     }
+    for signal in [32, 33] {
+        reset_reserved_signal(signal)?;
+    }
     set_mask(libc::SIG_SETMASK, &[])
+}
+
+/// The kernel's `struct sigaction` for rt_sigaction(2).
+#[repr(C)]
+struct KernelSigaction {
+    handler: usize,
+    flags: libc::c_ulong,
+    restorer: usize,
+    mask: u64,
+}
+
+/// SIG_DFL for a signal the C library reserves, through rt_sigaction(2).
+fn reset_reserved_signal(signal: i32) -> io::Result<()> {
+    let action = KernelSigaction {
+        handler: libc::SIG_DFL,
+        flags: 0,
+        restorer: 0,
+        mask: 0,
+    };
+    // SAFETY: rt_sigaction reads `action`, a kernel sigaction whose mask is
+    // the size passed last, and writes nothing (the old action is NULL).
+    let result = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigaction,
+            signal,
+            &action,
+            std::ptr::null_mut::<KernelSigaction>(),
+            std::mem::size_of::<u64>(),
+        )
+    };
+    if result == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// Blocks (`libc::SIG_BLOCK`), unblocks or sets the mask to `signals`.
@@ -185,8 +225,9 @@ pub fn kill_group(pgid: i32, signal: i32) -> io::Result<()> {
 /// before exec: what the parent ignores must not stay ignored in it (signal(7), execve(2)).
 pub fn reset_signals_before_exec(command: &mut std::process::Command) {
     use std::os::unix::process::CommandExt;
-    // SAFETY: reset_signals makes only sigaction and pthread_sigmask calls,
-    // which are async-signal-safe, and touches no shared data.
+    // SAFETY: reset_signals makes only sigaction, rt_sigaction and
+    // pthread_sigmask calls, which are async-signal-safe, and touches no
+    // shared data.
     unsafe {
         command.pre_exec(reset_signals);
     }
