@@ -773,3 +773,22 @@ fn a_click_selects_the_row_under_the_mouse() {
     tui.wait_for_text(&format!("{pid} worker-3 —"));
     tui.quit();
 }
+
+#[test]
+fn the_orphans_view_lists_the_workers_orphaned_by_killing_the_master() {
+    let mut tui = Tui::demo("orphans");
+    tui.wait_for_table();
+    // The first row, selected, is the master.
+    tui.press("x");
+    tui.wait_for_text("orphan: re-parented");
+    tui.press("o");
+    tui.wait_for_text("Re-parented while sigtree watched (4)");
+    tui.press("\r");
+    wait_for("the selection to jump to a worker", || {
+        tui.contents()
+            .lines()
+            .any(|l| l.contains(" worker-") && l.contains(" — "))
+            .then_some(())
+    });
+    tui.quit();
+}

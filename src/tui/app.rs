@@ -21,6 +21,9 @@ use crate::sys::monotonic_ms;
 /// How often the rows' state, masks, CPU and memory are re-read.
 pub const REFRESH: Duration = Duration::from_millis(250);
 
+/// How often the orphans view scans the whole system again while open.
+pub const ORPHANS_REFRESH: Duration = Duration::from_secs(5);
+
 /// What the TUI watches.
 #[derive(Clone, Debug)]
 pub enum Mode {
@@ -212,6 +215,8 @@ pub struct App {
     pub(crate) order: Vec<i32>,
     /// Where the table's rows were last drawn, for mouse clicks.
     pub(crate) table_rows: Option<ratatui::layout::Rect>,
+    /// The orphans view and when its system-wide scan was made.
+    pub(crate) orphans: Option<(super::screen::OrphansView, Instant)>,
     pub(crate) color: bool,
     reader: Reader,
     refreshed: Option<Instant>,
@@ -239,6 +244,7 @@ impl App {
             stats: BTreeMap::new(),
             order: Vec::new(),
             table_rows: None,
+            orphans: None,
             color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             reader: Reader::default(),
             refreshed: None,
@@ -270,6 +276,16 @@ impl App {
                     self.quit = Quit::Now;
                 }
             }
+        }
+        if matches!(self.popup, Some(Popup::Orphans(_)))
+            && self
+                .orphans
+                .as_ref()
+                .is_some_and(|(_, at)| at.elapsed() >= ORPHANS_REFRESH)
+        {
+            // The rest of the system is scanned no more often than this.
+            self.orphans = Some((super::view::orphans(self), Instant::now()));
+            changed = true;
         }
         if self.refreshed.is_none_or(|at| at.elapsed() >= REFRESH) {
             self.refresh_stats();
@@ -321,7 +337,10 @@ impl App {
             }
             UserAction::ChooseScenario => self.popup = Some(Popup::Scenarios(0)),
             UserAction::ScrollOutput(lines) => self.scroll_output(lines),
-            UserAction::Orphans => self.popup = Some(Popup::Orphans(0)),
+            UserAction::Orphans => {
+                self.orphans = Some((super::view::orphans(self), Instant::now()));
+                self.popup = Some(Popup::Orphans(0));
+            }
             UserAction::ToggleDetail => self.show_detail = !self.show_detail,
             UserAction::Help => self.popup = Some(Popup::Help),
             UserAction::Quit => self.request_quit(),
@@ -721,7 +740,9 @@ impl App {
     }
 
     fn jump_to_orphan(&mut self, index: usize) {
-        let view = super::view::orphans(self);
+        let Some((view, _)) = &self.orphans else {
+            return;
+        };
         // In the order the view lists them; a group jumps to its leader.
         let pids: Vec<i32> = view
             .witnessed

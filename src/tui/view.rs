@@ -580,7 +580,11 @@ fn overlay(app: &App) -> Option<Overlay> {
         }
         Popup::Orphans(selected) => Overlay::Orphans(OrphansView {
             selected: *selected,
-            ..orphans(app)
+            ..app
+                .orphans
+                .as_ref()
+                .map(|(view, _)| view.clone())
+                .unwrap_or_default()
         }),
         Popup::Confirm(pending) => Overlay::Confirm {
             question: confirmation(app, pending),
