@@ -236,23 +236,24 @@ fn a_grandchild_that_called_setsid_is_leaked() {
 fn ready_waits_for_a_line_of_output() {
     let id = run_id("ready");
     let _cleanup = TaggedCleanup(id.clone());
-    let script = "sleep 1; echo listening; exec sleep 30";
+    // The line comes after 2 s, later than the default --after of 1 s: had
+    // check not waited for it, `sleep 2` would still run at the stop.
+    let script = "sleep 2; echo listening; exec sleep 30";
     let output = check(
         &["--json", "--ready", "^listening$", "--", "sh", "-c", script],
         &id,
     );
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
     assert_eq!(output.status.code(), Some(4), "{report:#}");
-    // The stop came after the line: the child `sleep 1` ended before it.
-    let child_at = report["processes"]
+    let child = report["processes"]
         .as_array()
         .and_then(|all| all.iter().find(|p| p["role"] == "child"))
-        .and_then(|p| p["at_ms"].as_i64())
-        .expect("the sleep 1 child and its time");
-    assert!(
-        child_at < 0,
-        "sleep 1 ended {child_at} ms after the stop request"
-    );
+        .expect("the sleep 2 child");
+    assert_eq!(child["outcome"], "exited", "{report:#}");
+    assert_eq!(child["exit_code"], 0, "{report:#}");
+    // Seen ended no later than the stop request (times are in whole ms).
+    let at = child["at_ms"].as_i64().expect("its time");
+    assert!(at <= 0, "sleep 2 ended {at} ms after the stop request");
     assert!(wait_until_untagged(&id).is_empty());
 }
 

@@ -193,7 +193,15 @@ impl Tui {
         let left = wait_until_untagged(&self.id);
         assert!(left.is_empty(), "processes of the run remain: {left:?}");
         assert!(self.modes_restored(), "echo and canonical mode are back");
-        assert!(!self.alternate_screen(), "the alternate screen was left");
+        self.wait_left_alternate_screen();
+    }
+
+    /// Waits until the parser saw sigtree leave the alternate screen (its
+    /// output reaches the parser through the reader thread).
+    fn wait_left_alternate_screen(&self) {
+        wait_for("the alternate screen to be left", || {
+            (!self.alternate_screen()).then_some(())
+        });
     }
 }
 
@@ -379,7 +387,8 @@ fn suspend_and_resume(suspend: impl FnOnce(&mut Tui)) {
         tui.modes_restored(),
         "the terminal is given back while stopped"
     );
-    assert!(!tui.alternate_screen());
+    tui.wait_left_alternate_screen();
+    assert!(stopped(tui.pid()), "still stopped");
     tui.signal(Signal::SIGCONT);
     wait_for("the repaint", || {
         (tui.alternate_screen() && tui.contents().contains("worker-4")).then_some(())
@@ -612,7 +621,8 @@ fn attach_asks_before_every_signal_and_q_signals_nothing() {
     tui.wait_for_text("died of SIGTERM");
     tui.press("q");
     assert_eq!(tui.wait_exit(), 0);
-    assert!(tui.modes_restored() && !tui.alternate_screen());
+    assert!(tui.modes_restored());
+    tui.wait_left_alternate_screen();
 }
 
 #[test]

@@ -56,7 +56,8 @@ pub enum Launch<'a> {
 struct Tracked {
     pidfd: PidFd,
     start_time_ms: u64,
-    comm: String,
+    /// Its stat as last read (without cmdline).
+    latest: ProcessRecord,
 }
 
 /// A started run and what is known of it.
@@ -250,6 +251,11 @@ impl Run {
     /// whose pid is the watched process group, once seen.
     pub fn leader(&self) -> Option<i32> {
         self.leader
+    }
+
+    /// The stat of a live observed process, as the last tick read it.
+    pub fn latest(&self, pid: i32) -> Option<&ProcessRecord> {
+        self.pidfds.get(&pid).map(|tracked| &tracked.latest)
     }
 
     /// The pidfd of an observed process.
@@ -460,7 +466,10 @@ impl Run {
             Tracked {
                 pidfd,
                 start_time_ms: record.start_time_ms,
-                comm: record.comm.clone(),
+                latest: ProcessRecord {
+                    cmdline: Vec::new(),
+                    ..record.clone()
+                },
             },
         );
         let role = self.role_of(&record);
@@ -504,13 +513,13 @@ impl Run {
             if let Ok(record) = self.reader.stat(pid)
                 && record.start_time_ms == tracked.start_time_ms
             {
-                let cmd = if record.comm == tracked.comm {
+                let cmd = if record.comm == tracked.latest.comm {
                     cmd
                 } else {
                     // It called exec since its command line was read.
-                    tracked.comm = record.comm.clone();
                     command_line(&mut self.reader, &record)
                 };
+                tracked.latest = record.clone();
                 self.watch.observe(
                     now,
                     Sighting {

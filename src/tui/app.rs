@@ -299,7 +299,8 @@ impl App {
         let live = self.run.watch.alive();
         self.stats.retain(|pid, _| live.contains(pid));
         for pid in live {
-            let Ok(mut record) = self.reader.stat(pid) else {
+            // Its stat was read by the run's last tick; only status is new.
+            let Some(mut record) = self.run.latest(pid).cloned() else {
                 continue;
             };
             if let Ok(status) = self.reader.status(pid) {

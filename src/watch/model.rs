@@ -91,6 +91,12 @@ impl Observed {
         self.seen.pgid != self.first_pgid
     }
 
+    /// Records that it had ended by `at_ms`: every sighting of an end is a
+    /// bound on when it happened, so the earliest one is kept.
+    fn saw_end(&mut self, at_ms: u64) {
+        self.ended_at = Some(self.ended_at.map_or(at_ms, |seen| seen.min(at_ms)));
+    }
+
     /// Whether it has ended (a zombie has).
     pub fn has_ended(&self) -> bool {
         self.ended_at.is_some() || self.ending.is_some()
@@ -234,7 +240,7 @@ impl Watch {
         }
         if sighting.zombie && known.zombie_since.is_none() {
             known.zombie_since = Some(at_ms);
-            known.ended_at.get_or_insert(at_ms);
+            known.saw_end(at_ms);
             notes.push(format!(
                 "zombie: parent {} has not reaped it",
                 sighting.ppid
@@ -268,7 +274,7 @@ impl Watch {
     /// `pid` was seen to end at `at_ms` (its pidfd became readable).
     pub fn ended(&mut self, at_ms: u64, pid: i32) {
         if let Some(known) = self.processes.get_mut(&pid) {
-            known.ended_at.get_or_insert(at_ms);
+            known.saw_end(at_ms);
         }
     }
 
@@ -278,7 +284,7 @@ impl Watch {
         let Some(known) = self.processes.get_mut(&pid) else {
             return;
         };
-        known.ended_at.get_or_insert(at_ms);
+        known.saw_end(at_ms);
         if matches!(source, Source::Waited | Source::Reported) {
             known.reaped_at.get_or_insert(at_ms);
         }
@@ -576,6 +582,18 @@ mod tests {
                 .iter()
                 .any(|e| e.what.contains("re-parented to 5"))
         );
+    }
+
+    #[test]
+    fn the_earliest_sighting_of_an_end_is_when_it_ended() {
+        let mut watch = pool();
+        // The pidfd was seen readable at 2050; the keeper's report, read
+        // later, says it reaped the process at 2010.
+        watch.ended(2050, 11);
+        watch.ending(2010, 11, Ending::Exited(0), Source::Waited);
+        assert_eq!(watch.processes()[&11].ended_at, Some(2010));
+        watch.ended(2100, 11);
+        assert_eq!(watch.processes()[&11].ended_at, Some(2010));
     }
 
     #[test]
