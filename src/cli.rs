@@ -29,6 +29,9 @@ pub enum Command {
     /// One-shot listing of processes from /proc.
     Ps(PsArgs),
     /// Headless stop test: start, wait, stop, watch, report; the exit status is the verdict.
+    #[command(
+        after_help = "Exit status: 0 graceful, 5 unclean, 4 terminated, 1 forced, 3 leaked; 2 for an error of check's own."
+    )]
     Check(CheckArgs),
     /// List the scenarios, or print one's explanation.
     Scenarios(ScenariosArgs),
@@ -122,7 +125,7 @@ pub struct CheckArgs {
     /// The stop action: stop-event, term, int, hup, kill, term-group, int-group, hup-group, kill-group.
     #[arg(long, conflicts_with = "signal", value_parser = parse_action)]
     pub action: Option<Action>,
-    /// Send this signal to the pool's process group instead (name or number: TERM, SIGUSR1, 10, RTMIN+2).
+    /// Send this signal to the process group instead (name or number: TERM, SIGUSR1, 10, RTMIN+2).
     #[arg(long, value_parser = parse_signal)]
     pub signal: Option<Signal>,
     /// How long to wait before stopping, from the moment every worker started (a scenario) or from the command's start (250ms, 5s, 1m).
