@@ -89,11 +89,7 @@ fn sigcont_after_the_stop_signal_lets_a_stopped_worker_finish_gracefully(id: &st
         .expect("worker-1 observed");
     kill(Pid::from_raw(worker), NixSignal::SIGSTOP).expect("SIGSTOP");
     wait_until(&mut run, Duration::from_secs(20), |_| {
-        std::fs::read_to_string(format!("/proc/{worker}/stat")).is_ok_and(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|r| r.trim_start().starts_with('T'))
-        })
+        common::is_stopped(worker)
     });
 
     let plan = StopPlan::graceful(Signal::TERM, Target::Leader, Duration::from_secs(4));

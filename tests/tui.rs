@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use common::{DEADLINE, TaggedCleanup, run_id, tagged, wait_for, wait_until_untagged};
+use common::{DEADLINE, TaggedCleanup, is_alive, run_id, tagged, wait_for, wait_until_untagged};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
@@ -213,24 +213,7 @@ fn wait_group_gone(pgid: i32) {
 }
 
 fn group_members(pgid: i32) -> Vec<i32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-                let fields: Vec<&str> = stat
-                    .rsplit(')')
-                    .next()
-                    .unwrap_or("")
-                    .split_whitespace()
-                    .collect();
-                fields.get(2).and_then(|g| g.parse::<i32>().ok()) == Some(pgid)
-                    && fields.first() != Some(&"Z")
-            })
-        })
-        .collect()
+    common::live_pids_where(|r| r.pgid == pgid)
 }
 
 #[test]
@@ -336,20 +319,14 @@ fn p_stops_and_continues_the_selected_process() {
     tui.press("j");
     std::thread::sleep(Duration::from_millis(300));
     tui.press("p");
-    let state = |pid: i32| {
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .ok()
-            .and_then(|s| s.rsplit(')').next().map(|r| r.trim_start().chars().next()))
-            .flatten()
-    };
     let stopped = wait_for("a stopped pool process", || {
         tagged(&tui.id)
             .into_iter()
-            .find(|pid| state(*pid) == Some('T'))
+            .find(|pid| common::is_stopped(*pid))
     });
     tui.press("p");
     wait_for("it to run again", || {
-        (state(stopped) != Some('T')).then_some(())
+        (!common::is_stopped(stopped)).then_some(())
     });
     tui.quit();
 }
@@ -375,13 +352,7 @@ fn suspend_and_resume(suspend: impl FnOnce(&mut Tui)) {
     let mut tui = Tui::demo("graceful");
     tui.wait_for_table();
     suspend(&mut tui);
-    let stopped = |pid: i32| {
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|r| r.trim_start().starts_with('T'))
-        })
-    };
+    let stopped = common::is_stopped;
     wait_for("sigtree to stop", || stopped(tui.pid()).then_some(()));
     assert!(
         tui.modes_restored(),
@@ -549,17 +520,7 @@ fn run_finds_and_ends_a_process_that_left_the_group() {
         tagged(&tui.id)
             .into_iter()
             .filter(|pid| *pid != tui.pid())
-            .find(|pid| {
-                std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-                    let fields: Vec<&str> = stat
-                        .rsplit(')')
-                        .next()
-                        .unwrap_or("")
-                        .split_whitespace()
-                        .collect();
-                    fields.get(3) == Some(&pid.to_string().as_str())
-                })
-            })
+            .find(|pid| common::stat(*pid).is_some_and(|r| r.sid == r.pid))
     });
     tui.press("g");
     tui.wait_for_text("leaked: left the group");
@@ -587,14 +548,6 @@ fn attach_target(cleanup: &mut common::Cleanup) -> (i32, Vec<i32>) {
     (shell, children)
 }
 
-fn alive(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        !s.rsplit(')')
-            .next()
-            .is_some_and(|r| r.trim_start().starts_with('Z'))
-    })
-}
-
 #[test]
 fn attach_asks_before_every_signal_and_q_signals_nothing() {
     let mut cleanup = common::Cleanup::default();
@@ -609,14 +562,14 @@ fn attach_asks_before_every_signal_and_q_signals_nothing() {
     tui.press("n");
     std::thread::sleep(Duration::from_millis(300));
     assert!(
-        alive(shell) && children.iter().all(|c| alive(*c)),
+        is_alive(shell) && children.iter().all(|c| is_alive(*c)),
         "n sent nothing"
     );
     tui.press("T");
     tui.wait_for_text("Send SIGTERM to process group");
     tui.press("y");
     wait_for("the children to die of SIGTERM", || {
-        children.iter().all(|c| !alive(*c)).then_some(())
+        children.iter().all(|c| !is_alive(*c)).then_some(())
     });
     tui.wait_for_text("died of SIGTERM");
     tui.press("q");
@@ -634,7 +587,7 @@ fn attach_q_leaves_everything_running() {
     tui.press("q");
     assert_eq!(tui.wait_exit(), 0);
     assert!(
-        alive(shell) && children.iter().all(|c| alive(*c)),
+        is_alive(shell) && children.iter().all(|c| is_alive(*c)),
         "q signals nothing"
     );
 }
@@ -719,7 +672,7 @@ fn attach_as_another_user_shows_eperm_with_the_owner() {
     tui.press("y");
     tui.wait_for_text("not permitted");
     tui.wait_for_text("owned by uid 0");
-    assert!(alive(shell) && children.iter().all(|c| alive(*c)));
+    assert!(is_alive(shell) && children.iter().all(|c| is_alive(*c)));
     tui.press("q");
     assert_eq!(tui.wait_exit(), 0);
 }

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
+use sigtree::procfs::record::ProcessRecord;
+use sigtree::procfs::scan::{Reader, list_pids};
 
 /// A generous deadline for conditions on a shared, noisy machine.
 pub const DEADLINE: Duration = Duration::from_secs(20);
@@ -163,31 +165,40 @@ pub fn run_id(name: &str) -> String {
     )
 }
 
+/// The stat of `pid` as sigtree's own reader parses it; `None` once gone.
+pub fn stat(pid: i32) -> Option<ProcessRecord> {
+    Reader::default().stat(pid).ok()
+}
+
+/// Whether `pid` is stopped by a signal (state T).
+pub fn is_stopped(pid: i32) -> bool {
+    stat(pid).is_some_and(|r| r.state.is_stopped())
+}
+
+/// Whether `pid` exists and is not a zombie.
+pub fn is_alive(pid: i32) -> bool {
+    stat(pid).is_some_and(|r| !r.state.is_zombie())
+}
+
+/// Live processes for which `keep` holds, from a listing of /proc.
+pub fn live_pids_where(keep: impl Fn(&ProcessRecord) -> bool) -> Vec<i32> {
+    list_pids()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|&pid| stat(pid).is_some_and(|r| !r.state.is_zombie() && keep(&r)))
+        .collect()
+}
+
 /// Pids of live processes whose environment carries `SIGTREE_RUN_ID=<id>`.
 pub fn tagged(id: &str) -> Vec<i32> {
     let needle = format!("SIGTREE_RUN_ID={id}");
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|pid| {
-            let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
-                return false;
-            };
-            let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .map(|s| {
-                    s.rsplit(')')
-                        .next()
-                        .is_some_and(|rest| rest.trim_start().starts_with('Z'))
-                })
-                .unwrap_or(true);
-            !zombie
-                && environ
-                    .split(|&b| b == 0)
-                    .any(|var| var == needle.as_bytes())
+    live_pids_where(|r| {
+        std::fs::read(format!("/proc/{}/environ", r.pid)).is_ok_and(|environ| {
+            environ
+                .split(|&b| b == 0)
+                .any(|var| var == needle.as_bytes())
         })
-        .collect()
+    })
 }
 
 /// Ends, when dropped, every process tagged with a run id: the guard of a
