@@ -107,10 +107,12 @@ fn check(args: &CheckArgs) -> ExitCode {
         Err(error) => return finish(Err(error), 2),
     };
     let printed = sigtree::cmd::check::print(&report, args.json, &mut std::io::stdout().lock());
-    if let Err(error) = printed {
-        return finish(Err(error), 2);
+    match printed {
+        // A reader that went away early (`| head -1`) does not change the
+        // verdict: the exit status is the verdict, always.
+        Err(error) if !is_broken_pipe(&error) => finish(Err(error), 2),
+        _ => ExitCode::from(report.verdict.exit_status()),
     }
-    ExitCode::from(report.verdict.exit_status())
 }
 
 /// The plan of a check, refusing combinations that make no sense.

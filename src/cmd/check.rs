@@ -51,6 +51,7 @@ pub struct CheckPlan {
 #[derive(Debug, Serialize)]
 pub struct ProcessReport {
     pid: i32,
+    start_time_ms: u64,
     ppid: i32,
     pgid: i32,
     sid: i32,
@@ -82,6 +83,9 @@ pub struct CheckReport {
     /// Pool reports lost because the channel was full (not a JSON key).
     #[serde(skip)]
     dropped_reports: u32,
+    /// Why sigtree had to end the run without its keeper (not a JSON key).
+    #[serde(skip)]
+    keeper_trouble: Option<String>,
 }
 
 /// How long `--ready` waits for its line.
@@ -174,6 +178,7 @@ fn perform_stop(
     run.finish();
     let mut report = report(&run.watch, plan, tasks, stop.leftovers().to_vec());
     report.dropped_reports = run.dropped_reports();
+    report.keeper_trouble = run.keeper_trouble().map(ToString::to_string);
     Ok(report)
 }
 
@@ -184,8 +189,7 @@ fn report(
     leftovers: Vec<i32>,
 ) -> CheckReport {
     let processes = watch
-        .processes()
-        .values()
+        .every_process()
         .map(|p| {
             let (exit_code, signal) = match p.ending.map(|(e, _)| e) {
                 Some(crate::sys::wait::Ending::Exited(code)) => (Some(code), None),
@@ -194,6 +198,7 @@ fn report(
             };
             ProcessReport {
                 pid: p.seen.pid,
+                start_time_ms: p.seen.start_time_ms,
                 ppid: p.seen.ppid,
                 pgid: p.seen.pgid,
                 sid: p.seen.sid,
@@ -221,6 +226,7 @@ fn report(
         tasks,
         processes,
         dropped_reports: 0,
+        keeper_trouble: None,
     }
 }
 
@@ -271,6 +277,12 @@ pub fn print(report: &CheckReport, json: bool, out: &mut impl Write) -> anyhow::
             out,
             "note: {} pool reports were dropped (the channel was full); phases may be missing",
             report.dropped_reports
+        )?;
+    }
+    if let Some(trouble) = &report.keeper_trouble {
+        writeln!(
+            out,
+            "note: sigtree's keeper could not end the run ({trouble}): sigtree ended what was left itself, by pidfd"
         )?;
     }
     if let Some(tasks) = report.tasks {

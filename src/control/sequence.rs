@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use super::action::{Action, Target};
-use super::target::{Protected, SignalError, signal_group, signal_process};
+use super::target::{GroupDelivery, Protected, SignalError, signal_process};
 use crate::pool::run::Run;
 use crate::procfs::sigset::Signal;
 use crate::sys::monotonic_ms;
@@ -194,14 +194,14 @@ fn perform(
             signal,
             target: Target::Group,
         } => {
-            signal_group(protected, group, signal)?;
-            format!("{} to process group {group}", signal.name())
+            let delivery = run.signal_group(protected, signal)?;
+            format!("{} to process group {group}{}", signal.name(), how(&delivery))
         }
     };
     run.watch.stop_requested(monotonic_ms(), words);
     if continue_after
         && action != Action::StopEvent
-        && signal_group(protected, group, Signal::CONT).is_ok()
+        && run.signal_group(protected, Signal::CONT).is_ok()
     {
         let note =
             format!("SIGCONT to process group {group}: a stopped process cannot act on the signal");
@@ -213,11 +213,23 @@ fn perform(
 
 fn kill_group(run: &mut Run, protected: &Protected) {
     let Some(group) = run.group() else { return };
-    run.watch.escalated(
-        monotonic_ms(),
-        format!("grace period over: SIGKILL to process group {group}"),
-    );
-    let _ = signal_group(protected, group, Signal::KILL);
+    let delivery = run.signal_group(protected, Signal::KILL);
+    let what = match delivery {
+        Ok(delivery) => format!(
+            "grace period over: SIGKILL to process group {group}{}",
+            how(&delivery)
+        ),
+        Err(error) => format!("grace period over: SIGKILL to process group {group}: {error}"),
+    };
+    run.watch.escalated(monotonic_ms(), what);
+}
+
+/// Words for how a group signal was delivered, when not the usual way.
+pub fn how(delivery: &GroupDelivery) -> String {
+    match delivery {
+        GroupDelivery::LeaderPidfd => String::new(),
+        other => format!(" ({other})"),
+    }
 }
 
 fn group_alive(run: &Run) -> bool {

@@ -1,5 +1,7 @@
 //! Sending a signal safely: a single process through its pidfd, a group
-//! through killpg, never sigtree itself, its group or its ancestors.
+//! through its leader's pidfd (or killpg only right after a live member
+//! vouched for the group), never sigtree itself, its group or its
+//! ancestors. sigtree and its keeper both signal groups through here.
 
 use std::fmt;
 use std::io;
@@ -112,10 +114,103 @@ pub fn signal_process(
         .map_err(|e| classify(format!("pid {}", pidfd.pid()), e))
 }
 
-/// Sends `signal` to every member of process group `pgid`.
-pub fn signal_group(protected: &Protected, pgid: i32, signal: Signal) -> Result<(), SignalError> {
+/// A process group to signal, and the pidfds sigtree holds to do it
+/// without hitting a newer group that reused the number.
+#[derive(Debug)]
+pub struct GroupTarget<'a> {
+    /// The group's id: its leader's pid.
+    pub pgid: i32,
+    /// A pidfd of the leader, opened while its pid could not have been
+    /// reused (by its parent right after the fork, or checked at attach).
+    pub leader: Option<&'a PidFd>,
+    /// Pidfds of the processes last seen in the group, for the fallback.
+    pub members: Vec<&'a PidFd>,
+}
+
+/// How a group signal reached the group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GroupDelivery {
+    /// Through the leader's pidfd (PIDFD_SIGNAL_PROCESS_GROUP).
+    LeaderPidfd,
+    /// killpg, right after a live member's pidfd showed it still in the group.
+    CheckedKillpg {
+        /// The member that vouched for the group.
+        member: i32,
+    },
+    /// No member could be checked: each was signalled by its own pidfd.
+    OneByOne {
+        /// The pids signalled.
+        hit: Vec<i32>,
+    },
+}
+
+impl fmt::Display for GroupDelivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::LeaderPidfd => f.write_str("through the leader's pidfd"),
+            Self::CheckedKillpg { member } => {
+                write!(f, "by killpg after {member} showed the group is still ours")
+            }
+            Self::OneByOne { hit } => write!(
+                f,
+                "member by member by pidfd ({} processes): no member could vouch for the group",
+                hit.len()
+            ),
+        }
+    }
+}
+
+/// Sends `signal` to every member of the group `target` names: through the
+/// leader's pidfd when one is held and the kernel has the flag (6.9);
+/// else killpg right after a live member's pidfd showed that the group is
+/// still the one meant; else member by member by pidfd.
+pub fn signal_group(
+    protected: &Protected,
+    target: &GroupTarget<'_>,
+    signal: Signal,
+) -> Result<GroupDelivery, SignalError> {
+    let pgid = target.pgid;
     protected.check_group(pgid)?;
-    kill_group(pgid, signal.number()).map_err(|e| classify(format!("process group {pgid}"), e))
+    let what = || format!("process group {pgid}");
+    if let Some(leader) = target.leader {
+        match leader.send_signal_to_group(signal.number()) {
+            Ok(()) => return Ok(GroupDelivery::LeaderPidfd),
+            // No PIDFD_SIGNAL_PROCESS_GROUP before Linux 6.9.
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {}
+            Err(e) => return Err(classify(what(), e)),
+        }
+    }
+    let mut reader = Reader::default();
+    let mut unchecked = Vec::new();
+    for member in &target.members {
+        match reader.stat(member.pid()) {
+            // The stat read is the pidfd's process only if it still runs
+            // after the read: until it is reaped its pid cannot be reused.
+            Ok(record) if record.pgid == pgid && member.is_running() => {
+                return kill_group(pgid, signal.number())
+                    .map(|()| GroupDelivery::CheckedKillpg {
+                        member: member.pid(),
+                    })
+                    .map_err(|e| classify(what(), e));
+            }
+            Ok(_) | Err(crate::procfs::record::ReadFailure::Gone) => {}
+            Err(_) => unchecked.push(*member),
+        }
+    }
+    let mut hit = Vec::new();
+    for member in unchecked {
+        if member.send_signal(signal.number()).is_ok() {
+            hit.push(member.pid());
+        }
+    }
+    if hit.is_empty() {
+        Err(SignalError::NoSuchTarget(format!(
+            "{} (no live member left in it)",
+            what()
+        )))
+    } else {
+        Ok(GroupDelivery::OneByOne { hit })
+    }
 }
 
 #[cfg(test)]

@@ -1,41 +1,57 @@
 //! The keeper: a small process between sigtree and what it started (the
-//! pool's master, or a user's command). It is their subreaper (orphans come
-//! back to it and it reaps them, reporting each status), and it holds the
-//! read end of a pipe from sigtree: when the pipe closes — sigtree ended,
-//! even by SIGKILL — it kills the started process group and every
-//! descendant it has, so nothing sigtree started outlives it.
+//! pool's master, or a user's command). It leads a process group of its own
+//! (a SIGKILL to sigtree's group does not take it along), it is their
+//! subreaper (orphans come back to it and it reaps them, reporting each
+//! status), and it holds one end of a socket from sigtree: when that closes
+//! — sigtree ended, even by SIGKILL — it kills the started group and every
+//! descendant, in time linear in their number, so nothing sigtree started
+//! outlives it.
 
+use std::collections::HashSet;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use nix::sys::signal::{SigSet, Signal as NixSignal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use rustix::event::{PollFd, PollFlags, poll};
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
 use super::report::{Report, Reporter, Role};
-use crate::procfs::scan::descendants;
+use crate::control::target::{GroupTarget, Protected, signal_group};
+use crate::procfs::scan::{Reader, descendants};
+use crate::procfs::sigset::Signal;
+use crate::sys::channel::{self, Received, Tag};
 use crate::sys::fds;
+use crate::sys::pidfd::PidFd;
 use crate::sys::process::{
-    SignalAction, kill, kill_group, reset_signals_before_exec, set_child_subreaper,
-    set_signal_action, wait_any,
+    SignalAction, reset_signals_before_exec, set_child_subreaper, set_signal_action, wait_any,
 };
 
-/// Signals the keeper ignores: it ends only when sigtree's pipe closes.
-const IGNORED: [i32; 6] = [
+/// Signals the keeper ignores: it ends only when sigtree's socket closes.
+/// Its group may become orphaned when sigtree dies (the kernel then sends
+/// SIGHUP and SIGCONT to a group with a stopped member), and the job
+/// control signals must not stop it.
+const IGNORED: [i32; 8] = [
+    libc::SIGHUP,
     libc::SIGINT,
     libc::SIGQUIT,
     libc::SIGTERM,
-    libc::SIGHUP,
     libc::SIGTSTP,
+    libc::SIGTTIN,
+    libc::SIGTTOU,
     libc::SIGPIPE,
 ];
+
+/// How long the final cleanup waits for a reapable child before it walks
+/// the tree again for processes that appeared after the last walk.
+const REWALK_AFTER: Duration = Duration::from_millis(50);
 
 /// The descriptors sigtree passed down to the keeper.
 #[derive(Clone, Copy, Debug)]
 pub struct KeeperFds {
-    /// Read end of sigtree's pipe.
+    /// The keeper's end of sigtree's control socket.
     pub control: i32,
     /// Write end of the status channel.
     pub status: i32,
@@ -47,9 +63,9 @@ pub struct KeeperFds {
 }
 
 /// Runs the keeper: starts `command` in a new process group, then reaps
-/// until sigtree's pipe closes.
+/// until sigtree's socket closes.
 pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
-    let control = fds::take_inherited(passed.control).context("cannot take sigtree's pipe")?;
+    let control = fds::take_inherited(passed.control).context("cannot take sigtree's socket")?;
     fds::set_cloexec(control.as_fd())?;
     let reporter = Reporter::inherit(passed.status).context("cannot take the status channel")?;
     if !passed.share_status {
@@ -66,7 +82,8 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
     set_child_subreaper().context("cannot become a subreaper")?;
     // Children's ends arrive on a signalfd: SIGCHLD is blocked (before any
     // child exists, so none is missed), and the keeper sleeps until a child
-    // ends or sigtree's pipe closes. The command gets an empty mask back.
+    // ends or sigtree's socket speaks or closes. The command gets an empty
+    // mask back.
     let mut chld = SigSet::empty();
     chld.add(NixSignal::SIGCHLD);
     chld.thread_block().context("cannot block SIGCHLD")?;
@@ -81,6 +98,12 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
             return Ok(127);
         }
     };
+    // Its own child, not reaped yet: the pid cannot have been reused.
+    let leader_pidfd = PidFd::open(leader).ok();
+    if let Some(pidfd) = &leader_pidfd {
+        // Sent before `Started`, so sigtree finds it when that arrives.
+        let _ = channel::send(control.as_fd(), Tag::LeaderPidfd, Some(pidfd.as_fd()));
+    }
     reporter.send(Report::Started {
         leader,
         at_ms: crate::sys::monotonic_ms(),
@@ -90,7 +113,7 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
         while let Ok(Some(_)) = ended.read_signal() {}
         reap(&reporter);
     }
-    end_everything(&reporter, leader);
+    end_everything(&reporter, leader, leader_pidfd.as_ref(), &ended);
     Ok(0)
 }
 
@@ -114,42 +137,97 @@ fn start(command: &[String], output: Option<OwnedFd>) -> anyhow::Result<i32> {
     Ok(started.id() as i32)
 }
 
-/// Sleeps until a child ended or sigtree's pipe closed; true for the latter.
+/// Sleeps until a child ended or sigtree's socket closed; true for the
+/// latter. Messages from sigtree are taken on the way.
 fn closed(control: &OwnedFd, ended: &SignalFd) -> bool {
     let mut fds = [
         PollFd::new(control, PollFlags::IN),
         PollFd::new(ended, PollFlags::IN),
     ];
     match poll(&mut fds, None) {
-        // Readable or hung up: sigtree never writes, so either means closed.
-        Ok(_) => !fds[0].revents().is_empty(),
+        Ok(_) if fds[0].revents().is_empty() => false,
+        Ok(_) => loop {
+            match channel::receive(control) {
+                Ok(Received::Message(..)) => {}
+                Ok(Received::Nothing) => return false,
+                Ok(Received::Closed) | Err(_) => return true,
+            }
+        },
         Err(e) => e != rustix::io::Errno::INTR,
     }
 }
 
-/// Reaps every child that has ended, reporting its status.
-fn reap(reporter: &Reporter) {
+/// Reaps every child that has ended, reporting its status; the count.
+fn reap(reporter: &Reporter) -> usize {
+    let mut reaped = 0;
     while let Ok(Some((pid, status))) = wait_any(false) {
         reporter.send(Report::reaped(Role::Keeper, pid, status));
+        reaped += 1;
+    }
+    reaped
+}
+
+/// SIGKILL to the started group (through the leader's pidfd), then to every
+/// descendant left, each by its own pidfd, until the keeper has no child.
+/// Linear: one walk kills everything found, then reaping goes on without
+/// walking again until nothing has been reapable for a moment (only then
+/// can a process have appeared that the walk missed).
+fn end_everything(reporter: &Reporter, leader: i32, leader_pidfd: Option<&PidFd>, ended: &SignalFd) {
+    let protected = Protected::current();
+    let group = GroupTarget {
+        pgid: leader,
+        leader: leader_pidfd,
+        members: leader_pidfd.into_iter().collect(),
+    };
+    let _ = signal_group(&protected, &group, Signal::KILL);
+    let me = std::process::id() as i32;
+    let mut reader = Reader::default();
+    loop {
+        kill_descendants(&mut reader, me);
+        loop {
+            if reap(reporter) > 0 {
+                continue;
+            }
+            if !matches!(wait_any_pending(), Ok(true)) {
+                return; // ECHILD: nothing left.
+            }
+            let mut fds = [PollFd::new(ended, PollFlags::IN)];
+            let wait = Timespec::try_from(REWALK_AFTER).ok();
+            match poll(&mut fds, wait.as_ref()) {
+                Ok(0) => break, // Nothing ended for a while: walk again.
+                _ => while let Ok(Some(_)) = ended.read_signal() {},
+            }
+        }
     }
 }
 
-/// SIGKILL to the started group, then to every descendant left, until the
-/// keeper has no child.
-fn end_everything(reporter: &Reporter, leader: i32) {
-    let _ = kill_group(leader, libc::SIGKILL);
-    let me = std::process::id() as i32;
-    loop {
-        for descendant in descendants(me).unwrap_or_default() {
-            let _ = kill(descendant, libc::SIGKILL);
-        }
-        match wait_any(true) {
-            Ok(Some((pid, status))) => {
-                reporter.send(Report::reaped(Role::Keeper, pid, status));
-            }
-            Ok(None) => {}
-            Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
-            Err(_) => return, // ECHILD: nothing left.
+/// Whether the keeper still has a child (running or not): waitid with
+/// WNOHANG|WNOWAIT, which neither blocks nor reaps.
+fn wait_any_pending() -> std::io::Result<bool> {
+    use rustix::process::{WaitIdOptions, WaitId, waitid};
+    match waitid(
+        WaitId::All,
+        WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
+    ) {
+        Ok(_) => Ok(true),
+        Err(rustix::io::Errno::CHILD) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One walk of the keeper's descendants, each sent SIGKILL through a pidfd
+/// opened for it and checked: a process whose parent is neither the keeper
+/// nor one found in this walk took a pid that was freed meanwhile.
+fn kill_descendants(reader: &mut Reader, me: i32) {
+    let found = descendants(me).unwrap_or_default();
+    let known: HashSet<i32> = found.iter().copied().chain([me]).collect();
+    for pid in found {
+        let Ok(pidfd) = PidFd::open(pid) else { continue };
+        let ours = reader
+            .stat(pid)
+            .is_ok_and(|record| known.contains(&record.ppid));
+        if ours && pidfd.is_running() {
+            let _ = pidfd.send_signal(libc::SIGKILL);
         }
     }
 }

@@ -6,8 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -15,12 +16,16 @@ use regex::Regex;
 use rustix::event::{PollFd, PollFlags, poll};
 
 use super::block::{Accounts, PoolBlock};
+use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
 use super::context::{ENV_BLOCK_FD, ENV_SCENARIO, ENV_STATUS_FD, ENV_WORKERS};
 use super::output::Output;
 use super::report::{Report, ReportDecoder, Role, read_available};
 use super::scenario::Scenario;
+use crate::control::target::{GroupDelivery, GroupTarget, Protected, SignalError, signal_group};
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::{Reader, descendants};
+use crate::procfs::sigset::Signal;
+use crate::sys::channel::{self, Received, Tag};
 use crate::sys::pidfd::{ExitInfo, PidFd};
 use crate::sys::wait::Ending;
 use crate::sys::{fds, monotonic_ms};
@@ -63,8 +68,13 @@ struct Tracked {
 /// A started run and what is known of it.
 pub struct Run {
     /// The keeper, for what sigtree started; `None` when attached.
-    keeper: Option<Child>,
+    keeper: Option<Keeper>,
+    /// sigtree's end of the keeper's control socket; closing it tells the
+    /// keeper to end everything.
     control: Option<OwnedFd>,
+    /// A pidfd of the leader, opened by its parent (the keeper) right after
+    /// the fork, or at attach time: group signals go through it.
+    leader_pidfd: Option<PidFd>,
     /// Where the descendants walk starts: the keeper, or the attached process.
     root: i32,
     /// The watched process group.
@@ -84,6 +94,8 @@ pub struct Run {
     workers: u32,
     /// The process the keeper started: the master, or the command.
     leader: Option<i32>,
+    /// Why the keeper had to be replaced by sigtree's own kills.
+    keeper_trouble: Option<KeeperTrouble>,
     /// The model of the run.
     pub watch: Watch,
 }
@@ -100,8 +112,8 @@ impl Run {
         fds::set_nonblocking(status.as_fd())?;
         fds::set_nonblocking(status_write.as_fd())?;
         fds::set_inheritable(status_write.as_fd())?;
-        let (control_read, control) = fds::pipe()?;
-        fds::set_inheritable(control_read.as_fd())?;
+        let (control, control_keeper) = channel::pair()?;
+        fds::set_inheritable(control_keeper.as_fd())?;
 
         let mut command = Command::new(exe);
         command
@@ -109,10 +121,12 @@ impl Run {
                 "__pool",
                 "keeper",
                 "--control-fd",
-                &control_read.as_raw_fd().to_string(),
+                &control_keeper.as_raw_fd().to_string(),
             ])
             .args(["--status-fd", &status_write.as_raw_fd().to_string()])
-            .stdin(Stdio::null());
+            .stdin(Stdio::null())
+            // Its own group: a SIGKILL to sigtree's group does not take it.
+            .process_group(0);
         let (block, output, output_write, workers, what) = match launch {
             Launch::Pool { source, scenario } => {
                 let workers = scenario.pool.workers;
@@ -155,17 +169,18 @@ impl Run {
             }
         };
         let start_ms = monotonic_ms();
-        let keeper = command.spawn().context("cannot start sigtree's keeper")?;
+        let keeper = Keeper::spawn(&mut command)?;
         // The keeper holds its copies now; ours would keep the pipes open.
         drop(status_write);
-        drop(control_read);
+        drop(control_keeper);
         drop(output_write);
         let mut watch = Watch::new(start_ms);
         watch.log(start_ms, Actor::You, what);
         Ok(Self {
-            root: keeper.id() as i32,
+            root: keeper.pid(),
             keeper: Some(keeper),
             control: Some(control),
+            leader_pidfd: None,
             group: None,
             group_scanned: None,
             block,
@@ -177,6 +192,7 @@ impl Run {
             roles: BTreeMap::new(),
             workers,
             leader: None,
+            keeper_trouble: None,
             watch,
         })
     }
@@ -198,6 +214,7 @@ impl Run {
         let mut run = Self {
             keeper: None,
             control: None,
+            leader_pidfd: leader_pidfd(&mut reader, record.pgid),
             root: pid,
             group: Some(record.pgid),
             group_scanned: None,
@@ -210,6 +227,7 @@ impl Run {
             roles: BTreeMap::new(),
             workers: 0,
             leader: Some(pid),
+            keeper_trouble: None,
             watch,
         };
         run.track(pid, start_ms);
@@ -231,9 +249,9 @@ impl Run {
 
     /// Whether the keeper itself has ended (it could not start the command).
     pub fn keeper_failed(&mut self) -> Option<i32> {
-        match self.keeper.as_mut()?.try_wait() {
-            Ok(Some(status)) => Some(status.code().unwrap_or(-1)),
-            _ => None,
+        match self.keeper.as_mut()?.ended()? {
+            Ending::Exited(code) => Some(code),
+            Ending::Signaled(_) => Some(-1),
         }
     }
 
@@ -244,7 +262,7 @@ impl Run {
 
     /// The keeper's pid; `None` when attached.
     pub fn keeper_pid(&self) -> Option<i32> {
-        self.keeper.as_ref().map(|k| k.id() as i32)
+        self.keeper.as_ref().map(Keeper::pid)
     }
 
     /// The process the keeper started — the pool's master, or the command —
@@ -386,6 +404,7 @@ impl Run {
             }
             Report::Started { leader, at_ms } => {
                 self.leader = Some(leader);
+                self.take_leader_pidfd(leader);
                 self.watch.set_group(leader);
                 // Gone already (a command that exits at once): nothing to track.
                 self.track(leader, at_ms);
@@ -410,7 +429,11 @@ impl Run {
     /// Starts watching every descendant of the root not yet known, and,
     /// when attached, the other members of the group (scanned each second).
     fn discover(&mut self, now: u64) {
-        let mut found = descendants(self.root).unwrap_or_default();
+        let mut found = self
+            .walk_roots()
+            .into_iter()
+            .flat_map(|root| descendants(root).unwrap_or_default())
+            .collect::<Vec<_>>();
         if self.attached()
             && self
                 .group_scanned
@@ -432,22 +455,31 @@ impl Run {
             }
         }
         for pid in found {
-            if !self.pidfds.contains_key(&pid) {
-                self.track(pid, now);
-            }
+            self.track(pid, now);
         }
     }
 
     /// Opens a pidfd for `pid` and records its first sighting. The stat read
     /// before and after the open must agree on the start time: pids are reused.
     fn track(&mut self, pid: i32, now: u64) {
-        if self.pidfds.contains_key(&pid) {
+        if self
+            .pidfds
+            .get(&pid)
+            .is_some_and(|tracked| tracked.pidfd.is_running())
+        {
             return;
         }
         let Ok(before) = self.reader.stat(pid) else {
             return;
         };
-        if !self.attached() && before.pgid == own_group() {
+        if self
+            .pidfds
+            .get(&pid)
+            .is_some_and(|tracked| tracked.start_time_ms == before.start_time_ms)
+        {
+            return; // The same process, ended (a zombie): nothing new.
+        }
+        if !self.attached() && before.pgid == self.root {
             // The keeper's child between fork and setpgid: everything the
             // keeper starts leads a group of its own, so look again next tick
             // rather than record the keeper's (and sigtree's) group as its.
@@ -531,7 +563,7 @@ impl Run {
             }
             match tracked.pidfd.exit_info() {
                 ExitInfo::Ended(ending) => self.watch.ending(now, pid, ending, Source::Pidfd),
-                ExitInfo::NotYet | ExitInfo::Unsupported if !is_running(&tracked.pidfd) => {
+                ExitInfo::NotYet | ExitInfo::Unsupported if !tracked.pidfd.is_running() => {
                     self.watch.ended(now, pid);
                 }
                 ExitInfo::NotYet | ExitInfo::Unsupported => {}
@@ -539,45 +571,138 @@ impl Run {
         }
     }
 
-    /// Ends the run: closes the keeper's pipe (it kills whatever is left)
-    /// and waits for the keeper, collecting the last reports.
+    /// Ends the run: closes the keeper's socket (it kills whatever is
+    /// left) and waits for the keeper, collecting the last reports.
     pub fn finish(&mut self) {
-        self.control = None;
-        if let Some(keeper) = &mut self.keeper {
-            let _ = keeper.wait();
-        }
+        self.end_keeper();
         self.read_reports();
         let now = monotonic_ms();
         self.refresh(now);
+    }
+
+    /// Tells the keeper to end everything and waits for it, with a
+    /// deadline: a keeper that was killed, stopped or is too slow is
+    /// replaced by sigtree's own pidfd kills, and the timeline says so.
+    fn end_keeper(&mut self) {
+        self.control = None;
+        let Some(keeper) = self.keeper.as_mut() else {
+            return;
+        };
+        let trouble = match keeper.wait_for_end(KEEPER_DEADLINE) {
+            Ok(()) => return,
+            Err(trouble) => trouble,
+        };
+        let keeper_pid = keeper.pid();
+        let ended = self.end_without_keeper();
+        if let Some(keeper) = self.keeper.as_mut() {
+            keeper.kill(KEEPER_DEADLINE);
+        }
+        let note = format!(
+            "the keeper ({keeper_pid}) could not end the run: {trouble}; \
+             sigtree ended {ended} processes itself by pidfd and SIGKILLed the keeper"
+        );
+        self.watch.log(monotonic_ms(), Actor::Sigtree, note);
+        self.keeper_trouble = Some(trouble);
+    }
+
+    /// SIGKILL to the group through the leader's pidfd and to every process
+    /// sigtree knows alive, by its pidfd, walking for new ones until none
+    /// is left or the deadline passes. Returns how many were signalled.
+    fn end_without_keeper(&mut self) -> usize {
+        let protected = Protected::current();
+        if let Some(target) = self.group_target() {
+            let _ = signal_group(&protected, &target, Signal::KILL);
+        }
+        let deadline = std::time::Instant::now() + KEEPER_DEADLINE;
+        let mut signalled = BTreeSet::new();
+        loop {
+            self.discover(monotonic_ms());
+            let live: Vec<&Tracked> = self
+                .pidfds
+                .values()
+                .filter(|tracked| tracked.pidfd.is_running())
+                .collect();
+            if live.is_empty() || std::time::Instant::now() >= deadline {
+                return signalled.len();
+            }
+            for tracked in live {
+                if protected.check_process(tracked.pidfd.pid()).is_ok()
+                    && tracked.pidfd.send_signal(libc::SIGKILL).is_ok()
+                {
+                    signalled.insert((tracked.pidfd.pid(), tracked.start_time_ms));
+                }
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Why the keeper had to be replaced, if it had to.
+    pub fn keeper_trouble(&self) -> Option<&KeeperTrouble> {
+        self.keeper_trouble.as_ref()
+    }
+
+    /// The watched group as sigtree can signal it: the leader's pidfd when
+    /// held, and the pidfds of the processes last seen in the group.
+    pub fn group_target(&self) -> Option<GroupTarget<'_>> {
+        let pgid = self.group()?;
+        let members = self
+            .pidfds
+            .values()
+            .filter(|tracked| tracked.latest.pgid == pgid)
+            .map(|tracked| &tracked.pidfd)
+            .collect();
+        Some(GroupTarget {
+            pgid,
+            leader: self.leader_pidfd.as_ref().filter(|fd| fd.pid() == pgid),
+            members,
+        })
+    }
+
+    /// Sends `signal` to the watched group, safely (see [`signal_group`]).
+    pub fn signal_group(
+        &self,
+        protected: &Protected,
+        signal: Signal,
+    ) -> Result<GroupDelivery, SignalError> {
+        let target = self
+            .group_target()
+            .ok_or_else(|| SignalError::NoSuchTarget("the group (not known yet)".into()))?;
+        signal_group(protected, &target, signal)
+    }
+
+    /// Takes the leader's pidfd the keeper sent before reporting `Started`.
+    fn take_leader_pidfd(&mut self, leader: i32) {
+        let Some(control) = &self.control else { return };
+        while let Ok(Received::Message(tag, fd)) = channel::receive(control) {
+            if let (Tag::LeaderPidfd, Some(fd)) = (tag, fd) {
+                self.leader_pidfd = Some(PidFd::from((fd, leader)));
+            }
+        }
+    }
+
+    /// Where the descendants walk starts: the keeper (or the attached
+    /// process); when the keeper died, every live process sigtree knows.
+    fn walk_roots(&mut self) -> Vec<i32> {
+        match self.keeper.as_mut().map(|keeper| keeper.ended().is_some()) {
+            Some(true) => self
+                .pidfds
+                .iter()
+                .filter(|(_, tracked)| tracked.pidfd.is_running())
+                .map(|(pid, _)| *pid)
+                .collect(),
+            _ => vec![self.root],
+        }
     }
 }
 
 impl Drop for Run {
     fn drop(&mut self) {
-        self.control = None;
-        if let Some(keeper) = &mut self.keeper {
-            let _ = keeper.wait();
-        }
+        self.end_keeper();
     }
 }
 
 /// How often an attached run looks for new members of the group.
 const GROUP_SCAN: Duration = Duration::from_secs(1);
-
-/// Whether the process behind `pidfd` still runs (its pidfd is not readable).
-fn is_running(pidfd: &PidFd) -> bool {
-    let mut fds = [PollFd::new(pidfd, PollFlags::IN)];
-    let zero = rustix::event::Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    matches!(poll(&mut fds, Some(&zero)), Ok(0))
-}
-
-/// sigtree's own process group, which the keeper shares.
-fn own_group() -> i32 {
-    rustix::process::getpgrp().as_raw_nonzero().get()
-}
 
 /// The command line of `record`'s process, read now.
 fn command_line(reader: &mut Reader, record: &ProcessRecord) -> String {
@@ -589,10 +714,23 @@ fn command_line(reader: &mut Reader, record: &ProcessRecord) -> String {
 fn sighting(record: &ProcessRecord) -> Sighting {
     Sighting {
         pid: record.pid,
+        start_time_ms: record.start_time_ms,
         ppid: record.ppid,
         pgid: record.pgid,
         sid: record.sid,
         cmd: record.command(),
         zombie: record.state.is_zombie(),
     }
+}
+
+/// A pidfd of `pgid`'s leader for an attached run, if it is alive and
+/// leads the group: while the group has members, the kernel does not give
+/// its number to a new process, so a live process with that pid whose
+/// group is itself is the leader. Checked by start time around the open.
+fn leader_pidfd(reader: &mut Reader, pgid: i32) -> Option<PidFd> {
+    let before = reader.stat(pgid).ok()?;
+    let pidfd = PidFd::open(pgid).ok()?;
+    let after = reader.stat(pgid).ok()?;
+    (before.start_time_ms == after.start_time_ms && after.pgid == pgid && pidfd.is_running())
+        .then_some(pidfd)
 }

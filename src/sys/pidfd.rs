@@ -37,6 +37,8 @@ struct PidfdInfo {
 }
 
 const PIDFD_INFO_EXIT: u64 = 1 << 3;
+/// include/uapi/linux/pidfd.h.
+const PIDFD_SIGNAL_PROCESS_GROUP: libc::c_uint = 1 << 2;
 /// `_IOWR(0xFF, 11, struct pidfd_info)`.
 const PIDFD_GET_INFO: libc::c_ulong =
     (3 << 30) | ((std::mem::size_of::<PidfdInfo>() as libc::c_ulong) << 16) | (0xFF << 8) | 11;
@@ -57,15 +59,28 @@ impl PidFd {
 
     /// Sends signal number `signal` (1..=64, real-time ones included).
     pub fn send_signal(&self, signal: i32) -> io::Result<()> {
+        self.send_signal_with(signal, 0)
+    }
+
+    /// Sends `signal` to the process group whose id is this pidfd's pid
+    /// (PIDFD_SIGNAL_PROCESS_GROUP, Linux 6.9): it reaches the members after
+    /// the leader was reaped, and fails with ESRCH once the group is empty,
+    /// so it never hits a newer group that reused the number (FACTS 10b).
+    /// EINVAL: the kernel has no such flag.
+    pub fn send_signal_to_group(&self, signal: i32) -> io::Result<()> {
+        self.send_signal_with(signal, PIDFD_SIGNAL_PROCESS_GROUP)
+    }
+
+    fn send_signal_with(&self, signal: i32, flags: libc::c_uint) -> io::Result<()> {
         // SAFETY: pidfd_send_signal reads only its integer arguments; info is
-        // NULL (the kernel fills in a SI_USER siginfo) and flags 0.
+        // NULL (the kernel fills in a SI_USER siginfo).
         let result = unsafe {
             libc::syscall(
                 libc::SYS_pidfd_send_signal,
                 self.fd.as_raw_fd(),
                 signal,
                 std::ptr::null::<libc::siginfo_t>(),
-                0,
+                flags,
             )
         };
         if result == 0 {
@@ -73,6 +88,18 @@ impl PidFd {
         } else {
             Err(io::Error::last_os_error())
         }
+    }
+
+    /// Whether the process still runs: its pidfd is not readable yet (a
+    /// zombie's is).
+    pub fn is_running(&self) -> bool {
+        use rustix::event::{PollFd, PollFlags, Timespec, poll};
+        let mut fds = [PollFd::new(&self.fd, PollFlags::IN)];
+        let zero = Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        matches!(poll(&mut fds, Some(&zero)), Ok(0))
     }
 
     /// The exit status, once the process has been reaped by anyone.
@@ -107,6 +134,13 @@ pub fn exit_info_supported() -> bool {
         PidFd::open(std::process::id() as i32)
             .is_ok_and(|own| own.exit_info() != ExitInfo::Unsupported)
     })
+}
+
+impl From<(OwnedFd, i32)> for PidFd {
+    /// A pidfd received from another process, with the pid it was opened for.
+    fn from((fd, pid): (OwnedFd, i32)) -> Self {
+        Self { fd, pid }
+    }
 }
 
 impl AsFd for PidFd {

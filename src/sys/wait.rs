@@ -20,6 +20,12 @@ impl Ending {
             Self::Exited(libc::WEXITSTATUS(status))
         }
     }
+
+    /// Decodes what `std::process::Child` reports.
+    pub fn from_exit_status(status: std::process::ExitStatus) -> Self {
+        use std::os::unix::process::ExitStatusExt;
+        Self::from_wait_status(status.into_raw())
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use anyhow::{Context as _, anyhow};
 use super::input::{PopupKey, UserAction};
 use crate::control::action::Target;
 use crate::control::sequence::{StopPlan, StopSequence};
-use crate::control::target::{Protected, SignalError, signal_group, signal_process};
+use crate::control::target::{Protected, SignalError, signal_process};
 use crate::pool::run::{Launch, Run};
 use crate::pool::scenario::{self, Scenario};
 use crate::procfs::record::ProcessRecord;
@@ -542,15 +542,19 @@ impl App {
             self.message = Some("the pool's group is not known yet".into());
             return;
         };
-        match signal_group(&self.protected, group, signal) {
-            Ok(()) => {
+        match self.run.signal_group(&self.protected, signal) {
+            Ok(delivery) => {
                 let key = match signal {
                     Signal::KILL => "X",
                     Signal::INT => "i",
                     Signal::TERM => "T",
                     _ => "s",
                 };
-                self.record(format!("{} to process group {group}", signal.name()), key);
+                let how = crate::control::sequence::how(&delivery);
+                self.record(
+                    format!("{} to process group {group}{how}", signal.name()),
+                    key,
+                );
             }
             Err(error) => self.message = Some(error.to_string()),
         }
@@ -662,9 +666,7 @@ impl App {
         {
             *current = chosen;
         }
-        if let Some(group) = self.run.group() {
-            let _ = signal_group(&self.protected, group, Signal::KILL);
-        }
+        let _ = self.run.signal_group(&self.protected, Signal::KILL);
         self.run.finish();
         match launch(&self.exe, &mode) {
             Ok((scenario, run)) => {
@@ -732,9 +734,7 @@ impl App {
                 }
             }
             Quit::Stopping | Quit::Now => {
-                if let Some(group) = self.run.group() {
-                    let _ = signal_group(&self.protected, group, Signal::KILL);
-                }
+                let _ = self.run.signal_group(&self.protected, Signal::KILL);
                 self.quit = Quit::Now;
             }
         }
@@ -775,10 +775,8 @@ impl App {
         if self.run.attached() {
             return;
         }
-        if let Some(group) = self.run.group()
-            && !self.run.ended()
-        {
-            let _ = signal_group(&self.protected, group, Signal::KILL);
+        if !self.run.ended() {
+            let _ = self.run.signal_group(&self.protected, Signal::KILL);
         }
         self.run.finish();
     }

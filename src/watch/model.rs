@@ -46,6 +46,8 @@ pub enum Outcome {
 pub struct Sighting {
     /// Its pid.
     pub pid: i32,
+    /// When it started (ms since boot): with the pid, what identifies it.
+    pub start_time_ms: u64,
     /// Its parent now.
     pub ppid: i32,
     /// Its process group now.
@@ -147,6 +149,8 @@ pub struct Event {
 pub struct Watch {
     start_ms: u64,
     processes: BTreeMap<i32, Observed>,
+    /// Ended processes whose pid a newer process took during the run.
+    retired: Vec<Observed>,
     timeline: Vec<Event>,
     stop_at: Option<u64>,
     escalated_at: Option<u64>,
@@ -159,6 +163,7 @@ impl Watch {
         Self {
             start_ms,
             processes: BTreeMap::new(),
+            retired: Vec::new(),
             timeline: Vec::new(),
             stop_at: None,
             escalated_at: None,
@@ -195,8 +200,19 @@ impl Watch {
 
     /// A collector saw `sighting` at `at_ms`; `role` names it when first seen.
     /// A changed parent marks it orphaned; a changed group, escaped.
+    /// A sighting with another start time than the process known under
+    /// that pid is a new process: the old one ended, and is kept apart.
     pub fn observe(&mut self, at_ms: u64, sighting: Sighting, role: impl FnOnce() -> String) {
         let pid = sighting.pid;
+        if self
+            .processes
+            .get(&pid)
+            .is_some_and(|known| known.seen.start_time_ms != sighting.start_time_ms)
+            && let Some(mut old) = self.processes.remove(&pid)
+        {
+            old.saw_end(at_ms);
+            self.retired.push(old);
+        }
         let Some(known) = self.processes.get_mut(&pid) else {
             let role = role();
             self.log(
@@ -327,9 +343,17 @@ impl Watch {
         }
     }
 
-    /// Every process observed, by pid.
+    /// The latest process observed under each pid.
     pub fn processes(&self) -> &BTreeMap<i32, Observed> {
         &self.processes
+    }
+
+    /// Every process observed in the run, a pid reused inside it included
+    /// (once per process: pid and start time), oldest first for a pid.
+    pub fn every_process(&self) -> impl Iterator<Item = &Observed> {
+        let mut all: Vec<&Observed> = self.retired.iter().chain(self.processes.values()).collect();
+        all.sort_by_key(|p| (p.seen.pid, p.seen.start_time_ms));
+        all.into_iter()
     }
 
     /// The timeline.
@@ -379,8 +403,7 @@ impl Watch {
     /// graceful.
     pub fn verdict(&self) -> Verdict {
         let outcomes: Vec<(Outcome, Option<Ending>)> = self
-            .processes
-            .values()
+            .every_process()
             .map(|p| (self.outcome(p), p.ending.map(|(e, _)| e)))
             .collect();
         if outcomes.iter().any(|(o, _)| *o == Outcome::Leaked) {
@@ -407,7 +430,7 @@ impl Watch {
     /// Milliseconds from the stop request to the last process's end.
     pub fn time_to_exit_ms(&self) -> Option<u64> {
         let stop = self.stop_at?;
-        let last = self.processes.values().filter_map(|p| p.ended_at).max()?;
+        let last = self.every_process().filter_map(|p| p.ended_at).max()?;
         Some(last.saturating_sub(stop))
     }
 }
@@ -424,6 +447,7 @@ mod tests {
     fn seen(pid: i32, ppid: i32, pgid: i32) -> Sighting {
         Sighting {
             pid,
+            start_time_ms: 100,
             ppid,
             pgid,
             sid: 1,
@@ -523,6 +547,28 @@ mod tests {
         assert!(watch.alive().is_empty(), "an ended process is not alive");
         assert_eq!(watch.outcome(&watch.processes()[&12]), Outcome::Unknown);
         assert_eq!(watch.verdict(), Verdict::Unclean);
+    }
+
+    #[test]
+    fn a_pid_reused_inside_the_run_is_two_processes() {
+        let mut watch = pool();
+        watch.ending(2000, 11, Ending::Signaled(libc::SIGTERM), Source::Waited);
+        let newcomer = Sighting {
+            start_time_ms: 2500,
+            ..seen(11, 1, 11)
+        };
+        watch.observe(3000, newcomer, || "descendant".into());
+        let elevens: Vec<&Observed> = watch.every_process().filter(|p| p.seen.pid == 11).collect();
+        assert_eq!(elevens.len(), 2, "never merged");
+        assert_eq!(elevens[0].role, "worker-1");
+        assert_eq!(elevens[0].ending.map(|(e, _)| e), Some(Ending::Signaled(libc::SIGTERM)));
+        assert_eq!(elevens[1].role, "descendant");
+        assert!(elevens[1].ending.is_none() && !elevens[1].has_ended());
+        assert!(watch.alive().contains(&11));
+        assert_eq!(watch.processes()[&11].role, "descendant");
+        // The same process seen again is not a third.
+        watch.observe(3100, Sighting { start_time_ms: 2500, ..seen(11, 1, 11) }, String::new);
+        assert_eq!(watch.every_process().filter(|p| p.seen.pid == 11).count(), 2);
     }
 
     #[test]
