@@ -241,14 +241,132 @@ mod tests {
         }
     }
 
+    /// A group whose leader, a shell, started `sleep 300` in the
+    /// background, printed its pid and exited; the shell is reaped. The
+    /// leader's pidfd was opened before, as the keeper does.
+    struct Orphaned {
+        leader: PidFd,
+        member: i32,
+    }
+
+    impl Orphaned {
+        fn start() -> Self {
+            use std::io::BufRead as _;
+            use std::os::unix::process::CommandExt as _;
+            let mut shell = std::process::Command::new("sh")
+                .args(["-c", "sleep 300 & echo $!"])
+                .process_group(0)
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .expect("sh starts");
+            let leader = PidFd::open(shell.id() as i32).expect("pidfd of our child");
+            let mut line = String::new();
+            std::io::BufReader::new(shell.stdout.take().expect("piped"))
+                .read_line(&mut line)
+                .expect("the member's pid");
+            shell.wait().expect("reap the leader");
+            let member = line.trim().parse().expect("a pid");
+            Self { leader, member }
+        }
+
+        fn member_pidfd(&self) -> PidFd {
+            PidFd::open(self.member).expect("pidfd of the member")
+        }
+    }
+
+    impl Drop for Orphaned {
+        fn drop(&mut self) {
+            let _ = crate::sys::process::kill(self.member, libc::SIGKILL);
+        }
+    }
+
+    fn died_of(pidfd: &PidFd) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while pidfd.is_running() {
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        true
+    }
+
     #[test]
-    fn a_missing_group_is_no_such_target() {
+    fn the_leaders_pidfd_reaches_the_group_after_the_leader_was_reaped() {
+        let group = Orphaned::start();
+        let member = group.member_pidfd();
+        let target = GroupTarget {
+            pgid: group.leader.pid(),
+            leader: Some(&group.leader),
+            members: vec![],
+        };
+        let delivery = signal_group(&Protected::current(), &target, Signal::TERM);
+        match delivery {
+            Ok(GroupDelivery::LeaderPidfd) => assert!(died_of(&member), "the member got SIGTERM"),
+            // Before Linux 6.9 the fallback takes over: nothing held vouches.
+            Err(SignalError::NoSuchTarget(_)) => {
+                eprintln!("skipped: no PIDFD_SIGNAL_PROCESS_GROUP on this kernel")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_emptied_group_is_never_signalled_by_its_number() {
+        let group = Orphaned::start();
+        // The member leaves (dies): the group is empty, its number free.
+        let member = group.member_pidfd();
+        member.send_signal(libc::SIGKILL).expect("kill the member");
+        assert!(died_of(&member));
+        // A zombie still holds the group: wait until init has reaped it.
+        let path = format!("/proc/{}", group.member);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::path::Path::new(&path).exists() {
+            assert!(std::time::Instant::now() < deadline, "the member is never reaped");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let target = GroupTarget {
+            pgid: group.leader.pid(),
+            leader: Some(&group.leader),
+            members: vec![&member],
+        };
+        let error = signal_group(&Protected::current(), &target, Signal::KILL)
+            .expect_err("an empty group");
+        assert!(matches!(error, SignalError::NoSuchTarget(_)), "{error}");
+    }
+
+    #[test]
+    fn without_the_leaders_pidfd_a_live_member_vouches_for_killpg() {
+        let group = Orphaned::start();
+        let member = group.member_pidfd();
+        let target = GroupTarget {
+            pgid: group.leader.pid(),
+            leader: None,
+            members: vec![&member],
+        };
+        let delivery = signal_group(&Protected::current(), &target, Signal::TERM);
+        assert_eq!(
+            delivery.expect("delivered"),
+            GroupDelivery::CheckedKillpg {
+                member: group.member
+            }
+        );
+        assert!(died_of(&member));
+    }
+
+    #[test]
+    fn without_the_leaders_pidfd_and_no_member_nothing_is_sent() {
         let protected = Protected::current();
         let pid_max: i32 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
             .ok()
             .and_then(|t| t.trim().parse().ok())
             .unwrap_or(4_194_304);
-        let error = signal_group(&protected, pid_max, Signal::TERM).expect_err("no such group");
+        let target = GroupTarget {
+            pgid: pid_max,
+            leader: None,
+            members: vec![],
+        };
+        let error = signal_group(&protected, &target, Signal::TERM).expect_err("no such group");
         assert!(matches!(error, SignalError::NoSuchTarget(_)), "{error}");
     }
 }
