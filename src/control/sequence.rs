@@ -195,7 +195,11 @@ fn perform(
             target: Target::Group,
         } => {
             let delivery = run.signal_group(protected, signal)?;
-            format!("{} to process group {group}{}", signal.name(), how(&delivery))
+            format!(
+                "{} to process group {group}{}",
+                signal.name(),
+                how(&delivery)
+            )
         }
     };
     run.watch.stop_requested(monotonic_ms(), words);

@@ -322,7 +322,10 @@ mod tests {
         let path = format!("/proc/{}", group.member);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while std::path::Path::new(&path).exists() {
-            assert!(std::time::Instant::now() < deadline, "the member is never reaped");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the member is never reaped"
+            );
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         let target = GroupTarget {
@@ -330,8 +333,8 @@ mod tests {
             leader: Some(&group.leader),
             members: vec![&member],
         };
-        let error = signal_group(&Protected::current(), &target, Signal::KILL)
-            .expect_err("an empty group");
+        let error =
+            signal_group(&Protected::current(), &target, Signal::KILL).expect_err("an empty group");
         assert!(matches!(error, SignalError::NoSuchTarget(_)), "{error}");
     }
 

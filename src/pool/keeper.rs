@@ -172,7 +172,12 @@ fn reap(reporter: &Reporter) -> usize {
 /// Linear: one walk kills everything found, then reaping goes on without
 /// walking again until nothing has been reapable for a moment (only then
 /// can a process have appeared that the walk missed).
-fn end_everything(reporter: &Reporter, leader: i32, leader_pidfd: Option<&PidFd>, ended: &SignalFd) {
+fn end_everything(
+    reporter: &Reporter,
+    leader: i32,
+    leader_pidfd: Option<&PidFd>,
+    ended: &SignalFd,
+) {
     let protected = Protected::current();
     let group = GroupTarget {
         pgid: leader,
@@ -204,7 +209,7 @@ fn end_everything(reporter: &Reporter, leader: i32, leader_pidfd: Option<&PidFd>
 /// Whether the keeper still has a child (running or not): waitid with
 /// WNOHANG|WNOWAIT, which neither blocks nor reaps.
 fn wait_any_pending() -> std::io::Result<bool> {
-    use rustix::process::{WaitIdOptions, WaitId, waitid};
+    use rustix::process::{WaitId, WaitIdOptions, waitid};
     match waitid(
         WaitId::All,
         WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT,
@@ -222,7 +227,9 @@ fn kill_descendants(reader: &mut Reader, me: i32) {
     let found = descendants(me).unwrap_or_default();
     let known: HashSet<i32> = found.iter().copied().chain([me]).collect();
     for pid in found {
-        let Ok(pidfd) = PidFd::open(pid) else { continue };
+        let Ok(pidfd) = PidFd::open(pid) else {
+            continue;
+        };
         let ours = reader
             .stat(pid)
             .is_ok_and(|record| known.contains(&record.ppid));

@@ -16,8 +16,8 @@ use regex::Regex;
 use rustix::event::{PollFd, PollFlags, poll};
 
 use super::block::{Accounts, PoolBlock};
-use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
 use super::context::{ENV_BLOCK_FD, ENV_SCENARIO, ENV_STATUS_FD, ENV_WORKERS};
+use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
 use super::output::Output;
 use super::report::{Report, ReportDecoder, Role, read_available};
 use super::scenario::Scenario;

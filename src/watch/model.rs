@@ -561,14 +561,27 @@ mod tests {
         let elevens: Vec<&Observed> = watch.every_process().filter(|p| p.seen.pid == 11).collect();
         assert_eq!(elevens.len(), 2, "never merged");
         assert_eq!(elevens[0].role, "worker-1");
-        assert_eq!(elevens[0].ending.map(|(e, _)| e), Some(Ending::Signaled(libc::SIGTERM)));
+        assert_eq!(
+            elevens[0].ending.map(|(e, _)| e),
+            Some(Ending::Signaled(libc::SIGTERM))
+        );
         assert_eq!(elevens[1].role, "descendant");
         assert!(elevens[1].ending.is_none() && !elevens[1].has_ended());
         assert!(watch.alive().contains(&11));
         assert_eq!(watch.processes()[&11].role, "descendant");
         // The same process seen again is not a third.
-        watch.observe(3100, Sighting { start_time_ms: 2500, ..seen(11, 1, 11) }, String::new);
-        assert_eq!(watch.every_process().filter(|p| p.seen.pid == 11).count(), 2);
+        watch.observe(
+            3100,
+            Sighting {
+                start_time_ms: 2500,
+                ..seen(11, 1, 11)
+            },
+            String::new,
+        );
+        assert_eq!(
+            watch.every_process().filter(|p| p.seen.pid == 11).count(),
+            2
+        );
     }
 
     #[test]
