@@ -8,7 +8,7 @@
 //! outlives it.
 
 use std::collections::HashSet;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -90,7 +90,7 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
     let ended = SignalFd::with_flags(&chld, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .context("cannot create a signalfd")?;
 
-    let leader = match start(command, output) {
+    let leader = match start(command, output, &control) {
         Ok(pid) => pid,
         Err(error) => {
             // sigtree sees the keeper end before any process: it reports this.
@@ -100,10 +100,6 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
     };
     // Its own child, not reaped yet: the pid cannot have been reused.
     let leader_pidfd = PidFd::open(leader).ok();
-    if let Some(pidfd) = &leader_pidfd {
-        // Sent before `Started`, so sigtree finds it when that arrives.
-        let _ = channel::send(control.as_fd(), Tag::LeaderPidfd, Some(pidfd.as_fd()));
-    }
     reporter.send(Report::Started {
         leader,
         at_ms: crate::sys::monotonic_ms(),
@@ -119,8 +115,10 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
 
 /// Starts the command as the leader of a new process group, with the
 /// kernel's default dispositions and an empty mask (not the keeper's
-/// ignores), stdin from /dev/null.
-fn start(command: &[String], output: Option<OwnedFd>) -> anyhow::Result<i32> {
+/// ignores), stdin from /dev/null. Before its exec the leader sends sigtree
+/// a pidfd of itself: sigtree holds it before the command runs at all, so
+/// even a command that kills the keeper at once cannot get lost.
+fn start(command: &[String], output: Option<OwnedFd>, control: &OwnedFd) -> anyhow::Result<i32> {
     let Some((program, args)) = command.split_first() else {
         bail!("no command to start");
     };
@@ -131,6 +129,25 @@ fn start(command: &[String], output: Option<OwnedFd>) -> anyhow::Result<i32> {
         child.stdout(Stdio::from(output)).stderr(Stdio::from(copy));
     }
     reset_signals_before_exec(&mut child);
+    let control = control.as_raw_fd();
+    // SAFETY: between fork and exec: getpid, pidfd_open and sendmsg, raw
+    // system calls on the stack, no allocation; the socket stays open in
+    // the child until its exec (close-on-exec).
+    unsafe {
+        child.pre_exec(move || {
+            let me = rustix::process::getpid();
+            let pidfd = rustix::process::pidfd_open(me, rustix::process::PidfdFlags::empty())?;
+            let socket = std::os::fd::BorrowedFd::borrow_raw(control);
+            // Failing to send leaves sigtree its fallback; the run goes on.
+            let _ = channel::send(
+                socket,
+                Tag::LeaderPidfd,
+                me.as_raw_pid(),
+                Some(pidfd.as_fd()),
+            );
+            Ok(())
+        });
+    }
     let started = child
         .spawn()
         .with_context(|| format!("cannot start {program}"))?;

@@ -350,6 +350,7 @@ impl Run {
     }
 
     fn read_reports(&mut self) {
+        self.read_control();
         let Some(status) = &self.status else { return };
         if let Ok(reports) = read_available(status.as_fd(), &mut self.decoder) {
             for report in reports {
@@ -402,13 +403,7 @@ impl Run {
                 }
                 self.watch.phase(at_ms, pid, phase);
             }
-            Report::Started { leader, at_ms } => {
-                self.leader = Some(leader);
-                self.take_leader_pidfd(leader);
-                self.watch.set_group(leader);
-                // Gone already (a command that exits at once): nothing to track.
-                self.track(leader, at_ms);
-            }
+            Report::Started { leader, at_ms } => self.leader_started(leader, at_ms),
             Report::Reaped {
                 reaper,
                 child,
@@ -670,13 +665,27 @@ impl Run {
         signal_group(protected, &target, signal)
     }
 
-    /// Takes the leader's pidfd the keeper sent before reporting `Started`.
-    fn take_leader_pidfd(&mut self, leader: i32) {
-        let Some(control) = &self.control else { return };
-        while let Ok(Received::Message(tag, fd)) = channel::receive(control) {
-            if let (Tag::LeaderPidfd, Some(fd)) = (tag, fd) {
-                self.leader_pidfd = Some(PidFd::from((fd, leader)));
-            }
+    /// The leader is known: from the keeper's report, or from the pidfd
+    /// the leader sent of itself before its exec (which arrives first, and
+    /// also when a command kills the keeper before it could report).
+    fn leader_started(&mut self, leader: i32, at_ms: u64) {
+        if self.leader.is_some() {
+            return;
+        }
+        self.leader = Some(leader);
+        self.watch.set_group(leader);
+        // Gone already (a command that exits at once): nothing to track.
+        self.track(leader, at_ms);
+    }
+
+    /// Takes what arrived on the control socket: the leader's pidfd.
+    fn read_control(&mut self) {
+        while let Some(control) = &self.control
+            && let Ok(Received::Message(Tag::LeaderPidfd, leader, Some(fd))) =
+                channel::receive(control)
+        {
+            self.leader_pidfd = Some(PidFd::from((fd, leader)));
+            self.leader_started(leader, monotonic_ms());
         }
     }
 

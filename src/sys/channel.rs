@@ -15,7 +15,8 @@ use rustix::net::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Tag {
-    /// keeper → sigtree: a pidfd of the leader, opened right after its fork.
+    /// the leader → sigtree: a pidfd of itself, sent between its fork and
+    /// its exec (so before the command runs), with its pid.
     LeaderPidfd = b'L',
     /// sigtree → keeper: the terminal the TUI drew on, to restore after
     /// sigtree's death.
@@ -35,13 +36,17 @@ impl Tag {
 /// What a non-blocking receive found.
 #[derive(Debug)]
 pub enum Received {
-    /// A message, with the descriptor it carried, if any.
-    Message(Tag, Option<OwnedFd>),
+    /// A message: its tag, its number (a pid, or 0), and the descriptor it
+    /// carried, if any.
+    Message(Tag, i32, Option<OwnedFd>),
     /// Nothing waiting.
     Nothing,
     /// The other end is closed.
     Closed,
 }
+
+/// A message's length: its tag and a 32-bit number.
+const MESSAGE_LEN: usize = 5;
 
 /// A close-on-exec, message-preserving socket pair.
 pub fn pair() -> io::Result<(OwnedFd, OwnedFd)> {
@@ -53,18 +58,29 @@ pub fn pair() -> io::Result<(OwnedFd, OwnedFd)> {
     )?)
 }
 
-/// Sends `tag`, with `fd` attached when given. Never blocks.
-pub fn send(socket: BorrowedFd<'_>, tag: Tag, fd: Option<BorrowedFd<'_>>) -> io::Result<()> {
-    let fds: Vec<BorrowedFd<'_>> = fd.into_iter().collect();
+/// Sends `tag` and `number`, with `fd` attached when given. Never blocks,
+/// never allocates: it may run between fork and exec.
+pub fn send(
+    socket: BorrowedFd<'_>,
+    tag: Tag,
+    number: i32,
+    fd: Option<BorrowedFd<'_>>,
+) -> io::Result<()> {
     let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
     let mut control = SendAncillaryBuffer::new(&mut space);
-    if !fds.is_empty() && !control.push(SendAncillaryMessage::ScmRights(&fds)) {
-        return Err(io::Error::from_raw_os_error(libc::ENOBUFS));
+    let fds: [BorrowedFd<'_>; 1];
+    if let Some(fd) = fd {
+        fds = [fd];
+        if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+            return Err(io::Error::from_raw_os_error(libc::ENOBUFS));
+        }
     }
-    let byte = [tag as u8];
+    let mut message = [0u8; MESSAGE_LEN];
+    message[0] = tag as u8;
+    message[1..].copy_from_slice(&number.to_ne_bytes());
     sendmsg(
         socket,
-        &[IoSlice::new(&byte)],
+        &[IoSlice::new(&message)],
         &mut control,
         SendFlags::DONTWAIT | SendFlags::NOSIGNAL,
     )?;
@@ -73,12 +89,12 @@ pub fn send(socket: BorrowedFd<'_>, tag: Tag, fd: Option<BorrowedFd<'_>>) -> io:
 
 /// Takes the next message, if one is waiting. Never blocks.
 pub fn receive(socket: impl AsFd) -> io::Result<Received> {
-    let mut byte = [0u8; 1];
+    let mut message = [0u8; MESSAGE_LEN];
     let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
     let mut control = RecvAncillaryBuffer::new(&mut space);
     let received = match recvmsg(
         socket.as_fd(),
-        &mut [IoSliceMut::new(&mut byte)],
+        &mut [IoSliceMut::new(&mut message)],
         &mut control,
         RecvFlags::DONTWAIT | RecvFlags::CMSG_CLOEXEC,
     ) {
@@ -90,6 +106,8 @@ pub fn receive(socket: impl AsFd) -> io::Result<Received> {
     if received.bytes == 0 {
         return Ok(Received::Closed);
     }
+    let mut number = [0u8; 4];
+    number.copy_from_slice(&message[1..]);
     let mut fd = None;
     for message in control.drain() {
         if let RecvAncillaryMessage::ScmRights(fds) = message {
@@ -97,11 +115,13 @@ pub fn receive(socket: impl AsFd) -> io::Result<Received> {
             fd = fds.into_iter().next().or(fd);
         }
     }
-    match Tag::from_byte(byte[0]) {
-        Some(tag) => Ok(Received::Message(tag, fd)),
-        None => Err(io::Error::new(
+    match Tag::from_byte(message[0]) {
+        Some(tag) if received.bytes == MESSAGE_LEN => {
+            Ok(Received::Message(tag, i32::from_ne_bytes(number), fd))
+        }
+        _ => Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("unknown control message {:#x}", byte[0]),
+            format!("malformed control message {:#x}", message[0]),
         )),
     }
 }
@@ -115,18 +135,18 @@ mod tests {
         let (ours, theirs) = pair().expect("socketpair");
         assert!(matches!(receive(&theirs), Ok(Received::Nothing)));
         let (read, write) = crate::sys::fds::pipe().expect("pipe");
-        send(ours.as_fd(), Tag::Terminal, Some(write.as_fd())).expect("send");
+        send(ours.as_fd(), Tag::Terminal, 42, Some(write.as_fd())).expect("send");
         drop(write);
-        let Ok(Received::Message(Tag::Terminal, Some(passed))) = receive(&theirs) else {
+        let Ok(Received::Message(Tag::Terminal, 42, Some(passed))) = receive(&theirs) else {
             panic!("the descriptor did not arrive");
         };
         rustix::io::write(&passed, b"x").expect("the passed end writes into our pipe");
         let mut byte = [0u8; 1];
         assert_eq!(rustix::io::read(&read, &mut byte).expect("read"), 1);
-        send(ours.as_fd(), Tag::TerminalReleased, None).expect("send");
+        send(ours.as_fd(), Tag::TerminalReleased, 0, None).expect("send");
         assert!(matches!(
             receive(&theirs),
-            Ok(Received::Message(Tag::TerminalReleased, None))
+            Ok(Received::Message(Tag::TerminalReleased, 0, None))
         ));
         drop(ours);
         assert!(matches!(receive(&theirs), Ok(Received::Closed)));

@@ -1,0 +1,140 @@
+//! sigtree's safety promises against a hostile world: a SIGKILL to
+//! sigtree's whole process group, a command that kills or stops the keeper,
+//! a reader that closes check's output early.
+
+mod common;
+
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use common::{DEADLINE, TaggedCleanup, run_id, tagged, wait_for, wait_until_untagged};
+
+/// `sigtree check ARGS` in a process group of its own, tagged with `id`.
+fn check_command(args: &[&str], id: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sigtree"));
+    command
+        .arg("check")
+        .args(args)
+        .env("SIGTREE_RUN_ID", id)
+        .stdin(Stdio::null())
+        .process_group(0);
+    command
+}
+
+fn killpg(pgid: i32) {
+    let _ = rustix::process::kill_process_group(
+        rustix::process::Pid::from_raw(pgid).expect("a pgid"),
+        rustix::process::Signal::KILL,
+    );
+}
+
+#[test]
+fn sigkill_of_sigtrees_whole_group_leaves_nothing_of_the_run() {
+    // (what, check's arguments, how many tagged processes mean "running")
+    let cases: [(&str, &[&str], usize); 4] = [
+        ("graceful pool", &["--scenario", "graceful"], 7),
+        ("setsid-escape", &["--scenario", "setsid-escape"], 8),
+        ("orphans", &["--scenario", "orphans"], 7),
+        (
+            "a fork loop whose children leave the group",
+            &["--", "sh", "-c", "while :; do setsid sleep 300 & done"],
+            200,
+        ),
+    ];
+    for (what, args, running) in cases {
+        let id = run_id("group-kill");
+        let _cleanup = TaggedCleanup(id.clone());
+        let mut all = vec!["--after", "5m"];
+        all.extend_from_slice(args);
+        let mut sigtree = check_command(&all, &id)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("sigtree starts");
+        wait_for(&format!("{what}: the run to start"), || {
+            (tagged(&id).len() >= running).then_some(())
+        });
+        // As `timeout -s KILL`, `kill -9 %1` or a CI job kill do.
+        killpg(sigtree.id() as i32);
+        let _ = sigtree.wait();
+        let killed = Instant::now();
+        let left = wait_until_untagged(&id);
+        eprintln!(
+            "{what}: everything gone {:?} after the SIGKILL",
+            killed.elapsed()
+        );
+        assert!(left.is_empty(), "{what}: left alive: {left:?}");
+    }
+}
+
+#[test]
+fn a_command_that_kills_or_stops_the_keeper_neither_leaks_nor_hangs() {
+    for (what, signal) in [("killed", "KILL"), ("stopped", "STOP")] {
+        let id = run_id("keeper-trouble");
+        let _cleanup = TaggedCleanup(id.clone());
+        // The leader's parent is the keeper; its setsid child leaves the group.
+        let script = format!("kill -{signal} $PPID; setsid sleep 300 & sleep 300");
+        let started = Instant::now();
+        let output = check_command(
+            &["--after", "1s", "--grace", "1s", "--", "sh", "-c", &script],
+            &id,
+        )
+        .output()
+        .expect("sigtree runs");
+        let took = started.elapsed();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        // The setsid child outlived the group's SIGKILL.
+        assert_eq!(
+            output.status.code(),
+            Some(3),
+            "keeper {what}: verdict leaked\n{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            stdout.contains("keeper could not end the run"),
+            "keeper {what}: the report says so\n{stdout}"
+        );
+        assert!(took < DEADLINE, "keeper {what}: check took {took:?}");
+        let left = wait_until_untagged(&id);
+        assert!(left.is_empty(), "keeper {what}: left alive: {left:?}");
+    }
+}
+
+#[test]
+fn checks_exit_status_is_the_verdict_when_its_output_closes_early() {
+    for (scenario, action, verdict) in [
+        ("ignore-term", "term-group", 1),
+        ("setsid-escape", "term-group", 3),
+    ] {
+        for json in [false, true] {
+            let id = run_id("closed-output");
+            let _cleanup = TaggedCleanup(id.clone());
+            let mut args = vec![
+                "--scenario",
+                scenario,
+                "--action",
+                action,
+                "--after",
+                "100ms",
+                "--grace",
+                "1s",
+            ];
+            if json {
+                args.push("--json");
+            }
+            // As `check … | true`: the reader is gone before anything is written.
+            let mut sigtree = check_command(&args, &id)
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("sigtree starts");
+            drop(sigtree.stdout.take());
+            let status = sigtree.wait().expect("sigtree ends");
+            assert_eq!(
+                status.code(),
+                Some(verdict),
+                "{scenario} {action} json={json}: the exit status is the verdict"
+            );
+            assert!(wait_until_untagged(&id).is_empty());
+        }
+    }
+}
