@@ -6,7 +6,7 @@ mod common;
 
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use common::{DEADLINE, TaggedCleanup, run_id, tagged, wait_for, wait_until_untagged};
 
@@ -137,4 +137,31 @@ fn checks_exit_status_is_the_verdict_when_its_output_closes_early() {
             assert!(wait_until_untagged(&id).is_empty());
         }
     }
+}
+
+#[test]
+fn the_keeper_ends_two_thousand_leftovers_in_linear_time() {
+    const LEFTOVERS: usize = 2000;
+    let id = run_id("leftovers");
+    let _cleanup = TaggedCleanup(id.clone());
+    let script = format!(
+        "i=0; while [ $i -lt {LEFTOVERS} ]; do setsid sleep 300 & i=$((i+1)); done; exec sleep 300"
+    );
+    let mut sigtree = check_command(&["--after", "5m", "--", "sh", "-c", &script], &id)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("sigtree starts");
+    // sigtree, its keeper, the leader and the leftovers.
+    wait_for("the leftovers to start", || {
+        (tagged(&id).len() >= LEFTOVERS + 3).then_some(())
+    });
+    // Only sigtree: its keeper sees the socket close and cleans up.
+    sigtree.kill().expect("SIGKILL to sigtree");
+    let _ = sigtree.wait();
+    let killed = Instant::now();
+    let left = wait_until_untagged(&id);
+    let took = killed.elapsed();
+    eprintln!("{LEFTOVERS} leftovers ended {took:?} after sigtree's death");
+    assert!(left.is_empty(), "left alive: {} processes", left.len());
+    assert!(took < Duration::from_secs(5), "took {took:?}");
 }
