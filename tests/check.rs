@@ -297,3 +297,60 @@ fn a_shell_pipeline_ends_as_a_group_but_not_through_its_leader() {
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(role_outcome(&report, "child"), ["killed", "killed"]);
 }
+
+/// The peak resident size of `pid` so far (VmHWM), in KiB; `None` once gone.
+fn peak_rss_kib(pid: i32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[test]
+fn endless_output_without_a_newline_keeps_memory_bounded() {
+    // Far above what a bounded reader needs, far below what an unbounded one
+    // reaches within the run (gigabytes a second from /dev/zero).
+    const BOUND_KIB: u64 = 64 * 1024;
+    let id = run_id("zero");
+    let _cleanup = TaggedCleanup(id.clone());
+    let mut sigtree = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["check", "--json", "--after", "1s", "--grace", "2s"])
+        .args(["--", "sh", "-c", "exec cat /dev/zero"])
+        .env("SIGTREE_RUN_ID", &id)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sigtree starts");
+    let pid = sigtree.id() as i32;
+    let mut peak = 0;
+    let status = wait_for("check to end", || {
+        peak = peak.max(peak_rss_kib(pid).unwrap_or(0));
+        if peak > 4 * BOUND_KIB {
+            // Stop it before it takes the machine's memory; fails below.
+            let _ = sigtree.kill();
+        }
+        sigtree.try_wait().expect("wait for sigtree")
+    });
+    assert!(peak < BOUND_KIB, "sigtree reached {peak} KiB");
+    let mut stdout = Vec::new();
+    let mut stderr = String::new();
+    use std::io::Read;
+    let _ = sigtree
+        .stdout
+        .take()
+        .map(|mut s| s.read_to_end(&mut stdout));
+    let _ = sigtree
+        .stderr
+        .take()
+        .map(|mut s| s.read_to_string(&mut stderr));
+    // cat, the leader, has SIGTERM's default action: "terminated".
+    assert_eq!(status.code(), Some(4), "{status:?}: {stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&stdout).expect("a JSON report");
+    assert_eq!(report["verdict"], "terminated", "{report:#}");
+    assert!(wait_until_untagged(&id).is_empty());
+}

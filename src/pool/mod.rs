@@ -8,6 +8,7 @@ pub mod context;
 pub mod grandchild;
 pub mod helper;
 pub mod keeper;
+pub mod lines;
 pub mod master;
 pub mod output;
 pub mod report;

@@ -710,10 +710,7 @@ impl App {
     }
 
     fn scroll_output(&mut self, lines: isize) {
-        let kept = self
-            .run
-            .output()
-            .map_or(0, |o| o.tail(crate::pool::output::KEPT_LINES).0.len());
+        let kept = self.run.output().map_or(0, |o| o.excerpt(0, 0).kept);
         self.output_scroll = self.output_scroll.saturating_add_signed(lines).min(kept);
     }
 

@@ -54,11 +54,10 @@ pub fn screen(app: &App) -> Screen {
         message: app.message.clone().or_else(|| status_line(app)),
         overlay: overlay(app),
         output: app.run.output().map(|output| {
-            let (lines, total) = output.tail(crate::pool::output::KEPT_LINES);
-            let end = lines.len().saturating_sub(app.output_scroll);
+            let excerpt = output.excerpt(app.output_scroll, 200);
             OutputPane {
-                lines: lines[end.saturating_sub(200)..end].to_vec(),
-                total,
+                lines: excerpt.lines,
+                total: excerpt.total,
                 scrolled: app.output_scroll,
             }
         }),
