@@ -354,3 +354,51 @@ fn endless_output_without_a_newline_keeps_memory_bounded() {
     assert_eq!(report["verdict"], "terminated", "{report:#}");
     assert!(wait_until_untagged(&id).is_empty());
 }
+
+#[test]
+fn a_hostile_command_line_prints_one_row_per_process_and_no_control_character() {
+    let id = run_id("hostile");
+    let _cleanup = TaggedCleanup(id.clone());
+    // $0 would set the terminal's title and $1 forge a row if printed raw.
+    let args = [
+        "--after",
+        "300ms",
+        "--grace",
+        "1s",
+        "--",
+        "sh",
+        "-c",
+        "sleep 300; exit 0",
+        "\u{1b}]0;PWNED\u{7}",
+        "\n    1 leader   died of SIGTERM",
+    ];
+    let output = check(&args, &id);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| c.is_control() && c != '\n')
+        .collect();
+    assert!(raw.is_empty(), "raw control characters {raw:?} in:\n{text}");
+    // The header, then one row per process (the shell and its sleep).
+    let rows: Vec<(&str, &str)> = text
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.starts_with("verdict:"))
+        .map(|line| {
+            let mut fields = line.split_whitespace();
+            (
+                fields.next().unwrap_or_default(),
+                fields.next().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let roles: Vec<&str> = rows.iter().map(|(_, role)| *role).collect();
+    assert_eq!(roles, ["leader", "child"], "{text}");
+    assert!(
+        rows.iter()
+            .all(|(pid, _)| pid.parse::<i32>().is_ok_and(|p| p > 1)),
+        "{text}"
+    );
+    assert!(wait_until_untagged(&id).is_empty());
+}

@@ -17,6 +17,7 @@ use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::Reader;
 use crate::procfs::sigset::Signal;
 use crate::sys::monotonic_ms;
+use crate::text::escape_controls;
 
 /// How often the rows' state, masks, CPU and memory are re-read.
 pub const REFRESH: Duration = Duration::from_millis(250);
@@ -696,7 +697,7 @@ impl App {
     pub fn subject(&self) -> String {
         match (&self.scenario, &self.options.mode) {
             (Some(scenario), _) => scenario.name.clone(),
-            (None, Mode::Run { argv, .. }) => argv.join(" "),
+            (None, Mode::Run { argv, .. }) => escape_controls(&argv.join(" ")).into_owned(),
             (None, Mode::Attach { pid }) => {
                 let source = if crate::sys::pidfd::exit_info_supported() {
                     "outcomes from pidfds"
