@@ -494,3 +494,55 @@ fn a_zombie_with_a_hostile_name_is_one_escaped_row() {
         .expect("the zombie is listed");
     assert_eq!(listed["comm"], comm, "JSON keeps the bytes");
 }
+
+#[test]
+fn a_name_that_is_not_utf8_keeps_uid_and_signal_masks() {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(shell) = find_program("sh") else {
+        eprintln!("skipped: sh is not on PATH");
+        return;
+    };
+    // exec through a link named with the byte 0xff (and an ESC) sets the comm.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let link = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"bad\xff\x1bname"));
+    std::os::unix::fs::symlink(&shell, &link).expect("symlink");
+    let mut cleanup = Cleanup::default();
+    let mut command = Command::new(&link);
+    command.args(["-c", "trap '' TERM; sleep 300 & wait"]);
+    let pid = cleanup.spawn(&mut command);
+    // The trap is set before the child starts.
+    wait_for("the shell's child", || {
+        ps_json(&[&pid.to_string()])
+            .as_array()?
+            .iter()
+            .any(|p| p["ppid"] == pid && p["comm"] == "sleep")
+            .then_some(())
+    });
+    let listing = ps_json(&[&pid.to_string(), "--signals"]);
+    let process = entry(&listing, pid).expect("the shell is listed");
+    assert_eq!(process["comm"], "bad\u{fffd}\u{1b}name", "{process}");
+    assert_eq!(
+        process["uid"],
+        rustix::process::getuid().as_raw(),
+        "the uid comes from status: {process}"
+    );
+    assert!(
+        process["signals"]["ignored"]
+            .as_array()
+            .is_some_and(|names| names.iter().any(|n| n == "SIGTERM")),
+        "the masks come from status: {process}"
+    );
+
+    let table = sigtree(&["ps", &pid.to_string(), "--signals"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    let row = text
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(pid.to_string().as_str()))
+        .expect("a row for the shell");
+    let term = row.split_whitespace().nth(7);
+    assert_eq!(term, Some("ign"), "TERM column: {row}");
+    assert!(row.contains("/bad\u{fffd}\\ename -c trap"), "{row}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+}
