@@ -4,6 +4,7 @@
 mod common;
 
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use common::{TaggedCleanup, run_id, tagged, wait_for, wait_until_untagged};
 use nix::sys::signal::{Signal, kill};
@@ -82,6 +83,71 @@ fn a_malformed_scenario_file_names_file_line_and_field() {
     let shown = path.display().to_string();
     assert_usage_error(&["--scenario", &shown], &format!("{shown}:6"));
     assert_usage_error(&["--scenario", &shown], "workers.signals.sigterm");
+}
+
+#[test]
+fn a_fifo_as_scenario_file_is_refused_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("scenario.toml");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .expect("mkfifo");
+    let shown = fifo.display().to_string();
+    let id = run_id("fifo");
+    let _cleanup = TaggedCleanup(id.clone());
+    // Opening a FIFO for reading waits for a writer: without a limit, a
+    // regression would hang the suite instead of failing.
+    let output = common::output_within(
+        Command::new(env!("CARGO_BIN_EXE_sigtree"))
+            .args(["check", "--scenario", &shown])
+            .env("SIGTREE_RUN_ID", &id),
+        Duration::from_secs(10),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!("sigtree: cannot use scenario file {shown}: not a regular file (a FIFO)")
+    );
+    assert!(tagged(&id).is_empty(), "nothing started");
+}
+
+#[test]
+fn a_scenario_file_that_is_not_utf8_names_the_line_of_the_bad_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("latin1.toml");
+    std::fs::write(
+        &path,
+        b"name = \"latin1\"\nsummary = \"s\"\nexplanation = \"\"\"\nOne line,\nthen caf\xe9.\n\"\"\"\n",
+    )
+    .expect("write");
+    let shown = path.display().to_string();
+    assert_usage_error(
+        &["--scenario", &shown],
+        &format!("{shown}:5: field explanation: not valid UTF-8: byte 0xe9"),
+    );
+}
+
+#[test]
+fn an_error_under_a_deep_table_header_names_its_line_and_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("deep.toml");
+    std::fs::write(
+        &path,
+        "name = \"deep\"\nsummary = \"s\"\nexplanation = \"e\"\n\n[master]\nreaps = true\n\n\
+         [master.signals]\nsigterm = \"catch-cleanup\"\n\n[master.signals.term.on_exit]\ncleanup_ms = 5\n",
+    )
+    .expect("write");
+    let shown = path.display().to_string();
+    assert_usage_error(
+        &["--scenario", &shown],
+        &format!("{shown}:11: field master.signals.term: unknown field 'term'"),
+    );
 }
 
 #[test]
