@@ -4,6 +4,7 @@
 mod common;
 
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use common::{TaggedCleanup, run_id, tagged, wait_for, wait_until_untagged};
 use nix::sys::signal::{Signal, kill};
@@ -82,6 +83,71 @@ fn a_malformed_scenario_file_names_file_line_and_field() {
     let shown = path.display().to_string();
     assert_usage_error(&["--scenario", &shown], &format!("{shown}:6"));
     assert_usage_error(&["--scenario", &shown], "workers.signals.sigterm");
+}
+
+#[test]
+fn a_fifo_as_scenario_file_is_refused_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("scenario.toml");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .expect("mkfifo");
+    let shown = fifo.display().to_string();
+    let id = run_id("fifo");
+    let _cleanup = TaggedCleanup(id.clone());
+    // Opening a FIFO for reading waits for a writer: without a limit, a
+    // regression would hang the suite instead of failing.
+    let output = common::output_within(
+        Command::new(env!("CARGO_BIN_EXE_sigtree"))
+            .args(["check", "--scenario", &shown])
+            .env("SIGTREE_RUN_ID", &id),
+        Duration::from_secs(10),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!("sigtree: cannot use scenario file {shown}: not a regular file (a FIFO)")
+    );
+    assert!(tagged(&id).is_empty(), "nothing started");
+}
+
+#[test]
+fn a_scenario_file_that_is_not_utf8_names_the_line_of_the_bad_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("latin1.toml");
+    std::fs::write(
+        &path,
+        b"name = \"latin1\"\nsummary = \"s\"\nexplanation = \"\"\"\nOne line,\nthen caf\xe9.\n\"\"\"\n",
+    )
+    .expect("write");
+    let shown = path.display().to_string();
+    assert_usage_error(
+        &["--scenario", &shown],
+        &format!("{shown}:5: field explanation: not valid UTF-8: byte 0xe9"),
+    );
+}
+
+#[test]
+fn an_error_under_a_deep_table_header_names_its_line_and_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("deep.toml");
+    std::fs::write(
+        &path,
+        "name = \"deep\"\nsummary = \"s\"\nexplanation = \"e\"\n\n[master]\nreaps = true\n\n\
+         [master.signals]\nsigterm = \"catch-cleanup\"\n\n[master.signals.term.on_exit]\ncleanup_ms = 5\n",
+    )
+    .expect("write");
+    let shown = path.display().to_string();
+    assert_usage_error(
+        &["--scenario", &shown],
+        &format!("{shown}:11: field master.signals.term: unknown field 'term'"),
+    );
 }
 
 #[test]
@@ -296,4 +362,109 @@ fn a_shell_pipeline_ends_as_a_group_but_not_through_its_leader() {
     let (code, report) = check_shell(&["--grace", "1s"], "sleep 30 | cat; true");
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(role_outcome(&report, "child"), ["killed", "killed"]);
+}
+
+/// The peak resident size of `pid` so far (VmHWM), in KiB; `None` once gone.
+fn peak_rss_kib(pid: i32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+#[test]
+fn endless_output_without_a_newline_keeps_memory_bounded() {
+    // Far above what a bounded reader needs, far below what an unbounded one
+    // reaches within the run (gigabytes a second from /dev/zero).
+    const BOUND_KIB: u64 = 64 * 1024;
+    let id = run_id("zero");
+    let _cleanup = TaggedCleanup(id.clone());
+    let mut sigtree = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["check", "--json", "--after", "1s", "--grace", "2s"])
+        .args(["--", "sh", "-c", "exec cat /dev/zero"])
+        .env("SIGTREE_RUN_ID", &id)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sigtree starts");
+    let pid = sigtree.id() as i32;
+    let mut peak = 0;
+    let status = wait_for("check to end", || {
+        peak = peak.max(peak_rss_kib(pid).unwrap_or(0));
+        if peak > 4 * BOUND_KIB {
+            // Stop it before it takes the machine's memory; fails below.
+            let _ = sigtree.kill();
+        }
+        sigtree.try_wait().expect("wait for sigtree")
+    });
+    assert!(peak < BOUND_KIB, "sigtree reached {peak} KiB");
+    let mut stdout = Vec::new();
+    let mut stderr = String::new();
+    use std::io::Read;
+    let _ = sigtree
+        .stdout
+        .take()
+        .map(|mut s| s.read_to_end(&mut stdout));
+    let _ = sigtree
+        .stderr
+        .take()
+        .map(|mut s| s.read_to_string(&mut stderr));
+    // cat, the leader, has SIGTERM's default action: "terminated".
+    assert_eq!(status.code(), Some(4), "{status:?}: {stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&stdout).expect("a JSON report");
+    assert_eq!(report["verdict"], "terminated", "{report:#}");
+    assert!(wait_until_untagged(&id).is_empty());
+}
+
+#[test]
+fn a_hostile_command_line_prints_one_row_per_process_and_no_control_character() {
+    let id = run_id("hostile");
+    let _cleanup = TaggedCleanup(id.clone());
+    // $0 would set the terminal's title and $1 forge a row if printed raw.
+    let args = [
+        "--after",
+        "300ms",
+        "--grace",
+        "1s",
+        "--",
+        "sh",
+        "-c",
+        "sleep 300; exit 0",
+        "\u{1b}]0;PWNED\u{7}",
+        "\n    1 leader   died of SIGTERM",
+    ];
+    let output = check(&args, &id);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| c.is_control() && c != '\n')
+        .collect();
+    assert!(raw.is_empty(), "raw control characters {raw:?} in:\n{text}");
+    // The header, then one row per process (the shell and its sleep).
+    let rows: Vec<(&str, &str)> = text
+        .lines()
+        .skip(1)
+        .take_while(|line| !line.starts_with("verdict:"))
+        .map(|line| {
+            let mut fields = line.split_whitespace();
+            (
+                fields.next().unwrap_or_default(),
+                fields.next().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let roles: Vec<&str> = rows.iter().map(|(_, role)| *role).collect();
+    assert_eq!(roles, ["leader", "child"], "{text}");
+    assert!(
+        rows.iter()
+            .all(|(pid, _)| pid.parse::<i32>().is_ok_and(|p| p > 1)),
+        "{text}"
+    );
+    assert!(wait_until_untagged(&id).is_empty());
 }

@@ -398,3 +398,151 @@ fn json_has_exactly_the_spec_keys() {
     );
     assert!(process["uid"].is_u64());
 }
+
+/// Asserts that `text` holds no control character but the newlines ending
+/// its lines, and that `marker` is on exactly one line, `pid`'s row, with
+/// no line left over that holds `forged` without it. Returns that row.
+fn assert_one_escaped_row(text: &str, pid: i32, marker: &str, forged: &str) -> String {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| c.is_control() && c != '\n')
+        .collect();
+    assert!(raw.is_empty(), "raw control characters {raw:?} in:\n{text}");
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains(marker)).collect();
+    assert_eq!(rows.len(), 1, "one row naming {marker}:\n{text}");
+    assert_eq!(
+        rows[0].split_whitespace().next(),
+        Some(pid.to_string().as_str()),
+        "{text}"
+    );
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains(forged) && !l.contains(marker)),
+        "a forged row:\n{text}"
+    );
+    rows[0].to_string()
+}
+
+#[test]
+fn a_hostile_command_line_is_one_escaped_row() {
+    let mut cleanup = Cleanup::default();
+    // $0 would set the terminal's title, $1 start a row of its own.
+    let mut command = Command::new("sh");
+    command.args([
+        "-c",
+        "sleep 300; exit 0",
+        "\u{1b}]0;PWNED-ARGS\u{7}",
+        "\n    1     0     1     1    -1 S     1 FORGED-INIT",
+    ]);
+    let shell = cleanup.spawn(&mut command);
+    wait_for("the shell's child", || {
+        ps_json(&[&shell.to_string()])
+            .as_array()?
+            .iter()
+            .any(|p| p["ppid"] == shell && p["comm"] == "sleep")
+            .then_some(())
+    });
+    let expected = "sh -c sleep 300; exit 0 \\e]0;PWNED-ARGS\\x07 \\n    1     0";
+    for args in [vec!["ps"], vec!["ps", "--tree"]] {
+        let shell_arg = shell.to_string();
+        for args in [args.clone(), [args, vec![&shell_arg]].concat()] {
+            let output = sigtree(&args);
+            assert!(output.status.success(), "{args:?}");
+            let text = String::from_utf8_lossy(&output.stdout);
+            let row = assert_one_escaped_row(&text, shell, "PWNED-ARGS", "FORGED-INIT");
+            assert!(row.contains(expected), "{args:?}: {row}");
+            assert!(row.ends_with("FORGED-INIT"), "{args:?}: {row}");
+        }
+    }
+    let listing = ps_json(&[&shell.to_string()]);
+    let process = entry(&listing, shell).expect("the shell is listed");
+    assert_eq!(
+        process["cmdline"][3], "\u{1b}]0;PWNED-ARGS\u{7}",
+        "JSON keeps the bytes"
+    );
+}
+
+#[test]
+fn a_zombie_with_a_hostile_name_is_one_escaped_row() {
+    let mut cleanup = Cleanup::default();
+    // The shell names itself (15 bytes at most), exits, and stays a zombie:
+    // the test, its parent, reaps it only when the guard drops.
+    let mut command = Command::new("sh");
+    command.args(["-c", "printf '\\033]0;ZOMB\\007\\nFAKE' > /proc/self/comm"]);
+    let zombie = cleanup.spawn(&mut command);
+    let comm = "\u{1b}]0;ZOMB\u{7}\nFAKE";
+    wait_for_entry(zombie, "the renamed shell to be a zombie", |p| {
+        p["state"] == "Z" && p["comm"] == comm
+    });
+    let escaped = "\\e]0;ZOMB\\x07\\nFAKE";
+    let table = sigtree(&["ps", &zombie.to_string()]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    let row = assert_one_escaped_row(&text, zombie, "]0;ZOMB", "FAKE");
+    assert!(row.ends_with(&format!("[{escaped}]")), "{row}");
+
+    let orphans = sigtree(&["ps", "--orphans"]);
+    let text = String::from_utf8_lossy(&orphans.stdout);
+    let row = assert_one_escaped_row(&text, zombie, "]0;ZOMB", "FAKE");
+    assert!(row.contains(escaped), "{row}");
+    let listed = ps_json(&["--orphans"])["zombies"]
+        .as_array()
+        .expect("zombies")
+        .iter()
+        .find(|z| z["pid"] == zombie)
+        .cloned()
+        .expect("the zombie is listed");
+    assert_eq!(listed["comm"], comm, "JSON keeps the bytes");
+}
+
+#[test]
+fn a_name_that_is_not_utf8_keeps_uid_and_signal_masks() {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(shell) = find_program("sh") else {
+        eprintln!("skipped: sh is not on PATH");
+        return;
+    };
+    // exec through a link named with the byte 0xff (and an ESC) sets the comm.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let link = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"bad\xff\x1bname"));
+    std::os::unix::fs::symlink(&shell, &link).expect("symlink");
+    let mut cleanup = Cleanup::default();
+    let mut command = Command::new(&link);
+    command.args(["-c", "trap '' TERM; sleep 300 & wait"]);
+    let pid = cleanup.spawn(&mut command);
+    // The trap is set before the child starts.
+    wait_for("the shell's child", || {
+        ps_json(&[&pid.to_string()])
+            .as_array()?
+            .iter()
+            .any(|p| p["ppid"] == pid && p["comm"] == "sleep")
+            .then_some(())
+    });
+    let listing = ps_json(&[&pid.to_string(), "--signals"]);
+    let process = entry(&listing, pid).expect("the shell is listed");
+    assert_eq!(process["comm"], "bad\u{fffd}\u{1b}name", "{process}");
+    assert_eq!(
+        process["uid"],
+        rustix::process::getuid().as_raw(),
+        "the uid comes from status: {process}"
+    );
+    assert!(
+        process["signals"]["ignored"]
+            .as_array()
+            .is_some_and(|names| names.iter().any(|n| n == "SIGTERM")),
+        "the masks come from status: {process}"
+    );
+
+    let table = sigtree(&["ps", &pid.to_string(), "--signals"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    let row = text
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(pid.to_string().as_str()))
+        .expect("a row for the shell");
+    let term = row.split_whitespace().nth(7);
+    assert_eq!(term, Some("ign"), "TERM column: {row}");
+    assert!(row.contains("/bad\u{fffd}\\ename -c trap"), "{row}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+}

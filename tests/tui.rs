@@ -755,3 +755,29 @@ fn the_orphans_view_lists_the_workers_orphaned_by_killing_the_master() {
     });
     tui.quit();
 }
+
+#[test]
+fn a_hostile_command_line_shows_escaped() {
+    // Printed raw, $0 would set the terminal's title; ratatui alone would
+    // drop ESC and BEL and show "]0;PWNED" as if it were the command.
+    let mut tui = Tui::start(
+        &[
+            "run",
+            "--",
+            "sh",
+            "-c",
+            "sleep 300;:",
+            "\u{1b}]0;PWNED\u{7}",
+        ],
+        &[],
+    );
+    tui.wait_for_text("run · sh -c sleep 300;: \\e]0;PWNED\\x07 ·");
+    tui.wait_for_text("seen: sh -c sleep 300;: \\e]0;PWNED\\x07");
+    let contents = tui.contents();
+    assert_eq!(
+        contents.matches("]0;PWNED").count(),
+        contents.matches("\\e]0;PWNED").count(),
+        "every occurrence is escaped:\n{contents}"
+    );
+    tui.quit();
+}

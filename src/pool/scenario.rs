@@ -242,22 +242,90 @@ pub fn presets() -> Result<Vec<Scenario>, ScenarioError> {
 }
 
 /// A preset by name, or a scenario file: a name that contains `/`, ends in
-/// `.toml` or names an existing file is read from disk.
+/// `.toml` or names an existing path is read from disk.
 pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
     if let Some((name, text)) = PRESETS.iter().find(|(name, _)| *name == name_or_path) {
         return parse_preset(name, text);
     }
     let path = std::path::Path::new(name_or_path);
-    if name_or_path.contains('/') || name_or_path.ends_with(".toml") || path.is_file() {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: name_or_path.to_string(),
-            source,
-        })?;
+    if name_or_path.contains('/') || name_or_path.ends_with(".toml") || path.exists() {
+        let bytes = read_file(name_or_path)?;
+        let text = String::from_utf8(bytes)
+            .map_err(|e| not_utf8(name_or_path, e.as_bytes(), e.utf8_error().valid_up_to()))?;
         return parse(name_or_path, &text);
     }
     Err(ScenarioError::Unknown {
         name: name_or_path.to_string(),
     })
+}
+
+/// The largest scenario file read.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a scenario file, refusing anything but a regular file before it is
+/// read: a FIFO would block the open (or the read) until a writer came, a
+/// device might never end. The file is opened with O_NONBLOCK, so that one
+/// that became a FIFO since it was looked at cannot block either, and
+/// checked again on the open descriptor.
+fn read_file(path: &str) -> Result<Vec<u8>, ScenarioError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let read_error = |source| ScenarioError::Read {
+        path: path.to_string(),
+        source,
+    };
+    refuse_unless_regular(path, &std::fs::metadata(path).map_err(read_error)?)?;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(read_error)?;
+    refuse_unless_regular(path, &file.metadata().map_err(read_error)?)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ScenarioError::Refused {
+            path: path.to_string(),
+            reason: "it is larger than 1 MiB".to_string(),
+        });
+    }
+    Ok(bytes)
+}
+
+/// Refuses what `metadata` says is not a regular file, naming what it is.
+fn refuse_unless_regular(path: &str, metadata: &std::fs::Metadata) -> Result<(), ScenarioError> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = metadata.file_type();
+    let what = match () {
+        _ if kind.is_file() => return Ok(()),
+        _ if kind.is_dir() => "a directory",
+        _ if kind.is_fifo() => "a FIFO",
+        _ if kind.is_socket() => "a socket",
+        _ if kind.is_char_device() => "a character device",
+        _ if kind.is_block_device() => "a block device",
+        _ => "something else",
+    };
+    Err(ScenarioError::Refused {
+        path: path.to_string(),
+        reason: format!("not a regular file ({what})"),
+    })
+}
+
+/// The error for a file that is not UTF-8 from byte `valid` on: the line
+/// (and field) of that byte.
+fn not_utf8(origin: &str, bytes: &[u8], valid: usize) -> ScenarioError {
+    let text = String::from_utf8_lossy(&bytes[..valid]);
+    ScenarioError::Malformed {
+        origin: origin.to_string(),
+        line: line_of(&text, valid),
+        field: field_from_text(&text, valid),
+        message: format!(
+            "not valid UTF-8: byte 0x{:02x}",
+            bytes.get(valid).copied().unwrap_or_default()
+        ),
+    }
 }
 
 /// Parses and checks one scenario; `origin` (a path) names it in errors.
@@ -315,6 +383,13 @@ pub enum ScenarioError {
         /// The name as given.
         name: String,
     },
+    /// The path names something that is not a scenario file to read.
+    Refused {
+        /// The path as given.
+        path: String,
+        /// Why: not a regular file (and what it is), or too large.
+        reason: String,
+    },
     /// The file could not be read.
     Read {
         /// The path as given.
@@ -348,6 +423,9 @@ impl fmt::Display for ScenarioError {
                      (or give the path of a .toml file)",
                     known.join(", ")
                 )
+            }
+            Self::Refused { path, reason } => {
+                write!(f, "cannot use scenario file {path}: {reason}")
             }
             Self::Read { path, source } => {
                 write!(f, "cannot read scenario file {path}: {source}")
@@ -490,19 +568,26 @@ fn holds(span: &std::ops::Range<usize>, offset: usize) -> bool {
     span.contains(&offset) || (span.is_empty() && span.start == offset)
 }
 
-/// The deepest key path whose key or value holds `offset`; empty if none.
-/// Tables opened by a `[header]` have the header as their span, so every
-/// table is searched, not only those whose span holds the offset.
+/// The key path whose key holds `offset`, else the deepest one whose value
+/// holds it; empty if none. Tables opened by a `[header]` have the header as
+/// their span, so every table is searched, not only those whose span holds
+/// the offset; and since a header such as `[a.b.c]` holds the keys of every
+/// table on its path, a key that holds the offset ends the path there (the
+/// error is about `a.b`, not about the table below it).
 fn path_at(table: &DeTable<'_>, offset: usize) -> Vec<String> {
     let mut best = Vec::new();
     for (key, value) in table.iter() {
-        let inner = path_inside(value, offset);
-        let found = if !inner.is_empty() {
-            prefixed(key.get_ref(), inner)
-        } else if holds(&key.span(), offset) || holds(&value.span(), offset) {
+        let found = if holds(&key.span(), offset) {
             vec![key.get_ref().to_string()]
         } else {
-            Vec::new()
+            let inner = path_inside(value, offset);
+            if !inner.is_empty() {
+                prefixed(key.get_ref(), inner)
+            } else if holds(&value.span(), offset) {
+                vec![key.get_ref().to_string()]
+            } else {
+                Vec::new()
+            }
         };
         if found.len() > best.len() {
             best = found;
@@ -971,6 +1056,88 @@ stop-event = "graceful"
                 assert_eq!((line, field.as_str()), (4, "workers.signals.sighup"));
             }
             other => panic!("expected Malformed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_deep_header_names_the_table_the_error_is_about() {
+        let (line, field, message, _) = broken(
+            "[workers]\n",
+            "[master.signals.term.on_exit]\nx = 1\n[workers]\n",
+        );
+        assert_eq!(
+            (line, field.as_str()),
+            (19, "master.signals.term"),
+            "{message}"
+        );
+        assert!(message.starts_with("unknown field 'term'"), "{message}");
+        let (line, field, message, _) =
+            broken("reaps = true", "reaps = true\n[master.cleanup_ms.x]\ny = 1");
+        assert_eq!(
+            (line, field.as_str()),
+            (15, "master.cleanup_ms"),
+            "{message}"
+        );
+        let (line, field, message, _) = broken(
+            "[workers]\n",
+            "[workers.signals.sighup.ignore]\n[workers.signals.sighup.block]\n[workers]\n",
+        );
+        assert_eq!(
+            (line, field.as_str()),
+            (19, "workers.signals.sighup"),
+            "{message}"
+        );
+    }
+
+    /// Writes `bytes` to a file in a new temporary directory and loads it.
+    fn load_bytes(bytes: &[u8]) -> (String, ScenarioError) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("f.toml");
+        std::fs::write(&path, bytes).expect("written");
+        let path = path.to_str().expect("utf-8 path").to_string();
+        match load(&path) {
+            Err(error) => (path, error),
+            Ok(_) => panic!("expected an error for {bytes:?}"),
+        }
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_names_the_line_and_field_of_the_bad_byte() {
+        let mut bytes = BASE.as_bytes().to_vec();
+        let at = BASE.find("tasks = 10").expect("tasks") + "tasks = 1".len();
+        bytes.insert(at, 0xff);
+        let (path, error) = load_bytes(&bytes);
+        assert_eq!(
+            error.to_string(),
+            format!("{path}:10: field pool.tasks: not valid UTF-8: byte 0xff")
+        );
+        let (path, error) = load_bytes(b"\xfename = 'x'\n");
+        assert_eq!(
+            error.to_string(),
+            format!("{path}:1: not valid UTF-8: byte 0xfe")
+        );
+    }
+
+    #[test]
+    fn only_a_regular_file_of_at_most_1_mib_is_read() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let shown = dir.path().to_str().expect("utf-8 path").to_string();
+        match load(&shown) {
+            Err(error @ ScenarioError::Refused { .. }) => assert_eq!(
+                error.to_string(),
+                format!("cannot use scenario file {shown}: not a regular file (a directory)")
+            ),
+            other => panic!("expected Refused, got {other:?}"),
+        }
+        let big = dir.path().join("big.toml");
+        let file = std::fs::File::create(&big).expect("created");
+        file.set_len(MAX_FILE_BYTES + 1).expect("a sparse file");
+        let shown = big.to_str().expect("utf-8 path");
+        match load(shown) {
+            Err(error @ ScenarioError::Refused { .. }) => {
+                assert!(error.to_string().ends_with("larger than 1 MiB"), "{error}");
+            }
+            other => panic!("expected Refused, got {other:?}"),
         }
     }
 

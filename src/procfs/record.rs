@@ -2,10 +2,11 @@
 //! `/proc/PID/cmdline` describe it.
 //!
 //! The functions here are pure: they take text already read and the kernel's
-//! units, so they are tested on fixed samples.
+//! units, so they are tested on fixed samples. Every file is taken as bytes:
+//! a process names itself with any bytes, and its name is in stat and status.
 
-use procfs::process::{Stat, Status};
-use procfs::{FromBufRead, FromRead};
+use procfs::FromRead;
+use procfs::process::Stat;
 use serde::Serialize;
 
 use super::disposition::SignalMasks;
@@ -83,7 +84,7 @@ impl From<std::io::Error> for ReadFailure {
 }
 
 /// Parses the text of `/proc/PID/stat` into a record without cmdline, uid or
-/// signal masks.
+/// signal masks; a comm that is not UTF-8 gets U+FFFD.
 pub fn parse_stat(text: &[u8], units: Units) -> Result<ProcessRecord, ReadFailure> {
     let stat = Stat::from_read(text)?;
     Ok(ProcessRecord {
@@ -113,17 +114,47 @@ pub struct StatusFields {
     pub signals: SignalMasks,
 }
 
-/// Parses the text of a status file.
+/// The mask lines of a status file, in the order of [`SignalMasks`]'s fields.
+const MASK_KEYS: [&[u8]; 5] = [b"SigPnd", b"ShdPnd", b"SigBlk", b"SigIgn", b"SigCgt"];
+
+/// Parses the text of a status file, as bytes (FACTS 4g): only the lines it
+/// needs are read, so a Name line holding any byte is no error.
 pub fn parse_status(text: &[u8]) -> Result<StatusFields, ReadFailure> {
-    let status = Status::from_buf_read(text)?;
+    let mut uid = None;
+    let mut masks = [None; 5];
+    for line in text.split(|&b| b == b'\n') {
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        let key = &line[..colon];
+        let value = std::str::from_utf8(&line[colon + 1..]).unwrap_or_default();
+        if key == b"Uid" {
+            // Real, effective, saved and filesystem uid: the real one first.
+            uid = value.split_whitespace().next().and_then(|v| v.parse().ok());
+        } else if let Some(slot) = MASK_KEYS.iter().position(|k| *k == key) {
+            masks[slot] = u64::from_str_radix(value.trim(), 16)
+                .ok()
+                .map(SigSet::from_bits);
+        }
+    }
+    let [
+        Some(pending),
+        Some(shared_pending),
+        Some(blocked),
+        Some(ignored),
+        Some(caught),
+    ] = masks
+    else {
+        return Err(ReadFailure::Malformed("status lacks a signal mask".into()));
+    };
     Ok(StatusFields {
-        uid: status.ruid,
+        uid: uid.ok_or_else(|| ReadFailure::Malformed("status lacks its Uid line".into()))?,
         signals: SignalMasks {
-            pending: SigSet::from_bits(status.sigpnd),
-            shared_pending: SigSet::from_bits(status.shdpnd),
-            blocked: SigSet::from_bits(status.sigblk),
-            ignored: SigSet::from_bits(status.sigign),
-            caught: SigSet::from_bits(status.sigcgt),
+            pending,
+            shared_pending,
+            blocked,
+            ignored,
+            caught,
         },
     })
 }
@@ -258,6 +289,21 @@ mod tests {
             "bit 63 is signal 64"
         );
         assert_eq!(masks.caught.names(), ["SIGBUS", "SIGSEGV"]);
+    }
+
+    #[test]
+    fn a_name_that_is_not_utf8_does_not_hide_uid_and_masks() {
+        let mut text = b"Name:\tbad\xff\x1bname\n".to_vec();
+        text.extend_from_slice(STATUS.split_once('\n').expect("a Name line").1.as_bytes());
+        let fields = parse_status(&text).expect("parses");
+        assert_eq!(fields, parse_status(STATUS.as_bytes()).expect("parses"));
+        assert_eq!(fields.uid, 1000);
+
+        let mut stat = stat_line("x");
+        stat.splice(6..7, b"bad\xffname".iter().copied());
+        let record = parse_stat(&stat, UNITS).expect("parses");
+        assert_eq!(record.comm, "bad\u{fffd}name");
+        assert_eq!(record.ppid, 4100);
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::Reader;
 use crate::procfs::sigset::Signal;
 use crate::sys::monotonic_ms;
+use crate::text::escape_controls;
 
 /// How often the rows' state, masks, CPU and memory are re-read.
 pub const REFRESH: Duration = Duration::from_millis(250);
@@ -698,7 +699,7 @@ impl App {
     pub fn subject(&self) -> String {
         match (&self.scenario, &self.options.mode) {
             (Some(scenario), _) => scenario.name.clone(),
-            (None, Mode::Run { argv, .. }) => argv.join(" "),
+            (None, Mode::Run { argv, .. }) => escape_controls(&argv.join(" ")).into_owned(),
             (None, Mode::Attach { pid }) => {
                 let source = if crate::sys::pidfd::exit_info_supported() {
                     "outcomes from pidfds"
@@ -712,10 +713,7 @@ impl App {
     }
 
     fn scroll_output(&mut self, lines: isize) {
-        let kept = self
-            .run
-            .output()
-            .map_or(0, |o| o.tail(crate::pool::output::KEPT_LINES).0.len());
+        let kept = self.run.output().map_or(0, |o| o.excerpt(0, 0).kept);
         self.output_scroll = self.output_scroll.saturating_add_signed(lines).min(kept);
     }
 

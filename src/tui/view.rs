@@ -15,7 +15,7 @@ use crate::procfs::scan::{Reader, ScanOptions};
 use crate::procfs::sigset::Signal;
 use crate::procfs::tree::ProcessTree;
 use crate::sys::{boottime_ms, monotonic_ms};
-use crate::text::pid_list;
+use crate::text::{escape_controls, pid_list};
 use crate::watch::model::{Actor, Observed, Outcome, Watch};
 
 /// The whole screen for the app's current state.
@@ -47,18 +47,17 @@ pub fn screen(app: &App) -> Screen {
                     Actor::Kernel => "kernel".into(),
                     Actor::Process(pid, role) => format!("{pid} {role}"),
                 },
-                what: event.what.clone(),
+                what: escape_controls(&event.what).into_owned(),
             })
             .collect(),
         keys: keys(app),
         message: app.message.clone().or_else(|| status_line(app)),
         overlay: overlay(app),
         output: app.run.output().map(|output| {
-            let (lines, total) = output.tail(crate::pool::output::KEPT_LINES);
-            let end = lines.len().saturating_sub(app.output_scroll);
+            let excerpt = output.excerpt(app.output_scroll, 200);
             OutputPane {
-                lines: lines[end.saturating_sub(200)..end].to_vec(),
-                total,
+                lines: excerpt.lines,
+                total: excerpt.total,
                 scrolled: app.output_scroll,
             }
         }),
@@ -242,7 +241,7 @@ fn row(app: &App, process: &Observed, guides: &str) -> Row {
         age: stats.map_or_else(String::new, |r| {
             duration(boot_now.saturating_sub(r.start_time_ms))
         }),
-        cmd: format!("{guides}{}", process.seen.cmd),
+        cmd: format!("{guides}{}", escape_controls(&process.seen.cmd)),
         kind,
         outcome: outcome_text(app, process),
     }
@@ -345,7 +344,11 @@ fn detail(app: &App, pid: i32) -> Option<Detail> {
     }
     let start = app.run.watch.start_ms();
     let mut detail = Detail {
-        title: format!("{pid} {} — {}", process.role, process.seen.cmd),
+        title: format!(
+            "{pid} {} — {}",
+            process.role,
+            escape_controls(&process.seen.cmd)
+        ),
         state: "ended".into(),
         masks: Vec::new(),
         threads: String::new(),
@@ -698,7 +701,11 @@ pub fn orphans(app: &App) -> OrphansView {
                 .processes()
                 .get(&lost)
                 .map_or("", |l| l.seen.cmd.as_str());
-            Some((p.seen.pid, format!("{lost} {lost_cmd}"), parent))
+            Some((
+                p.seen.pid,
+                format!("{lost} {}", escape_controls(lost_cmd)),
+                parent,
+            ))
         })
         .collect();
     let mut reader = Reader::default();
@@ -709,7 +716,10 @@ pub fn orphans(app: &App) -> OrphansView {
     let likely = tree
         .likely_orphans(&app.run.keeper_pid().into_iter().collect::<Vec<_>>())
         .into_iter()
-        .filter_map(|o| Some((o.pid, o.lost_session_leader, tree.get(o.pid)?.command())))
+        .filter_map(|o| {
+            let cmd = escape_controls(&tree.get(o.pid)?.command()).into_owned();
+            Some((o.pid, o.lost_session_leader, cmd))
+        })
         .collect();
     let groups = tree
         .orphaned_groups()
@@ -723,7 +733,7 @@ pub fn orphans(app: &App) -> OrphansView {
             let record = tree.get(pid)?;
             let parent = tree
                 .get(record.ppid)
-                .map(|p| p.command())
+                .map(|p| escape_controls(&p.command()).into_owned())
                 .unwrap_or_default();
             Some((
                 pid,

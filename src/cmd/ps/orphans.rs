@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::cmd::text_table::{Align, write_table};
 use crate::procfs::scan::Snapshot;
 use crate::procfs::tree::{OrphanedGroup, ProcessTree};
-use crate::text::pid_list;
+use crate::text::{escape_controls, pid_list};
 
 /// What `--orphans` reports; field names are its JSON keys.
 #[derive(Serialize)]
@@ -124,7 +124,7 @@ pub fn print(
                 o.ppid.to_string(),
                 o.pgid.to_string(),
                 o.lost_session_leader.to_string(),
-                o.cmd.clone(),
+                escape_controls(&o.cmd).into_owned(),
             ]
         })
         .collect();
@@ -169,13 +169,16 @@ pub fn print(
         .zombies
         .iter()
         .map(|z| {
-            let parent = z.parent_cmd.clone().unwrap_or_else(|| "(gone)".to_string());
+            let parent = z
+                .parent_cmd
+                .as_deref()
+                .map_or("(gone)".into(), escape_controls);
             vec![
                 z.pid.to_string(),
-                z.comm.clone(),
+                escape_controls(&z.comm).into_owned(),
                 format_age(z.age_ms),
                 z.ppid.to_string(),
-                parent,
+                parent.into_owned(),
             ]
         })
         .collect();

@@ -5,6 +5,7 @@ use std::io::Write;
 use crate::cmd::text_table::{Align, write_table};
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::sigset::Signal;
+use crate::text::escape_controls;
 
 /// The signals whose disposition `--signals` shows, with their column names.
 const SIGNAL_COLUMNS: [(&str, Signal); 5] = [
@@ -53,7 +54,7 @@ impl Row<'_> {
                 )),
             }
         }
-        cells.push(format!("{}{}", self.guides, r.command()));
+        cells.push(format!("{}{}", self.guides, escape_controls(&r.command())));
         cells
     }
 }
