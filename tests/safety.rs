@@ -165,3 +165,27 @@ fn the_keeper_ends_two_thousand_leftovers_in_linear_time() {
     assert!(left.is_empty(), "left alive: {} processes", left.len());
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }
+
+#[test]
+fn sigkill_of_check_writes_no_terminal_sequence_into_its_output() {
+    let id = run_id("check-output");
+    let _cleanup = TaggedCleanup(id.clone());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("report");
+    let file = std::fs::File::create(&path).expect("the report file");
+    let mut sigtree = check_command(&["--after", "5m", "--scenario", "graceful"], &id)
+        .stdout(file)
+        .spawn()
+        .expect("sigtree starts");
+    wait_for("the pool to start", || {
+        (tagged(&id).len() >= 7).then_some(())
+    });
+    sigtree.kill().expect("SIGKILL to sigtree");
+    let _ = sigtree.wait();
+    assert!(wait_until_untagged(&id).is_empty());
+    let written = std::fs::read(&path).expect("the report file");
+    assert!(
+        !written.contains(&0x1b),
+        "the keeper wrote into check's output: {written:?}"
+    );
+}

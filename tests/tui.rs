@@ -270,6 +270,53 @@ fn sigkill_of_sigtree_leaves_no_process() {
     assert!(left.is_empty(), "the keeper ended everything: {left:?}");
 }
 
+/// A SIGKILL to sigtree's whole process group (as `kill -9 -PGID` or a CI
+/// job kill send it) in demo and run: nothing of the run is left, and the
+/// keeper gives the terminal back (main screen, cursor, no mouse
+/// reporting, echo and canonical mode).
+#[test]
+fn sigkill_of_sigtrees_group_leaves_nothing_and_the_keeper_restores_the_terminal() {
+    let runs: [(&[&str], &str); 2] = [
+        (&["demo", "--scenario", "setsid-escape"], "worker-4"),
+        (
+            &[
+                "run",
+                "--",
+                "sh",
+                "-c",
+                "setsid sleep 300 & while :; do sleep 1; done",
+            ],
+            "leader",
+        ),
+    ];
+    for (args, shown) in runs {
+        let mut tui = Tui::start(args, &[]);
+        tui.wait_for_text(shown);
+        assert!(tui.alternate_screen(), "{args:?}: the TUI is on screen");
+        // sigtree leads the pty's session: its group is its pid.
+        nix::sys::signal::killpg(Pid::from_raw(tui.pid()), Signal::SIGKILL)
+            .expect("SIGKILL to sigtree's group");
+        tui.wait_exit();
+        let left = wait_until_untagged(&tui.id);
+        assert!(
+            left.is_empty(),
+            "{args:?}: the keeper ended everything: {left:?}"
+        );
+        tui.wait_left_alternate_screen();
+        wait_for("the cursor and mouse reporting to be restored", || {
+            let parser = tui.parser.lock().unwrap_or_else(|p| p.into_inner());
+            let screen = parser.screen();
+            (!screen.hide_cursor()
+                && screen.mouse_protocol_mode() == vt100::MouseProtocolMode::None)
+                .then_some(())
+        });
+        assert!(
+            tui.modes_restored(),
+            "{args:?}: echo and canonical mode are back"
+        );
+    }
+}
+
 #[test]
 fn e_sets_the_stop_event_and_the_workers_drain() {
     let mut tui = Tui::demo("graceful");

@@ -18,11 +18,12 @@ use nix::sys::signal::{SigSet, Signal as NixSignal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
+use super::lent_terminal::LentTerminal;
 use super::report::{Report, Reporter, Role};
 use crate::control::target::{GroupTarget, Protected, signal_group};
 use crate::procfs::scan::{Reader, descendants};
 use crate::procfs::sigset::Signal;
-use crate::sys::channel::{self, Received, Tag};
+use crate::sys::channel::{self, Message, Received, Tag};
 use crate::sys::fds;
 use crate::sys::pidfd::PidFd;
 use crate::sys::process::{
@@ -105,9 +106,15 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
         at_ms: crate::sys::monotonic_ms(),
     });
     reap(&reporter);
-    while !closed(&control, &ended) {
+    let mut terminal = None;
+    while !closed(&control, &ended, &mut terminal) {
         while let Ok(Some(_)) = ended.read_signal() {}
         reap(&reporter);
+    }
+    // sigtree gives the terminal back before it ends; one still lent
+    // means it died in the TUI's modes.
+    if let Some(terminal) = terminal {
+        terminal.restore();
     }
     end_everything(&reporter, leader, leader_pidfd.as_ref(), &ended);
     Ok(0)
@@ -143,6 +150,7 @@ fn start(command: &[String], output: Option<OwnedFd>, control: &OwnedFd) -> anyh
                 socket,
                 Tag::LeaderPidfd,
                 me.as_raw_pid(),
+                &[],
                 Some(pidfd.as_fd()),
             );
             Ok(())
@@ -155,8 +163,9 @@ fn start(command: &[String], output: Option<OwnedFd>, control: &OwnedFd) -> anyh
 }
 
 /// Sleeps until a child ended or sigtree's socket closed; true for the
-/// latter. Messages from sigtree are taken on the way.
-fn closed(control: &OwnedFd, ended: &SignalFd) -> bool {
+/// latter. Messages from sigtree are taken on the way: the terminal it
+/// lends while the TUI is on screen, and its return.
+fn closed(control: &OwnedFd, ended: &SignalFd, terminal: &mut Option<LentTerminal>) -> bool {
     let mut fds = [
         PollFd::new(control, PollFlags::IN),
         PollFd::new(ended, PollFlags::IN),
@@ -165,7 +174,17 @@ fn closed(control: &OwnedFd, ended: &SignalFd) -> bool {
         Ok(_) if fds[0].revents().is_empty() => false,
         Ok(_) => loop {
             match channel::receive(control) {
-                Ok(Received::Message(..)) => {}
+                Ok(Received::Message(Message {
+                    tag: Tag::Terminal,
+                    payload,
+                    fd: Some(fd),
+                    ..
+                })) => *terminal = LentTerminal::take(fd, payload),
+                Ok(Received::Message(Message {
+                    tag: Tag::TerminalReleased,
+                    ..
+                })) => *terminal = None,
+                Ok(Received::Message(_)) => {}
                 Ok(Received::Nothing) => return false,
                 Ok(Received::Closed) | Err(_) => return true,
             }

@@ -9,6 +9,7 @@ pub mod grandchild;
 pub mod helper;
 pub mod keeper;
 pub mod keeper_link;
+pub mod lent_terminal;
 pub mod lines;
 pub mod master;
 pub mod output;

@@ -25,7 +25,7 @@ use crate::control::target::{GroupDelivery, GroupTarget, Protected, SignalError,
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::{Reader, descendants};
 use crate::procfs::sigset::Signal;
-use crate::sys::channel::{self, Received, Tag};
+use crate::sys::channel::{self, Message, Received, Tag};
 use crate::sys::pidfd::{ExitInfo, PidFd};
 use crate::sys::wait::Ending;
 use crate::sys::{fds, monotonic_ms};
@@ -579,6 +579,8 @@ impl Run {
     /// deadline: a keeper that was killed, stopped or is too slow is
     /// replaced by sigtree's own pidfd kills, and the timeline says so.
     fn end_keeper(&mut self) {
+        // Ending normally, sigtree restores its terminal itself.
+        self.lend_terminal(false);
         self.control = None;
         let Some(keeper) = self.keeper.as_mut() else {
             return;
@@ -631,6 +633,22 @@ impl Run {
         }
     }
 
+    /// Lends the keeper the terminal on stdout (the TUI is about to take
+    /// it), or takes it back (the TUI gave it back): a keeper holding it when
+    /// sigtree dies restores it. Nothing is lent when stdout is not a
+    /// terminal, nor when there is no keeper (attach).
+    pub fn lend_terminal(&self, lend: bool) {
+        let Some(control) = &self.control else { return };
+        let stdout = rustix::stdio::stdout();
+        let settings = crate::sys::tty::settings(stdout).ok().filter(|_| lend);
+        let _ = match settings {
+            Some(settings) => {
+                channel::send(control.as_fd(), Tag::Terminal, 0, &settings, Some(stdout))
+            }
+            None => channel::send(control.as_fd(), Tag::TerminalReleased, 0, &[], None),
+        };
+    }
+
     /// Why the keeper had to be replaced, if it had to.
     pub fn keeper_trouble(&self) -> Option<&KeeperTrouble> {
         self.keeper_trouble.as_ref()
@@ -681,8 +699,12 @@ impl Run {
     /// Takes what arrived on the control socket: the leader's pidfd.
     fn read_control(&mut self) {
         while let Some(control) = &self.control
-            && let Ok(Received::Message(Tag::LeaderPidfd, leader, Some(fd))) =
-                channel::receive(control)
+            && let Ok(Received::Message(Message {
+                tag: Tag::LeaderPidfd,
+                number: leader,
+                fd: Some(fd),
+                ..
+            })) = channel::receive(control)
         {
             self.leader_pidfd = Some(PidFd::from((fd, leader)));
             self.leader_started(leader, monotonic_ms());

@@ -36,17 +36,31 @@ impl Tag {
 /// What a non-blocking receive found.
 #[derive(Debug)]
 pub enum Received {
-    /// A message: its tag, its number (a pid, or 0), and the descriptor it
-    /// carried, if any.
-    Message(Tag, i32, Option<OwnedFd>),
+    /// A message.
+    Message(Message),
     /// Nothing waiting.
     Nothing,
     /// The other end is closed.
     Closed,
 }
 
-/// A message's length: its tag and a 32-bit number.
-const MESSAGE_LEN: usize = 5;
+/// One message on the channel.
+#[derive(Debug)]
+pub struct Message {
+    /// What it carries.
+    pub tag: Tag,
+    /// A number: a pid, or 0.
+    pub number: i32,
+    /// Bytes that go with it (a terminal's settings), at most [`MAX_PAYLOAD`].
+    pub payload: Vec<u8>,
+    /// The descriptor it carried, if any.
+    pub fd: Option<OwnedFd>,
+}
+
+/// A message's header: its tag and a 32-bit number.
+const HEADER_LEN: usize = 5;
+/// The most bytes a message carries after its header.
+pub const MAX_PAYLOAD: usize = 128;
 
 /// A close-on-exec, message-preserving socket pair.
 pub fn pair() -> io::Result<(OwnedFd, OwnedFd)> {
@@ -58,14 +72,19 @@ pub fn pair() -> io::Result<(OwnedFd, OwnedFd)> {
     )?)
 }
 
-/// Sends `tag` and `number`, with `fd` attached when given. Never blocks,
-/// never allocates: it may run between fork and exec.
+/// Sends `tag`, `number` and `payload` (at most [`MAX_PAYLOAD`] bytes),
+/// with `fd` attached when given. Never blocks, never allocates: it may run
+/// between fork and exec.
 pub fn send(
     socket: BorrowedFd<'_>,
     tag: Tag,
     number: i32,
+    payload: &[u8],
     fd: Option<BorrowedFd<'_>>,
 ) -> io::Result<()> {
+    if payload.len() > MAX_PAYLOAD {
+        return Err(io::Error::from_raw_os_error(libc::EMSGSIZE));
+    }
     let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
     let mut control = SendAncillaryBuffer::new(&mut space);
     let fds: [BorrowedFd<'_>; 1];
@@ -75,12 +94,12 @@ pub fn send(
             return Err(io::Error::from_raw_os_error(libc::ENOBUFS));
         }
     }
-    let mut message = [0u8; MESSAGE_LEN];
-    message[0] = tag as u8;
-    message[1..].copy_from_slice(&number.to_ne_bytes());
+    let mut header = [0u8; HEADER_LEN];
+    header[0] = tag as u8;
+    header[1..].copy_from_slice(&number.to_ne_bytes());
     sendmsg(
         socket,
-        &[IoSlice::new(&message)],
+        &[IoSlice::new(&header), IoSlice::new(payload)],
         &mut control,
         SendFlags::DONTWAIT | SendFlags::NOSIGNAL,
     )?;
@@ -89,7 +108,7 @@ pub fn send(
 
 /// Takes the next message, if one is waiting. Never blocks.
 pub fn receive(socket: impl AsFd) -> io::Result<Received> {
-    let mut message = [0u8; MESSAGE_LEN];
+    let mut message = [0u8; HEADER_LEN + MAX_PAYLOAD];
     let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
     let mut control = RecvAncillaryBuffer::new(&mut space);
     let received = match recvmsg(
@@ -107,7 +126,7 @@ pub fn receive(socket: impl AsFd) -> io::Result<Received> {
         return Ok(Received::Closed);
     }
     let mut number = [0u8; 4];
-    number.copy_from_slice(&message[1..]);
+    number.copy_from_slice(&message[1..HEADER_LEN]);
     let mut fd = None;
     for message in control.drain() {
         if let RecvAncillaryMessage::ScmRights(fds) = message {
@@ -116,9 +135,12 @@ pub fn receive(socket: impl AsFd) -> io::Result<Received> {
         }
     }
     match Tag::from_byte(message[0]) {
-        Some(tag) if received.bytes == MESSAGE_LEN => {
-            Ok(Received::Message(tag, i32::from_ne_bytes(number), fd))
-        }
+        Some(tag) if received.bytes >= HEADER_LEN => Ok(Received::Message(Message {
+            tag,
+            number: i32::from_ne_bytes(number),
+            payload: message[HEADER_LEN..received.bytes].to_vec(),
+            fd,
+        })),
         _ => Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!("malformed control message {:#x}", message[0]),
@@ -135,18 +157,37 @@ mod tests {
         let (ours, theirs) = pair().expect("socketpair");
         assert!(matches!(receive(&theirs), Ok(Received::Nothing)));
         let (read, write) = crate::sys::fds::pipe().expect("pipe");
-        send(ours.as_fd(), Tag::Terminal, 42, Some(write.as_fd())).expect("send");
+        send(
+            ours.as_fd(),
+            Tag::Terminal,
+            42,
+            b"settings",
+            Some(write.as_fd()),
+        )
+        .expect("send");
         drop(write);
-        let Ok(Received::Message(Tag::Terminal, 42, Some(passed))) = receive(&theirs) else {
+        let Ok(Received::Message(Message {
+            tag: Tag::Terminal,
+            number: 42,
+            payload,
+            fd: Some(passed),
+        })) = receive(&theirs)
+        else {
             panic!("the descriptor did not arrive");
         };
+        assert_eq!(payload, b"settings");
         rustix::io::write(&passed, b"x").expect("the passed end writes into our pipe");
         let mut byte = [0u8; 1];
         assert_eq!(rustix::io::read(&read, &mut byte).expect("read"), 1);
-        send(ours.as_fd(), Tag::TerminalReleased, 0, None).expect("send");
+        send(ours.as_fd(), Tag::TerminalReleased, 0, &[], None).expect("send");
         assert!(matches!(
             receive(&theirs),
-            Ok(Received::Message(Tag::TerminalReleased, 0, None))
+            Ok(Received::Message(Message {
+                tag: Tag::TerminalReleased,
+                number: 0,
+                fd: None,
+                ..
+            }))
         ));
         drop(ours);
         assert!(matches!(receive(&theirs), Ok(Received::Closed)));

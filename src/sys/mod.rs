@@ -9,6 +9,7 @@ pub mod fds;
 pub mod pidfd;
 pub mod process;
 pub mod shared;
+pub mod tty;
 pub mod wait;
 
 pub use clock::{Units, boottime_ms, monotonic_ms};

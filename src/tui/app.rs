@@ -674,6 +674,8 @@ impl App {
                 self.options.mode = mode;
                 self.scenario = scenario;
                 self.run = run;
+                // The TUI is on screen: the new keeper holds the terminal.
+                self.run.lend_terminal(true);
                 self.stop = None;
                 self.selected = None;
                 self.markers.clear();

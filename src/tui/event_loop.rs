@@ -69,6 +69,8 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
     spawn_input(sender.clone(), poke.clone())?;
     spawn_signals(sender, poke)?;
 
+    // Lent before raw mode, so that the keeper keeps the settings to restore.
+    app.run_mut().lend_terminal(true);
     let mut guard = TerminalGuard::enter().context("cannot set up the terminal")?;
     let panic_after_first_frame = std::env::var_os(TEST_PANIC_ENV).is_some();
     let mut dirty = true;
@@ -114,6 +116,7 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
         }
     }
     drop(guard);
+    app.run_mut().lend_terminal(false);
     Ok(())
 }
 
@@ -129,7 +132,7 @@ fn handle(app: &mut App, guard: &mut TerminalGuard, event: Event) -> anyhow::Res
                 return Ok(true);
             }
             match table_action(key) {
-                Some(UserAction::Suspend) => suspend(guard)?,
+                Some(UserAction::Suspend) => suspend(app, guard)?,
                 Some(UserAction::Redraw) => guard.repaint()?,
                 Some(action) => app.act(action),
                 None => return Ok(false),
@@ -143,8 +146,11 @@ fn handle(app: &mut App, guard: &mut TerminalGuard, event: Event) -> anyhow::Res
             }
         }
         Event::Terminal(_) => {}
-        Event::Signal(SIGTSTP) => suspend(guard)?,
-        Event::Signal(SIGCONT) => guard.resume()?,
+        Event::Signal(SIGTSTP) => suspend(app, guard)?,
+        Event::Signal(SIGCONT) => {
+            app.run_mut().lend_terminal(true);
+            guard.resume()?;
+        }
         Event::Signal(_) => app.act(UserAction::Quit),
     }
     Ok(true)
@@ -153,8 +159,11 @@ fn handle(app: &mut App, guard: &mut TerminalGuard, event: Event) -> anyhow::Res
 /// Ctrl-Z or SIGTSTP: give the terminal back, then stop. SIGSTOP, because
 /// the kernel discards SIGTSTP for a process in an orphaned process group
 /// (POSIX job control: orphaned process groups), and sigtree's own handler has replaced TSTP's default.
-fn suspend(guard: &mut TerminalGuard) -> anyhow::Result<()> {
+/// The terminal is taken back from the keeper once it is restored: a
+/// SIGKILL while stopped must not make the keeper write into the shell.
+fn suspend(app: &mut App, guard: &mut TerminalGuard) -> anyhow::Result<()> {
     guard.suspend()?;
+    app.run_mut().lend_terminal(false);
     signal_self(libc::SIGSTOP)?;
     Ok(())
 }
