@@ -47,7 +47,8 @@ cleanup() {
         for pid in $(descendants "$keeper"); do kill -KILL "$pid" 2>/dev/null || true; done
     fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM
 
 echo "keeper cleanup of $N leftovers, $R runs (ms from sigtree's SIGKILL to the keeper's exit)"
 for ((run = 1; run <= R; run++)); do
@@ -55,10 +56,14 @@ for ((run = 1; run <= R; run++)); do
         "i=0; while [ \$i -lt $N ]; do setsid sleep 300 & i=\$((i+1)); done; exec sleep 300" \
         >/dev/null 2>&1 &
     sigtree_pid=$!
-    until keeper=$(cat /proc/"$sigtree_pid"/task/*/children 2>/dev/null) && [[ -n $keeper ]]; do
+    until keeper=$(cat /proc/"$sigtree_pid"/task/*/children 2>/dev/null | tr -d ' ') && [[ -n $keeper ]]; do
         sleep 0.05
     done
-    until (($(cat /proc/"$keeper"/task/*/children 2>/dev/null | wc -w) >= N)); do
+    # The leftovers are the leader's children (it execs sleep after them).
+    until leader=$(cat /proc/"$keeper"/task/*/children 2>/dev/null | tr -d ' ') && [[ -n $leader ]]; do
+        sleep 0.05
+    done
+    until (($(cat /proc/"$leader"/task/*/children 2>/dev/null | wc -w) >= N)); do
         sleep 0.1
     done
     start=$(date +%s%N)
