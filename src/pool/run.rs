@@ -680,6 +680,12 @@ impl Run {
         let target = self
             .group_target()
             .ok_or_else(|| SignalError::NoSuchTarget("the group (not known yet)".into()))?;
+        if self.keeper_pid() == Some(target.pgid) {
+            return Err(SignalError::Refused(format!(
+                "process group {} is sigtree's keeper's",
+                target.pgid
+            )));
+        }
         signal_group(protected, &target, signal)
     }
 
