@@ -280,15 +280,20 @@ mod tests {
         }
     }
 
-    fn died_of(pidfd: &PidFd) -> bool {
+    /// Polls `condition` for up to 30 s; whether it came true.
+    fn eventually(condition: impl Fn() -> bool) -> bool {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while pidfd.is_running() {
+        while !condition() {
             if std::time::Instant::now() > deadline {
                 return false;
             }
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         true
+    }
+
+    fn died_of(pidfd: &PidFd) -> bool {
+        eventually(|| !pidfd.is_running())
     }
 
     #[test]
@@ -320,14 +325,10 @@ mod tests {
         assert!(died_of(&member));
         // A zombie still holds the group: wait until init has reaped it.
         let path = format!("/proc/{}", group.member);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::path::Path::new(&path).exists() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the member is never reaped"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        assert!(
+            eventually(|| !std::path::Path::new(&path).exists()),
+            "the member is never reaped"
+        );
         let target = GroupTarget {
             pgid: group.leader.pid(),
             leader: Some(&group.leader),
