@@ -594,9 +594,12 @@ impl Run {
         if let Some(keeper) = self.keeper.as_mut() {
             keeper.kill(KEEPER_DEADLINE);
         }
+        if ended == 0 && matches!(trouble, KeeperTrouble::Died(Ending::Exited(_))) {
+            return; // It exited by itself (it could not start the command).
+        }
         let note = format!(
             "the keeper ({keeper_pid}) could not end the run: {trouble}; \
-             sigtree ended {ended} processes itself by pidfd and SIGKILLed the keeper"
+             sigtree sent SIGKILL by pidfd to {ended} processes itself and to the keeper"
         );
         self.watch.log(monotonic_ms(), Actor::Sigtree, note);
         self.keeper_trouble = Some(trouble);
