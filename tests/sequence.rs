@@ -88,9 +88,12 @@ fn sigcont_after_the_stop_signal_lets_a_stopped_worker_finish_gracefully(id: &st
         .map(|p| p.seen.pid)
         .expect("worker-1 observed");
     kill(Pid::from_raw(worker), NixSignal::SIGSTOP).expect("SIGSTOP");
-    wait_until(&mut run, Duration::from_secs(20), |_| {
-        common::is_stopped(worker)
-    });
+    assert!(
+        wait_until(&mut run, Duration::from_secs(20), |_| {
+            common::is_stopped(worker)
+        }),
+        "worker-1 stops"
+    );
 
     let plan = StopPlan::graceful(Signal::TERM, Target::Leader, Duration::from_secs(4));
     let mut stop = StopSequence::start(&mut run, &protected, plan).expect("the stop starts");
