@@ -934,15 +934,17 @@ fn attach_as_another_user_shows_eperm_with_the_owner() {
 /// Manager show; `g` (SIGTERM to the leader) ends it gracefully.
 #[test]
 fn run_stops_the_manager_event_story_gracefully() {
-    if common::find_program("python3").is_none() {
+    // The interpreter itself, not a wrapper that starts processes of its own.
+    let Some(python) = common::python() else {
         eprintln!("skipped: python3 not found");
         return;
-    }
+    };
+    let python = python.display().to_string();
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/examples/python/manager_event.py"
     );
-    let mut tui = Tui::start(&["run", "--", "python3", script], &[]);
+    let mut tui = Tui::start(&["run", "--", &python, script], &[]);
     tui.wait_for_text("ready");
     // The Manager's server and the three workers, children of the leader.
     tui.wait_for_screen("four child rows", |screen| {
