@@ -665,9 +665,11 @@ fn the_signal_menu_shows_the_predicted_effect_then_sends() {
     let group = tui.pool_group();
     tui.press("s");
     tui.press("\t");
-    tui.wait_for_text(&format!("group {group}"));
-    // Workers ignore SIGTERM; the master has no handler.
-    tui.wait_for_text("ignored");
+    // The menu's target line (the header says "group N" too).
+    tui.wait_for_text(&format!("target  group {group}"));
+    // Workers ignore SIGTERM (the detail pane's "ignored" is a label); the
+    // master has no handler.
+    tui.wait_for_text(" worker-1  ignored");
     tui.wait_for_text("terminates");
     tui.press("\x7f\x7f\x7f\x7fKILL");
     tui.wait_for_text("SIGKILL (9)");
@@ -766,13 +768,26 @@ fn run_finds_and_ends_a_process_that_left_the_group() {
         ],
         &[],
     );
-    tui.wait_for_text("▲");
     let escapee = wait_for("the escapee's pid", || {
         // sigtree itself leads the pty's session: not the one we look for.
         tagged(&tui.id)
             .into_iter()
             .filter(|pid| *pid != tui.pid())
             .find(|pid| common::stat(*pid).is_some_and(|r| r.sid == r.pid))
+    });
+    // Its row, marked as in another session. (A bare "▲" is in the legend
+    // from the first frame on.)
+    let marked = ["▲".to_string(), escapee.to_string()];
+    tui.wait_for_screen("the escapee's row marked ▲", |screen| {
+        screen
+            .contents()
+            .lines()
+            .any(|l| {
+                l.split_whitespace()
+                    .take(2)
+                    .eq(marked.iter().map(String::as_str))
+            })
+            .then_some(())
     });
     tui.press("g");
     tui.wait_for_text("leaked: left the group");
