@@ -177,7 +177,7 @@ fn a_command_that_exits_0_on_sigterm_is_graceful() {
     );
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["verdict"], "graceful");
-    assert_eq!(role_outcome(&report, "leader"), ["exited"]);
+    assert_eq!(role_outcome(&report, "leader"), ["exited"], "{report:#}");
     assert_eq!(report["tasks"], serde_json::Value::Null);
 }
 
@@ -202,8 +202,8 @@ fn a_shell_without_a_trap_dies_of_sigterm_and_orphans_its_child() {
     // ready, then becomes sleep.
     let (code, report) = check_shell(&["--grace", "1s"], CHILD_THEN_TRUE);
     assert_eq!(code, Some(1), "{report:#}");
-    assert_eq!(role_outcome(&report, "leader"), ["signaled"]);
-    assert_eq!(role_outcome(&report, "child"), ["killed"]);
+    assert_eq!(role_outcome(&report, "leader"), ["signaled"], "{report:#}");
+    assert_eq!(role_outcome(&report, "child"), ["killed"], "{report:#}");
     let child = report["processes"]
         .as_array()
         .and_then(|all| all.iter().find(|p| p["role"] == "child"))
@@ -216,8 +216,8 @@ fn a_shell_without_a_trap_dies_of_sigterm_and_orphans_its_child() {
 fn term_to_the_group_terminates_leader_and_child() {
     let (code, report) = check_shell(&["--action", "term-group"], CHILD_THEN_TRUE);
     assert_eq!(code, Some(4), "{report:#}");
-    assert_eq!(role_outcome(&report, "leader"), ["signaled"]);
-    assert_eq!(role_outcome(&report, "child"), ["signaled"]);
+    assert_eq!(role_outcome(&report, "leader"), ["signaled"], "{report:#}");
+    assert_eq!(role_outcome(&report, "child"), ["signaled"], "{report:#}");
 }
 
 #[test]
@@ -227,7 +227,7 @@ fn a_command_that_ignores_sigterm_is_forced() {
         "trap '' TERM; echo ready; while true; do sleep 0.05; done",
     );
     assert_eq!(code, Some(1), "{report:#}");
-    assert_eq!(role_outcome(&report, "leader"), ["killed"]);
+    assert_eq!(role_outcome(&report, "leader"), ["killed"], "{report:#}");
 }
 
 #[test]
@@ -318,5 +318,9 @@ fn a_shell_pipeline_ends_as_a_group_but_not_through_its_leader() {
     );
     let (code, report) = check_shell(&["--grace", "1s"], PIPELINE_THEN_TRUE);
     assert_eq!(code, Some(1), "{report:#}");
-    assert_eq!(role_outcome(&report, "child"), ["killed", "killed"]);
+    assert_eq!(
+        role_outcome(&report, "child"),
+        ["killed", "killed"],
+        "{report:#}"
+    );
 }
