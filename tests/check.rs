@@ -198,12 +198,15 @@ fn sigkill_of_sigtree_mid_run_leaves_nothing_behind() {
     );
 }
 
-/// Runs `sigtree check --json ARGS -- sh -c SCRIPT` and returns the exit
-/// code and the report.
+/// Runs `sigtree check --json --ready '^ready$' ARGS -- sh -c SCRIPT` and
+/// returns the exit code and the report. SCRIPT prints `ready` once what
+/// the test is about is in place (a trap set, a child started): the stop
+/// waits for that line, not for a guessed time, which a loaded machine can
+/// overrun.
 fn check_shell(args: &[&str], script: &str) -> (Option<i32>, serde_json::Value) {
     let id = run_id("cmd");
     let _cleanup = TaggedCleanup(id.clone());
-    let mut all = vec!["--json", "--after", "300ms"];
+    let mut all = vec!["--json", "--ready", "^ready$"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--", "sh", "-c", script]);
     let output = check(&all, &id);
@@ -214,6 +217,13 @@ fn check_shell(args: &[&str], script: &str) -> (Option<i32>, serde_json::Value) 
     assert!(left.is_empty(), "processes of the run remain: {left:?}");
     (output.status.code(), report)
 }
+
+/// A shell that waits for its child, which says ready and becomes `sleep 30`.
+const CHILD_THEN_TRUE: &str = "sh -c 'echo ready; exec sleep 30'; true";
+
+/// A shell that waits for a pipeline: the child that says ready and becomes
+/// `sleep 30`, piped to cat.
+const PIPELINE_THEN_TRUE: &str = "sh -c 'echo ready; exec sleep 30' | cat; true";
 
 fn role_outcome(report: &serde_json::Value, role: &str) -> Vec<String> {
     report["processes"]
@@ -227,16 +237,22 @@ fn role_outcome(report: &serde_json::Value, role: &str) -> Vec<String> {
 
 #[test]
 fn a_command_that_exits_0_on_sigterm_is_graceful() {
-    let (code, report) = check_shell(&[], "trap 'exit 0' TERM; while true; do sleep 0.05; done");
+    let (code, report) = check_shell(
+        &[],
+        "trap 'exit 0' TERM; echo ready; while true; do sleep 0.05; done",
+    );
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["verdict"], "graceful");
-    assert_eq!(role_outcome(&report, "leader"), ["exited"]);
+    assert_eq!(role_outcome(&report, "leader"), ["exited"], "{report:#}");
     assert_eq!(report["tasks"], serde_json::Value::Null);
 }
 
 #[test]
 fn a_command_that_exits_non_zero_is_unclean() {
-    let (code, report) = check_shell(&[], "trap 'exit 3' TERM; while true; do sleep 0.05; done");
+    let (code, report) = check_shell(
+        &[],
+        "trap 'exit 3' TERM; echo ready; while true; do sleep 0.05; done",
+    );
     assert_eq!(code, Some(5), "{report:#}");
     let leader = &report["processes"][0];
     assert_eq!(
@@ -248,11 +264,12 @@ fn a_command_that_exits_non_zero_is_unclean() {
 #[test]
 fn a_shell_without_a_trap_dies_of_sigterm_and_orphans_its_child() {
     // dash does not exec its last command: sleep is a child, and SIGTERM to
-    // the leader alone leaves it running until escalation.
-    let (code, report) = check_shell(&["--grace", "1s"], "sleep 30; true");
+    // the leader alone leaves it running until escalation. The child says
+    // ready, then becomes sleep.
+    let (code, report) = check_shell(&["--grace", "1s"], CHILD_THEN_TRUE);
     assert_eq!(code, Some(1), "{report:#}");
-    assert_eq!(role_outcome(&report, "leader"), ["signaled"]);
-    assert_eq!(role_outcome(&report, "child"), ["killed"]);
+    assert_eq!(role_outcome(&report, "leader"), ["signaled"], "{report:#}");
+    assert_eq!(role_outcome(&report, "child"), ["killed"], "{report:#}");
     let child = report["processes"]
         .as_array()
         .and_then(|all| all.iter().find(|p| p["role"] == "child"))
@@ -263,20 +280,20 @@ fn a_shell_without_a_trap_dies_of_sigterm_and_orphans_its_child() {
 
 #[test]
 fn term_to_the_group_terminates_leader_and_child() {
-    let (code, report) = check_shell(&["--action", "term-group"], "sleep 30; true");
+    let (code, report) = check_shell(&["--action", "term-group"], CHILD_THEN_TRUE);
     assert_eq!(code, Some(4), "{report:#}");
-    assert_eq!(role_outcome(&report, "leader"), ["signaled"]);
-    assert_eq!(role_outcome(&report, "child"), ["signaled"]);
+    assert_eq!(role_outcome(&report, "leader"), ["signaled"], "{report:#}");
+    assert_eq!(role_outcome(&report, "child"), ["signaled"], "{report:#}");
 }
 
 #[test]
 fn a_command_that_ignores_sigterm_is_forced() {
     let (code, report) = check_shell(
         &["--grace", "1s"],
-        "trap '' TERM; while true; do sleep 0.05; done",
+        "trap '' TERM; echo ready; while true; do sleep 0.05; done",
     );
     assert_eq!(code, Some(1), "{report:#}");
-    assert_eq!(role_outcome(&report, "leader"), ["killed"]);
+    assert_eq!(role_outcome(&report, "leader"), ["killed"], "{report:#}");
 }
 
 #[test]
@@ -285,7 +302,11 @@ fn a_grandchild_that_called_setsid_is_leaked() {
         eprintln!("skipped: setsid(1) is not on PATH");
         return;
     }
-    let (code, report) = check_shell(&["--grace", "1s"], "sh -c 'setsid sleep 30 & wait'; true");
+    // The grandchild says ready after setsid, then becomes sleep.
+    let (code, report) = check_shell(
+        &["--grace", "1s"],
+        "sh -c 'setsid sh -c \"echo ready; exec sleep 30\" & wait'; true",
+    );
     assert_eq!(code, Some(3), "{report:#}");
     let leaked: Vec<&serde_json::Value> = report["processes"]
         .as_array()
@@ -351,17 +372,23 @@ fn a_command_that_ends_before_the_stop_or_is_missing_is_an_error() {
 #[test]
 fn a_shell_pipeline_ends_as_a_group_but_not_through_its_leader() {
     // SIGTERM to the group reaches every stage; to the leader alone it
-    // leaves the pipeline's stages running until escalation.
-    let (code, report) = check_shell(&["--action", "term-group"], "sleep 30 | cat; true");
+    // leaves the pipeline's stages running until escalation. The first
+    // stage says ready, then becomes sleep; cat passing the line on means
+    // both stages run.
+    let (code, report) = check_shell(&["--action", "term-group"], PIPELINE_THEN_TRUE);
     assert_eq!(code, Some(4), "{report:#}");
     assert_eq!(
         role_outcome(&report, "child").len(),
         2,
         "sleep and cat: {report:#}"
     );
-    let (code, report) = check_shell(&["--grace", "1s"], "sleep 30 | cat; true");
+    let (code, report) = check_shell(&["--grace", "1s"], PIPELINE_THEN_TRUE);
     assert_eq!(code, Some(1), "{report:#}");
-    assert_eq!(role_outcome(&report, "child"), ["killed", "killed"]);
+    assert_eq!(
+        role_outcome(&report, "child"),
+        ["killed", "killed"],
+        "{report:#}"
+    );
 }
 
 /// The peak resident size of `pid` so far (VmHWM), in KiB; `None` once gone.

@@ -4,29 +4,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::{TaggedCleanup, find_program, run_id, wait_until_untagged};
+use common::{TaggedCleanup, python, run_id, wait_until_untagged};
 use serde_json::Value;
-
-/// The real interpreter behind `python3` on PATH (`sys.executable`), so a
-/// wrapper such as a pyenv shim adds no processes of its own to the tree.
-fn python() -> Option<PathBuf> {
-    let python3 = find_program("python3")?;
-    let output = Command::new(&python3)
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .expect("python3 runs");
-    assert!(output.status.success(), "python3 -c failed: {output:?}");
-    let executable = String::from_utf8(output.stdout).expect("a UTF-8 path");
-    let executable = executable.trim();
-    Some(if executable.is_empty() {
-        python3
-    } else {
-        PathBuf::from(executable)
-    })
-}
 
 /// What one `sigtree check --json` run of an example produced.
 struct Run {

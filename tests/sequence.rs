@@ -54,16 +54,36 @@ fn the_stop_sequence() {
 /// shows no ignored, caught or blocked signal at all — not SIGPIPE (Rust's
 /// runtime), not SIGSEGV/SIGBUS (its stack guard), not 32/33 (left ignored
 /// by glibc's posix_spawn).
+///
+/// glibc's posix_spawn, with which std starts the workers, blocks every
+/// signal in the calling process until the child has exec'd and the caller
+/// runs again: the master, which has just started worker-4 when every
+/// worker has reported, may not have run since on a loaded machine (its
+/// SigBlk then reads every signal but KILL and STOP). So the masks are
+/// read once no pool process blocks anything, or after 20 s: a mask that
+/// stays set still fails.
 fn default_means_the_kernels_default(id: &str) {
+    use sigtree::procfs::scan::Reader;
     let mut run = start("default-term");
-    let mut reader = sigtree::procfs::scan::Reader::default();
     let pids: Vec<i32> = run.watch.alive();
     assert!(pids.len() >= 5, "master and four workers: {pids:?}");
+    let unblocked = |pid: &i32| {
+        Reader::default()
+            .status(*pid)
+            .is_ok_and(|s| s.signals.blocked.is_empty())
+    };
+    // A timeout is no failure by itself: the asserts below name the mask
+    // that stayed.
+    wait_until(&mut run, Duration::from_secs(20), |_| {
+        pids.iter().all(unblocked)
+    });
+    let mut reader = Reader::default();
     for pid in pids {
+        let role = &run.watch.processes()[&pid].role;
         let masks = reader.status(pid).expect("a live pool process").signals;
         assert!(
             masks.ignored.is_empty() && masks.caught.is_empty() && masks.blocked.is_empty(),
-            "{pid}: ignored {} caught {} blocked {}",
+            "{pid} {role}: ignored {} caught {} blocked {}",
             masks.ignored,
             masks.caught,
             masks.blocked
@@ -88,9 +108,12 @@ fn sigcont_after_the_stop_signal_lets_a_stopped_worker_finish_gracefully(id: &st
         .map(|p| p.seen.pid)
         .expect("worker-1 observed");
     kill(Pid::from_raw(worker), NixSignal::SIGSTOP).expect("SIGSTOP");
-    wait_until(&mut run, Duration::from_secs(20), |_| {
-        common::is_stopped(worker)
-    });
+    assert!(
+        wait_until(&mut run, Duration::from_secs(20), |_| {
+            common::is_stopped(worker)
+        }),
+        "worker-1 stops"
+    );
 
     let plan = StopPlan::graceful(Signal::TERM, Target::Leader, Duration::from_secs(4));
     let mut stop = StopSequence::start(&mut run, &protected, plan).expect("the stop starts");

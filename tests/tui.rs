@@ -2,88 +2,229 @@
 //! keys, and check that what the screen claims matches procfs; every quit
 //! path restores the terminal and leaves no process of the run behind.
 //! These tests run one at a time (a lock), with generous deadlines.
+//!
+//! The screen is only ever read through a wait: a reader thread feeds the
+//! terminal's output to a vt100 parser, and a test waits until the parsed
+//! screen shows what it expects. Once sigtree has exited, [`Tui::wait_exit`]
+//! also waits until the reader has hit the end of the terminal's output (no
+//! process holds the terminal any more) and joins it, so the screen is
+//! final: a read right after an exit never sees a screen the reader has not
+//! caught up with yet.
 
 mod common;
 
+use std::fs::File;
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::{DEADLINE, TaggedCleanup, is_alive, run_id, tagged, wait_for, wait_until_untagged};
-use nix::sys::signal::{Signal, kill};
+use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 /// One pty test at a time: they are heavy, and share the machine's two cores.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// `sigtree demo` running in a pty, its screen parsed by vt100.
+/// The terminal's size: at least 100x30, as the spec asks.
+const ROWS: u16 = 36;
+const COLS: u16 = 120;
+
+/// How often a wait on the screen also looks again at procfs, for the
+/// conditions that check both.
+const RECHECK: Duration = Duration::from_millis(50);
+
+/// What the reader thread has made of the terminal's output so far.
+struct Feed {
+    parser: vt100::Parser,
+    /// The reader got the end of the output: every process holding the
+    /// terminal has exited, and everything they wrote is in `parser`.
+    closed: bool,
+}
+
+/// The feed and the signal the reader gives after each change.
+struct Shared {
+    feed: Mutex<Feed>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Feed> {
+        self.feed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// `sigtree` running in a pty, its screen parsed by vt100.
 struct Tui {
-    _lock: MutexGuard<'static, ()>,
-    master: Box<dyn MasterPty + Send>,
-    child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    parser: Arc<Mutex<vt100::Parser>>,
+    /// The pty's master side, for tcgetattr; the reader and writer are copies.
+    master: OwnedFd,
+    writer: File,
+    child: Child,
+    /// sigtree's exit status, once reaped.
+    status: Option<ExitStatus>,
+    shared: Arc<Shared>,
+    reader: Option<JoinHandle<()>>,
     id: String,
+    // Dropped in this order, after `Drop::drop` ended sigtree itself: every
+    // process of the run, then the lock that lets the next pty test start.
     _cleanup: TaggedCleanup,
+    _lock: MutexGuard<'static, ()>,
+}
+
+/// Opens a pseudo-terminal pair of `ROWS`x`COLS`, both ends close-on-exec
+/// from the start: a process another test starts at the same moment cannot
+/// inherit the terminal and keep it open after sigtree exits.
+fn open_pty() -> (OwnedFd, OwnedFd) {
+    let last_error = std::io::Error::last_os_error;
+    // SAFETY: posix_openpt takes flags and returns a new descriptor or -1.
+    let master = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };
+    assert!(master >= 0, "posix_openpt: {}", last_error());
+    // SAFETY: `master` is a new descriptor that nothing else owns.
+    let master = unsafe { OwnedFd::from_raw_fd(master) };
+    let fd = master.as_raw_fd();
+    // SAFETY: fd is an open pty master.
+    assert_eq!(unsafe { libc::grantpt(fd) }, 0, "grantpt: {}", last_error());
+    // SAFETY: fd is an open pty master.
+    assert_eq!(
+        unsafe { libc::unlockpt(fd) },
+        0,
+        "unlockpt: {}",
+        last_error()
+    );
+    let mut name = [0 as libc::c_char; 128];
+    // SAFETY: the buffer and its length describe writable memory.
+    let named = unsafe { libc::ptsname_r(fd, name.as_mut_ptr(), name.len()) };
+    assert_eq!(
+        named,
+        0,
+        "ptsname_r: {}",
+        std::io::Error::from_raw_os_error(named)
+    );
+    // SAFETY: ptsname_r wrote a NUL-terminated path into `name`.
+    let slave = unsafe {
+        libc::open(
+            name.as_ptr(),
+            libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC,
+        )
+    };
+    assert!(slave >= 0, "open the pty's slave side: {}", last_error());
+    // SAFETY: `slave` is a new descriptor that nothing else owns.
+    let slave = unsafe { OwnedFd::from_raw_fd(slave) };
+    let size = libc::winsize {
+        ws_row: ROWS,
+        ws_col: COLS,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: fd is an open pty master; `size` lives across the call.
+    let sized = unsafe { libc::ioctl(fd, libc::TIOCSWINSZ, &size) };
+    assert_eq!(sized, 0, "TIOCSWINSZ: {}", last_error());
+    (master, slave)
+}
+
+/// Copies the terminal's output into the parser until the end of it.
+fn drain(mut reader: File, shared: &Shared) {
+    let mut buf = [0u8; 8192];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                shared.lock().parser.process(&buf[..n]);
+                shared.changed.notify_all();
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            // EIO: no process holds the slave side any more.
+            Err(_) => break,
+        }
+    }
+    shared.lock().closed = true;
+    shared.changed.notify_all();
 }
 
 impl Tui {
+    /// Starts `program` (sigtree unless `SIGTREE_TUI_PROGRAM` names another,
+    /// setpriv to drop privileges) with `args` in a new pty, as the leader
+    /// of a new session whose controlling terminal it is.
     fn start(args: &[&str], env: &[(&str, &str)]) -> Self {
         let lock = ONE_AT_A_TIME
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let id = run_id("tui");
         let cleanup = TaggedCleanup(id.clone());
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 36,
-                cols: 120,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("a pty");
-        // SIGTREE_TUI_PROGRAM runs another program first (setpriv, to drop
-        // privileges) with `args` as its arguments.
+        let (master, slave) = open_pty();
         let program = env
             .iter()
             .find(|(key, _)| *key == "SIGTREE_TUI_PROGRAM")
             .map_or(env!("CARGO_BIN_EXE_sigtree"), |(_, program)| program);
-        let mut command = CommandBuilder::new(program);
-        command.args(args);
-        command.env("SIGTREE_RUN_ID", &id);
-        command.env("TERM", "xterm-256color");
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let child = pair
-            .slave
-            .spawn_command(command)
-            .expect("sigtree starts in the pty");
-        drop(pair.slave);
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(36, 120, 0)));
-        let mut reader = pair.master.try_clone_reader().expect("pty reader");
-        let sink = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
+        let copy = |fd: &OwnedFd| fd.try_clone().expect("a copy of a pty descriptor");
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .env("SIGTREE_RUN_ID", &id)
+            .env("TERM", "xterm-256color")
+            .envs(env.iter().copied())
+            .stdin(Stdio::from(copy(&slave)))
+            .stdout(Stdio::from(copy(&slave)))
+            .stderr(Stdio::from(slave));
+        // SAFETY: only async-signal-safe calls on no memory of the parent.
+        unsafe {
+            command.pre_exec(|| {
+                // As a shell leaves them: default dispositions, an empty mask.
+                for signal in [
+                    libc::SIGCHLD,
+                    libc::SIGHUP,
+                    libc::SIGINT,
+                    libc::SIGQUIT,
+                    libc::SIGTERM,
+                    libc::SIGALRM,
+                    libc::SIGPIPE,
+                ] {
+                    libc::signal(signal, libc::SIG_DFL);
                 }
-                sink.lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .process(&buf[..n]);
-            }
+                let mut empty: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut empty);
+                libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+                // Nothing of the test process but the terminal: every other
+                // descriptor closes at exec (best effort: Linux 5.11).
+                libc::syscall(
+                    libc::SYS_close_range,
+                    3,
+                    libc::c_uint::MAX,
+                    libc::CLOSE_RANGE_CLOEXEC,
+                );
+                if libc::setsid() == -1 || libc::ioctl(0, libc::TIOCSCTTY, 0) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command.spawn().expect("sigtree starts in the pty");
+        // The last copies of the slave side in this process: from now on
+        // only sigtree and what it starts hold the terminal.
+        drop(command);
+        let shared = Arc::new(Shared {
+            feed: Mutex::new(Feed {
+                parser: vt100::Parser::new(ROWS, COLS, 0),
+                closed: false,
+            }),
+            changed: Condvar::new(),
         });
-        let writer = pair.master.take_writer().expect("pty writer");
+        let reader = File::from(copy(&master));
+        let sink = shared.clone();
+        let reader = std::thread::spawn(move || drain(reader, &sink));
         Self {
-            _lock: lock,
-            master: pair.master,
+            writer: File::from(copy(&master)),
+            master,
             child,
-            writer,
-            parser,
+            status: None,
+            shared,
+            reader: Some(reader),
             id,
             _cleanup: cleanup,
+            _lock: lock,
         }
     }
 
@@ -91,33 +232,49 @@ impl Tui {
         Self::start(&["demo", "--scenario", scenario, "--grace", "3s"], &[])
     }
 
+    /// The screen as text now, for failure messages.
     fn contents(&self) -> String {
-        self.parser
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .screen()
-            .contents()
+        self.shared.lock().parser.screen().contents()
     }
 
-    fn alternate_screen(&self) -> bool {
-        self.parser
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .screen()
-            .alternate_screen()
+    /// Waits until `condition` holds of the screen and returns what it
+    /// found; fails after [`DEADLINE`], or as soon as the terminal closed
+    /// without it (the screen cannot change any more). The condition may
+    /// also look at procfs: it is tried again at least every [`RECHECK`].
+    fn wait_for_screen<T>(
+        &self,
+        what: &str,
+        mut condition: impl FnMut(&vt100::Screen) -> Option<T>,
+    ) -> T {
+        let start = Instant::now();
+        let mut feed = self.shared.lock();
+        loop {
+            if let Some(found) = condition(feed.parser.screen()) {
+                return found;
+            }
+            let screen = feed.parser.screen().contents();
+            assert!(
+                !feed.closed,
+                "the terminal closed without {what}; the final screen:\n{screen}"
+            );
+            let Some(left) = DEADLINE.checked_sub(start.elapsed()) else {
+                drop(feed);
+                panic!("timed out waiting for {what}; the screen:\n{screen}");
+            };
+            feed = self
+                .shared
+                .changed
+                .wait_timeout(feed, left.min(RECHECK))
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
     }
 
     /// Waits until the screen shows `text`.
     fn wait_for_text(&self, text: &str) {
-        let start = Instant::now();
-        while !self.contents().contains(text) {
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {text:?} on screen:\n{}",
-                self.contents()
-            );
-            std::thread::sleep(Duration::from_millis(25));
-        }
+        self.wait_for_screen(&format!("{text:?} on screen"), |screen| {
+            screen.contents().contains(text).then_some(())
+        });
     }
 
     /// Waits for the table with every worker.
@@ -134,19 +291,23 @@ impl Tui {
     }
 
     fn pid(&self) -> i32 {
-        self.child.process_id().expect("sigtree's pid") as i32
+        i32::try_from(self.child.id()).expect("pid fits i32")
     }
 
     fn signal(&self, signal: Signal) {
+        assert!(self.status.is_none(), "sigtree was reaped already");
         kill(Pid::from_raw(self.pid()), signal).expect("signal sigtree");
     }
 
-    /// Waits for sigtree to exit; returns its exit code.
-    fn wait_exit(&mut self) -> u32 {
+    /// Waits for sigtree to exit, then for the terminal's output to end
+    /// (every process holding the terminal has exited) and the reader to
+    /// have parsed all of it: the screen is final. Returns sigtree's exit
+    /// code; `None` when a signal killed it.
+    fn wait_exit(&mut self) -> Option<i32> {
         let start = Instant::now();
-        loop {
+        let status = loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status.exit_code();
+                break status;
             }
             assert!(
                 start.elapsed() < DEADLINE,
@@ -154,37 +315,92 @@ impl Tui {
                 self.contents()
             );
             std::thread::sleep(Duration::from_millis(25));
+        };
+        self.status = Some(status);
+        self.wait_until_closed();
+        status.code()
+    }
+
+    /// Waits until the reader got the end of the terminal's output, then
+    /// joins it.
+    fn wait_until_closed(&mut self) {
+        let start = Instant::now();
+        let mut feed = self.shared.lock();
+        while !feed.closed {
+            let Some(left) = DEADLINE.checked_sub(start.elapsed()) else {
+                drop(feed);
+                panic!(
+                    "sigtree exited but the terminal stays open: processes of the run still hold it: {:?}\n{}",
+                    tagged(&self.id),
+                    self.contents()
+                );
+            };
+            feed = self
+                .shared
+                .changed
+                .wait_timeout(feed, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        drop(feed);
+        if let Some(reader) = self.reader.take() {
+            reader.join().expect("the pty reader thread ends");
         }
     }
 
     /// Echo and canonical mode are on, as a shell left them.
     fn modes_restored(&self) -> bool {
-        let fd = self.master.as_raw_fd().expect("pty fd");
         // SAFETY: a zeroed termios is a valid buffer; tcgetattr fills it.
         let mut termios: libc::termios = unsafe { std::mem::zeroed() };
-        // SAFETY: fd is the open pty master; termios lives across the call.
-        let result = unsafe { libc::tcgetattr(fd, &mut termios) };
+        // SAFETY: the fd is the open pty master; termios lives across the call.
+        let result = unsafe { libc::tcgetattr(self.master.as_raw_fd(), &mut termios) };
         result == 0 && termios.c_lflag & libc::ECHO != 0 && termios.c_lflag & libc::ICANON != 0
     }
 
-    /// The pool's group as the header shows it.
+    /// Waits until the header names the watched process group (the first
+    /// "group N" of its first line, before "sigtree pid …", which is
+    /// sigtree's own) and returns it.
     fn pool_group(&self) -> i32 {
-        let contents = self.contents();
-        let after = contents
-            .split("group ")
-            .nth(1)
-            .expect("the header names the group");
-        after
-            .split(|c: char| !c.is_ascii_digit())
-            .next()
-            .and_then(|n| n.parse().ok())
-            .expect("a group id")
+        self.wait_for_screen("the watched group in the header", header_group)
+    }
+
+    /// Waits until the table has a row for worker `index` whose pid procfs
+    /// confirms (`sigtree __pool worker --index N`); returns the row's line
+    /// on screen (0-based) and the pid.
+    fn worker_row(&self, index: u16) -> (u16, i32) {
+        let role = format!("worker-{index}");
+        let args = ["worker".to_string(), "--index".into(), index.to_string()];
+        self.wait_for_screen(&format!("a {role} row"), |screen| {
+            let contents = screen.contents();
+            let (line, pid) = contents.lines().enumerate().find_map(|(line, text)| {
+                // A row: a marker, the pid, …, the role, left of the first
+                // vertical rule (the detail pane right of it, the lifelines
+                // and the events below may name the same role).
+                let row = text.split('│').next()?;
+                let pid: i32 = row
+                    .split_whitespace()
+                    .take(2)
+                    .find_map(|word| word.parse().ok())?;
+                row.split_whitespace()
+                    .any(|word| word == role)
+                    .then_some((line, pid))
+            })?;
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+            let cmdline: Vec<String> = cmdline
+                .split(|&b| b == 0)
+                .map(|arg| String::from_utf8_lossy(arg).into_owned())
+                .collect();
+            cmdline
+                .windows(args.len())
+                .any(|window| window == args)
+                .then_some((u16::try_from(line).ok()?, pid))
+        })
     }
 
     /// Presses q, expects exit 0, a restored terminal and nothing left.
     fn quit(&mut self) {
         self.press("q");
-        assert_eq!(self.wait_exit(), 0);
+        assert_eq!(self.wait_exit(), Some(0));
         self.assert_clean_exit();
     }
 
@@ -199,10 +415,49 @@ impl Tui {
     /// Waits until the parser saw sigtree leave the alternate screen (its
     /// output reaches the parser through the reader thread).
     fn wait_left_alternate_screen(&self) {
-        wait_for("the alternate screen to be left", || {
-            (!self.alternate_screen()).then_some(())
+        self.wait_for_screen("the alternate screen to be left", |screen| {
+            (!screen.alternate_screen()).then_some(())
         });
     }
+}
+
+impl Drop for Tui {
+    /// Ends sigtree by its recorded pid (and its group, which the keeper
+    /// shares) unless it was reaped already, then reaps it; the run's other
+    /// processes are ended by the tag guard.
+    fn drop(&mut self) {
+        if self.status.is_none() {
+            let _ = killpg(Pid::from_raw(self.pid()), Signal::SIGKILL);
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The watched group in the header's first line: "… · group N · … ·
+/// sigtree pid P group G …", or "pgid N" when the line is short of room.
+fn header_group(screen: &vt100::Screen) -> Option<i32> {
+    let contents = screen.contents();
+    let first = contents.lines().next()?;
+    let (watched, _own) = first.split_once("sigtree pid ")?;
+    let after = watched
+        .split(" group ")
+        .nth(1)
+        .or_else(|| watched.split(" pgid ").nth(1))?;
+    after
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Whether `pid` lives with no signal pending: as far as procfs can tell,
+/// nothing was sent to it (a signal sent is pending until the process
+/// takes it, and a fatal one then ends it).
+fn untouched(pid: i32) -> bool {
+    is_alive(pid)
+        && sigtree::procfs::scan::Reader::default()
+            .status(pid)
+            .is_ok_and(|s| s.signals.pending.is_empty() && s.signals.shared_pending.is_empty())
 }
 
 /// Waits until process group `pgid` has no living member.
@@ -243,7 +498,7 @@ fn signals_to_sigtree_quit_cleanly() {
         let mut tui = Tui::demo("graceful");
         tui.wait_for_table();
         tui.signal(signal);
-        assert_eq!(tui.wait_exit(), 0, "{signal}");
+        assert_eq!(tui.wait_exit(), Some(0), "{signal}");
         tui.assert_clean_exit();
     }
 }
@@ -251,8 +506,7 @@ fn signals_to_sigtree_quit_cleanly() {
 #[test]
 fn a_panic_restores_the_terminal_and_ends_the_pool() {
     let mut tui = Tui::start(&["demo"], &[("SIGTREE_TEST_PANIC", "1")]);
-    let code = tui.wait_exit();
-    assert_eq!(code, 101, "a panic exits 101");
+    assert_eq!(tui.wait_exit(), Some(101), "a panic exits 101");
     tui.assert_clean_exit();
 }
 
@@ -265,7 +519,7 @@ fn sigkill_of_sigtree_leaves_no_process() {
         "sigtree, keeper, master, 4 workers"
     );
     tui.signal(Signal::SIGKILL);
-    tui.wait_exit();
+    assert_eq!(tui.wait_exit(), None, "SIGKILL ended sigtree");
     let left = wait_until_untagged(&tui.id);
     assert!(left.is_empty(), "the keeper ended everything: {left:?}");
 }
@@ -363,14 +617,17 @@ fn g_runs_the_graceful_stop_with_its_countdown() {
 fn p_stops_and_continues_the_selected_process() {
     let mut tui = Tui::demo("graceful");
     tui.wait_for_table();
+    // The master's row is selected first; j selects worker-1's, below it.
+    let (_, worker) = tui.worker_row(1);
     tui.press("j");
-    std::thread::sleep(Duration::from_millis(300));
+    tui.wait_for_text(&format!("{worker} worker-1 —"));
     tui.press("p");
     let stopped = wait_for("a stopped pool process", || {
         tagged(&tui.id)
             .into_iter()
             .find(|pid| common::is_stopped(*pid))
     });
+    assert_eq!(stopped, worker, "p stopped the selected process");
     tui.press("p");
     wait_for("it to run again", || {
         (!common::is_stopped(stopped)).then_some(())
@@ -385,11 +642,18 @@ fn r_restarts_the_pool_in_a_new_group() {
     let first = tui.pool_group();
     tui.press("r");
     tui.wait_for_text("restarted");
-    tui.wait_for_table();
     wait_for("the first group to be gone", || {
         group_members(first).is_empty().then_some(())
     });
-    assert_ne!(tui.pool_group(), first);
+    // The header names the new pool's group once sigtree knows it.
+    let second = tui.wait_for_screen("a new group in the header", |screen| {
+        header_group(screen).filter(|group| *group != first)
+    });
+    assert!(
+        !group_members(second).is_empty(),
+        "the header's group {second} is the new pool's"
+    );
+    tui.wait_for_table();
     tui.quit();
 }
 
@@ -408,8 +672,8 @@ fn suspend_and_resume(suspend: impl FnOnce(&mut Tui)) {
     tui.wait_left_alternate_screen();
     assert!(stopped(tui.pid()), "still stopped");
     tui.signal(Signal::SIGCONT);
-    wait_for("the repaint", || {
-        (tui.alternate_screen() && tui.contents().contains("worker-4")).then_some(())
+    tui.wait_for_screen("the repaint", |screen| {
+        (screen.alternate_screen() && screen.contents().contains("worker-4")).then_some(())
     });
     assert!(!tui.modes_restored(), "raw mode again");
     tui.quit();
@@ -448,9 +712,11 @@ fn the_signal_menu_shows_the_predicted_effect_then_sends() {
     let group = tui.pool_group();
     tui.press("s");
     tui.press("\t");
-    tui.wait_for_text(&format!("group {group}"));
-    // Workers ignore SIGTERM; the master has no handler.
-    tui.wait_for_text("ignored");
+    // The menu's target line (the header says "group N" too).
+    tui.wait_for_text(&format!("target  group {group}"));
+    // Workers ignore SIGTERM (the detail pane's "ignored" is a label); the
+    // master has no handler.
+    tui.wait_for_text(" worker-1  ignored");
     tui.wait_for_text("terminates");
     tui.press("\x7f\x7f\x7f\x7fKILL");
     tui.wait_for_text("SIGKILL (9)");
@@ -478,30 +744,18 @@ fn a_key_that_does_not_apply_says_so() {
 fn an_exit_shows_as_a_ghost_row() {
     let mut tui = Tui::demo("graceful");
     tui.wait_for_table();
-    let contents = tui.contents();
-    let line = contents
-        .lines()
-        .find(|l| l.contains("worker-2"))
-        .expect("a worker-2 row");
-    let pid: i32 = line
-        .split_whitespace()
-        .find_map(|word| word.parse().ok())
-        .expect("the row's pid");
+    let (_, pid) = tui.worker_row(2);
     let start = Instant::now();
     kill(Pid::from_raw(pid), Signal::SIGKILL).expect("SIGKILL a worker");
-    let ghost = |contents: &str| {
-        contents
+    // The reader wakes the wait at each screen change: the delay is not
+    // rounded up to a polling interval.
+    tui.wait_for_screen("the ghost row", |screen| {
+        screen
+            .contents()
             .lines()
             .any(|l| l.contains(&pid.to_string()) && l.contains("died of SIGKILL"))
-    };
-    while !ghost(&tui.contents()) {
-        assert!(
-            start.elapsed() < DEADLINE,
-            "no ghost row:\n{}",
-            tui.contents()
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
+            .then_some(())
+    });
     eprintln!(
         "exit to ghost row on screen: {} ms",
         start.elapsed().as_millis()
@@ -516,8 +770,8 @@ fn run_captures_a_chatty_commands_output_without_blocking_it() {
     tui.wait_for_text("output (");
     // A pipe holds 64 KiB, some 7000 of these lines: far more means the
     // reader kept draining it while sigtree drew.
-    wait_for("more than 50000 lines read", || {
-        let contents = tui.contents();
+    tui.wait_for_screen("more than 50000 lines read", |screen| {
+        let contents = screen.contents();
         let count = contents
             .split("output (")
             .nth(1)?
@@ -561,13 +815,26 @@ fn run_finds_and_ends_a_process_that_left_the_group() {
         ],
         &[],
     );
-    tui.wait_for_text("▲");
     let escapee = wait_for("the escapee's pid", || {
         // sigtree itself leads the pty's session: not the one we look for.
         tagged(&tui.id)
             .into_iter()
             .filter(|pid| *pid != tui.pid())
             .find(|pid| common::stat(*pid).is_some_and(|r| r.sid == r.pid))
+    });
+    // Its row, marked as in another session. (A bare "▲" is in the legend
+    // from the first frame on.)
+    let marked = ["▲".to_string(), escapee.to_string()];
+    tui.wait_for_screen("the escapee's row marked ▲", |screen| {
+        screen
+            .contents()
+            .lines()
+            .any(|l| {
+                l.split_whitespace()
+                    .take(2)
+                    .eq(marked.iter().map(String::as_str))
+            })
+            .then_some(())
     });
     tui.press("g");
     tui.wait_for_text("leaked: left the group");
@@ -607,9 +874,14 @@ fn attach_asks_before_every_signal_and_q_signals_nothing() {
     tui.wait_for_text(&format!("{}", children[0]));
     tui.wait_for_text("terminates");
     tui.press("n");
-    std::thread::sleep(Duration::from_millis(300));
+    tui.wait_for_screen("the question to close", |screen| {
+        (!screen.contents().contains("Send SIGKILL to")).then_some(())
+    });
+    // Whatever n did is done when the question closes: nothing may be on
+    // its way. (Had n sent SIGKILL, the children would not die of the
+    // SIGTERM below either.)
     assert!(
-        is_alive(shell) && children.iter().all(|c| is_alive(*c)),
+        untouched(shell) && children.iter().all(|c| untouched(*c)),
         "n sent nothing"
     );
     tui.press("T");
@@ -620,7 +892,7 @@ fn attach_asks_before_every_signal_and_q_signals_nothing() {
     });
     tui.wait_for_text("died of SIGTERM");
     tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
+    assert_eq!(tui.wait_exit(), Some(0));
     assert!(tui.modes_restored());
     tui.wait_left_alternate_screen();
 }
@@ -632,9 +904,9 @@ fn attach_q_leaves_everything_running() {
     let mut tui = Tui::start(&["attach", &shell.to_string()], &[]);
     tui.wait_for_text(&children[1].to_string());
     tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
+    assert_eq!(tui.wait_exit(), Some(0));
     assert!(
-        is_alive(shell) && children.iter().all(|c| is_alive(*c)),
+        untouched(shell) && children.iter().all(|c| untouched(*c)),
         "q signals nothing"
     );
 }
@@ -650,18 +922,14 @@ fn attach_refuses_sigtrees_own_ancestors() {
     tui.press("y");
     tui.wait_for_text("refused");
     tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
+    assert_eq!(tui.wait_exit(), Some(0));
 }
 
 #[test]
 fn attach_to_pid_1_is_refused_and_a_missing_pid_is_an_error() {
     let mut tui = Tui::start(&["attach", "1"], &[]);
-    assert_eq!(tui.wait_exit(), 2);
-    assert!(
-        tui.contents().contains("attaching to pid 1 is refused"),
-        "{}",
-        tui.contents()
-    );
+    assert_eq!(tui.wait_exit(), Some(2));
+    tui.wait_for_text("attaching to pid 1 is refused");
     drop(tui);
     let pid_max: i64 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
         .expect("pid_max")
@@ -721,26 +989,28 @@ fn attach_as_another_user_shows_eperm_with_the_owner() {
     tui.wait_for_text("owned by uid 0");
     assert!(is_alive(shell) && children.iter().all(|c| is_alive(*c)));
     tui.press("q");
-    assert_eq!(tui.wait_exit(), 0);
+    assert_eq!(tui.wait_exit(), Some(0));
 }
 
 /// `sigtree run` over the Manager Event story: the workers and the
 /// Manager show; `g` (SIGTERM to the leader) ends it gracefully.
 #[test]
 fn run_stops_the_manager_event_story_gracefully() {
-    if common::find_program("python3").is_none() {
+    // The interpreter itself, not a wrapper that starts processes of its own.
+    let Some(python) = common::python() else {
         eprintln!("skipped: python3 not found");
         return;
-    }
+    };
+    let python = python.display().to_string();
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/examples/python/manager_event.py"
     );
-    let mut tui = Tui::start(&["run", "--", "python3", script], &[]);
+    let mut tui = Tui::start(&["run", "--", &python, script], &[]);
     tui.wait_for_text("ready");
     // The Manager's server and the three workers, children of the leader.
-    wait_for("four child rows", || {
-        let rows = tui
+    tui.wait_for_screen("four child rows", |screen| {
+        let rows = screen
             .contents()
             .lines()
             .filter(|l| l.contains(" child "))
@@ -755,29 +1025,15 @@ fn run_stops_the_manager_event_story_gracefully() {
 #[test]
 fn run_of_a_missing_command_is_a_clear_error() {
     let mut tui = Tui::start(&["run", "--", "no-such-command-here"], &[]);
-    assert_eq!(tui.wait_exit(), 2);
-    assert!(
-        tui.contents()
-            .contains("command not found: no-such-command-here"),
-        "{}",
-        tui.contents()
-    );
+    assert_eq!(tui.wait_exit(), Some(2));
+    tui.wait_for_text("command not found: no-such-command-here");
 }
 
 #[test]
 fn a_click_selects_the_row_under_the_mouse() {
     let mut tui = Tui::demo("graceful");
     tui.wait_for_table();
-    let contents = tui.contents();
-    let (line, text) = contents
-        .lines()
-        .enumerate()
-        .find(|(_, l)| l.contains("worker-3"))
-        .expect("a worker-3 row");
-    let pid: i32 = text
-        .split_whitespace()
-        .find_map(|word| word.parse().ok())
-        .expect("the row's pid");
+    let (line, pid) = tui.worker_row(3);
     // SGR mouse report of a left press, 1-based column and row.
     tui.press(&format!("\x1b[<0;5;{}M\x1b[<0;5;{}m", line + 1, line + 1));
     tui.wait_for_text(&format!("{pid} worker-3 —"));
@@ -789,13 +1045,15 @@ fn the_orphans_view_lists_the_workers_orphaned_by_killing_the_master() {
     let mut tui = Tui::demo("orphans");
     tui.wait_for_table();
     // The first row, selected, is the master.
+    tui.wait_for_text(" master — ");
     tui.press("x");
     tui.wait_for_text("orphan: re-parented");
     tui.press("o");
     tui.wait_for_text("Re-parented while sigtree watched (4)");
     tui.press("\r");
-    wait_for("the selection to jump to a worker", || {
-        tui.contents()
+    tui.wait_for_screen("the selection to jump to a worker", |screen| {
+        screen
+            .contents()
             .lines()
             .any(|l| l.contains(" worker-") && l.contains(" — "))
             .then_some(())

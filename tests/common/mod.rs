@@ -127,6 +127,26 @@ pub fn find_program(name: &str) -> Option<std::path::PathBuf> {
         .find(|path| path.is_file())
 }
 
+/// The real interpreter behind `python3` on PATH (`sys.executable`), or
+/// `None` without python3. A wrapper such as a pyenv shim is a shell script
+/// that runs helpers of its own (one of them exits 1) before it execs
+/// Python: watched by sigtree, they would join the tree and the verdict.
+pub fn python() -> Option<std::path::PathBuf> {
+    let python3 = find_program("python3")?;
+    let output = Command::new(&python3)
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success(), "python3 -c failed: {output:?}");
+    let executable = String::from_utf8(output.stdout).expect("a UTF-8 path");
+    let executable = executable.trim();
+    Some(if executable.is_empty() {
+        python3
+    } else {
+        std::path::PathBuf::from(executable)
+    })
+}
+
 impl Cleanup {
     /// Starts `command` as the leader of a new session (setsid in the
     /// child), records it and its group.
