@@ -422,9 +422,9 @@ impl Tui {
 }
 
 impl Drop for Tui {
-    /// Ends sigtree by its recorded pid (and its group, which the keeper
-    /// shares) unless it was reaped already, then reaps it; the run's other
-    /// processes are ended by the tag guard.
+    /// Ends sigtree by its recorded pid (and its group) unless it was
+    /// reaped already, then reaps it; the run's other processes (the keeper
+    /// leads a group of its own) are ended by the tag guard.
     fn drop(&mut self) {
         if self.status.is_none() {
             let _ = killpg(Pid::from_raw(self.pid()), Signal::SIGKILL);
@@ -546,7 +546,9 @@ fn sigkill_of_sigtrees_group_leaves_nothing_and_the_keeper_restores_the_terminal
     for (args, shown) in runs {
         let mut tui = Tui::start(args, &[]);
         tui.wait_for_text(shown);
-        assert!(tui.alternate_screen(), "{args:?}: the TUI is on screen");
+        tui.wait_for_screen("the TUI on the alternate screen", |screen| {
+            screen.alternate_screen().then_some(())
+        });
         // sigtree leads the pty's session: its group is its pid.
         nix::sys::signal::killpg(Pid::from_raw(tui.pid()), Signal::SIGKILL)
             .expect("SIGKILL to sigtree's group");
@@ -557,9 +559,7 @@ fn sigkill_of_sigtrees_group_leaves_nothing_and_the_keeper_restores_the_terminal
             "{args:?}: the keeper ended everything: {left:?}"
         );
         tui.wait_left_alternate_screen();
-        wait_for("the cursor and mouse reporting to be restored", || {
-            let parser = tui.parser.lock().unwrap_or_else(|p| p.into_inner());
-            let screen = parser.screen();
+        tui.wait_for_screen("the cursor and mouse reporting restored", |screen| {
             (!screen.hide_cursor()
                 && screen.mouse_protocol_mode() == vt100::MouseProtocolMode::None)
                 .then_some(())
