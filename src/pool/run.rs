@@ -467,6 +467,9 @@ impl Run {
         let Ok(before) = self.reader.stat(pid) else {
             return;
         };
+        if before.is_reaped() {
+            return;
+        }
         if self
             .pidfds
             .get(&pid)
@@ -539,6 +542,7 @@ impl Run {
             };
             if let Ok(record) = self.reader.stat(pid)
                 && record.start_time_ms == tracked.start_time_ms
+                && !record.is_reaped()
             {
                 let cmd = if record.comm == tracked.latest.comm {
                     cmd
@@ -703,6 +707,18 @@ impl Run {
         self.watch.set_group(leader);
         // Gone already (a command that exits at once): nothing to track.
         self.track(leader, at_ms);
+        // A walk may have found the leader and its children before it was
+        // known: they were named without it.
+        let unnamed: Vec<ProcessRecord> = self
+            .pidfds
+            .values()
+            .filter(|tracked| !self.roles.contains_key(&tracked.latest.pid))
+            .map(|tracked| tracked.latest.clone())
+            .collect();
+        for record in unnamed {
+            let role = self.role_of(&record);
+            self.watch.set_role(record.pid, role);
+        }
     }
 
     /// Takes what arrived on the control socket: the leader's pidfd.

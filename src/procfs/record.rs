@@ -177,6 +177,14 @@ impl ProcessRecord {
         self.signals = Some(fields.signals);
     }
 
+    /// Whether this is the stat of a process already reaped whose entry
+    /// is not removed yet: the kernel then reports state X, or ppid 0 and
+    /// group and session -1 once its signal data is gone (do_task_stat).
+    /// Such a read is no sighting of a live process.
+    pub fn is_reaped(&self) -> bool {
+        matches!(self.state.letter(), 'X' | 'x') || self.pgid < 0 || self.sid < 0
+    }
+
     /// The command line as one string, or `[comm]` when there is none (kernel
     /// threads, zombies), as `ps` shows them.
     pub fn command(&self) -> String {
