@@ -1086,3 +1086,72 @@ fn a_hostile_command_line_shows_escaped() {
     );
     tui.quit();
 }
+
+/// A recycled pid is never signalled from the TUI. `sigtree run` runs in a
+/// new pid namespace; its leader starts a `setsid` child and exits; a victim
+/// then takes the leader's exact pid and leads its own group. `X`, `T`, `i`
+/// and the menu's group target, `r` (which kills the old group and ends its
+/// keeper), and after a second victim took the new leader's pid, `q` (the
+/// stop sequence, then the keeper's cleanup at exit) must all miss it.
+#[test]
+fn a_recycled_leader_pid_is_never_signalled_from_the_tui() {
+    use common::pidns::{LEADER, Victim, first_child, read_pid, unavailable, unshare_args};
+    if let Some(reason) = unavailable() {
+        eprintln!("skipped: {reason}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let leader_file = dir.path().join("leader");
+    let script = format!("\"$0\" run --grace 1s -- sh -c {LEADER}; exec sleep 300");
+    let args = unshare_args(&script);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let leader_path = leader_file.to_str().expect("a UTF-8 tempdir");
+    let mut tui = Tui::start(
+        &args,
+        &[
+            ("SIGTREE_TUI_PROGRAM", "unshare"),
+            ("LEADER_FILE", leader_path),
+        ],
+    );
+    let init = first_child(tui.pid(), "the namespace's init");
+    let first = read_pid(&leader_file, None);
+    let victim = Victim::take_pid(init, first);
+    let refused = "does not exist (any more)";
+    for (what, keys) in [
+        ("X", "X"),
+        ("T", "T"),
+        ("i", "i"),
+        ("the menu's group target", "s\t\x7f\x7f\x7f\x7fKILL\r"),
+    ] {
+        tui.press(keys);
+        tui.wait_for_text(&format!("process group {first} {refused}"));
+        assert!(
+            victim.unharmed(),
+            "{what} hit the victim with the leader's old pid"
+        );
+        // Any action clears the message: the next one is seen afresh.
+        tui.press("j");
+        tui.wait_for_screen("the message cleared", |screen| {
+            (!screen.contents().contains(refused)).then_some(())
+        });
+    }
+    tui.press("r");
+    tui.wait_for_text("restarted");
+    let second = read_pid(&leader_file, Some(first));
+    assert!(
+        victim.unharmed(),
+        "r hit the victim with the leader's old pid"
+    );
+    let second_victim = Victim::take_pid(init, second);
+    let sigtree = first_child(init, "sigtree in the namespace");
+    tui.press("q");
+    wait_for("sigtree and its keeper to end", || {
+        (!is_alive(sigtree) && sigtree::procfs::scan::children_of(sigtree).is_err()).then_some(())
+    });
+    tui.wait_left_alternate_screen();
+    assert!(victim.unharmed(), "q hit the first victim");
+    assert!(
+        second_victim.unharmed(),
+        "q (the stop sequence and the keeper's cleanup) hit the victim with the leader's old pid"
+    );
+}

@@ -204,10 +204,7 @@ pub fn signal_group(
         }
     }
     if hit.is_empty() {
-        Err(SignalError::NoSuchTarget(format!(
-            "{} (no live member left in it)",
-            what()
-        )))
+        Err(SignalError::NoSuchTarget(what()))
     } else {
         Ok(GroupDelivery::OneByOne { hit })
     }
@@ -220,7 +217,7 @@ mod tests {
     #[test]
     fn sigtree_its_group_and_ancestors_are_refused() {
         let protected = Protected::current();
-        let own_pgid = rustix::process::getpgrp().as_raw_nonzero().get();
+        let own_pgid = crate::sys::process::own_group();
         for pid in [
             0,
             1,

@@ -183,6 +183,14 @@ pub fn parent_pid() -> i32 {
     rustix::process::getppid().map_or(0, |pid| pid.as_raw_nonzero().get())
 }
 
+/// This process's group id; 0 when the group's leader is in an ancestor
+/// pid namespace (sigtree started by `unshare --pid --fork` in a shell's
+/// job, say), where the id has no number.
+pub fn own_group() -> i32 {
+    // SAFETY: getpgrp takes nothing and cannot fail.
+    unsafe { libc::getpgrp() }
+}
+
 /// Sends signal number `signal` to this process.
 pub fn signal_self(signal: i32) -> io::Result<()> {
     kill(std::process::id() as i32, signal)

@@ -101,7 +101,7 @@ fn header(app: &App, now: u64) -> Header {
             .and_then(|m| watch.processes().get(&m))
             .map(|p| p.seen.sid),
         own_pid: std::process::id() as i32,
-        own_pgid: rustix::process::getpgrp().as_raw_nonzero().get(),
+        own_pgid: crate::sys::process::own_group(),
         stop_event,
         tasks: accounts.map(|a| (a.completed, a.lost, a.queued)),
         stopping: app.stop.as_ref().map(|stop| match stop.step() {

@@ -12,6 +12,8 @@ use nix::unistd::Pid;
 use sigtree::procfs::record::ProcessRecord;
 use sigtree::procfs::scan::{Reader, list_pids};
 
+pub mod pidns;
+
 /// A generous deadline for conditions on a shared, noisy machine.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
