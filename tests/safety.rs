@@ -12,8 +12,19 @@ use common::{DEADLINE, TaggedCleanup, run_id, tagged, wait_for, wait_until_untag
 
 /// `sigtree check ARGS` in a process group of its own, tagged with `id`.
 fn check_command(args: &[&str], id: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sigtree"));
+    check_command_as(&[], args, id)
+}
+
+/// The same, started through `prefix` (setpriv, to run it as another user).
+fn check_command_as(prefix: &[String], args: &[&str], id: &str) -> Command {
+    let sigtree = env!("CARGO_BIN_EXE_sigtree").to_string();
+    let (program, before) = match prefix.split_first() {
+        Some((program, rest)) => (program.clone(), [rest, &[sigtree]].concat()),
+        None => (sigtree, Vec::new()),
+    };
+    let mut command = Command::new(program);
     command
+        .args(before)
         .arg("check")
         .args(args)
         .env("SIGTREE_RUN_ID", id)
@@ -187,5 +198,66 @@ fn sigkill_of_check_writes_no_terminal_sequence_into_its_output() {
     assert!(
         !written.contains(&0x1b),
         "the keeper wrote into check's output: {written:?}"
+    );
+}
+
+/// The same promises hold for a user without privilege: group signals
+/// through the leader's pidfd, the keeper's cleanup, verdicts.
+#[test]
+fn unprivileged_check_judges_the_same_and_leaves_nothing() {
+    let prefix = match common::as_nobody() {
+        Ok(prefix) => prefix,
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return;
+        }
+    };
+    for (scenario, verdict) in [("ignore-term", 1), ("setsid-escape", 3)] {
+        let id = run_id("unprivileged");
+        let _cleanup = TaggedCleanup(id.clone());
+        let args = [
+            "--scenario",
+            scenario,
+            "--action",
+            "term-group",
+            "--after",
+            "100ms",
+            "--grace",
+            "1s",
+        ];
+        let output = check_command_as(&prefix, &args, &id)
+            .output()
+            .expect("sigtree runs as nobody");
+        assert_eq!(
+            output.status.code(),
+            Some(verdict),
+            "{scenario} as nobody: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(
+            wait_until_untagged(&id).is_empty(),
+            "{scenario}: left alive"
+        );
+    }
+    let id = run_id("unprivileged-kill");
+    let _cleanup = TaggedCleanup(id.clone());
+    let mut sigtree = check_command_as(
+        &prefix,
+        &["--after", "5m", "--scenario", "setsid-escape"],
+        &id,
+    )
+    .stdout(Stdio::null())
+    .spawn()
+    .expect("sigtree starts as nobody");
+    wait_for("the run to start", || {
+        (tagged(&id).len() >= 8).then_some(())
+    });
+    killpg(sigtree.id() as i32);
+    let _ = sigtree.wait();
+    let left = wait_until_untagged(&id);
+    assert!(
+        left.is_empty(),
+        "as nobody, SIGKILL of the group left: {left:?}"
     );
 }

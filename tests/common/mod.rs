@@ -289,3 +289,29 @@ fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> std::thread::Join
         bytes
     })
 }
+
+/// `setpriv` and its arguments that run the next program as the user
+/// nobody, or why that cannot be done here (not root, no setpriv, nobody
+/// cannot execute the sigtree binary).
+pub fn as_nobody() -> Result<Vec<String>, String> {
+    if !rustix::process::geteuid().is_root() {
+        return Err("not root, so no other user to become".into());
+    }
+    let setpriv = find_program("setpriv").ok_or("setpriv(1) is not on PATH")?;
+    let prefix: Vec<String> = [
+        setpriv.display().to_string(),
+        "--reuid=nobody".into(),
+        "--regid=nogroup".into(),
+        "--clear-groups".into(),
+    ]
+    .into();
+    let probe = Command::new(&prefix[0])
+        .args(&prefix[1..])
+        .args([env!("CARGO_BIN_EXE_sigtree"), "--version"])
+        .output();
+    if probe.is_ok_and(|o| o.status.success()) {
+        Ok(prefix)
+    } else {
+        Err("nobody cannot execute the sigtree binary here".into())
+    }
+}
