@@ -172,6 +172,9 @@ fn perform(
         .leader()
         .ok_or_else(|| SignalError::NoSuchTarget("the leader".into()))?;
     let group = run.group().unwrap_or(leader);
+    // Taken before the signal: what it ends, the keeper may reap and
+    // report before the send returns.
+    let at = monotonic_ms();
     let words = match action {
         Action::StopEvent => {
             let block = run.block().ok_or_else(|| {
@@ -202,7 +205,7 @@ fn perform(
             )
         }
     };
-    run.watch.stop_requested(monotonic_ms(), words);
+    run.watch.stop_requested(at, words);
     if continue_after
         && action != Action::StopEvent
         && run.signal_group(protected, Signal::CONT).is_ok()
@@ -217,6 +220,8 @@ fn perform(
 
 fn kill_group(run: &mut Run, protected: &Protected) {
     let Some(group) = run.group() else { return };
+    // Taken before the signal, as in `perform`.
+    let at = monotonic_ms();
     let delivery = run.signal_group(protected, Signal::KILL);
     let what = match delivery {
         Ok(delivery) => format!(
@@ -225,7 +230,7 @@ fn kill_group(run: &mut Run, protected: &Protected) {
         ),
         Err(error) => format!("grace period over: SIGKILL to process group {group}: {error}"),
     };
-    run.watch.escalated(monotonic_ms(), what);
+    run.watch.escalated(at, what);
 }
 
 /// Words for how a group signal was delivered, when not the usual way.
