@@ -851,12 +851,7 @@ fn attach_target(cleanup: &mut common::Cleanup) -> (i32, Vec<i32>) {
     command.args(["-c", "sleep 300 & sleep 300 & wait"]);
     let shell = cleanup.spawn(&mut command);
     let children = wait_for("the shell's two children", || {
-        let children =
-            std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).ok()?;
-        let pids: Vec<i32> = children
-            .split_whitespace()
-            .filter_map(|p| p.parse().ok())
-            .collect();
+        let pids = children(shell);
         (pids.len() == 2).then_some(pids)
     });
     (shell, children)
@@ -913,14 +908,264 @@ fn attach_q_leaves_everything_running() {
 
 #[test]
 fn attach_refuses_sigtrees_own_ancestors() {
-    // The test process is sigtree's parent: attach to it and press X.
+    // The test process is sigtree's parent: attach to it and press X. The
+    // refusal comes before any question.
     let me = std::process::id() as i32;
     let mut tui = Tui::start(&["attach", &me.to_string()], &[]);
     tui.wait_for_text("attached");
     tui.press("X");
-    tui.wait_for_text("Send SIGKILL to process group");
-    tui.press("y");
     tui.wait_for_text("refused");
+    assert!(!tui.contents().contains("y / n"), "{}", tui.contents());
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), Some(0));
+}
+
+/// A launcher shell leading a group of its own and, in the same group, its
+/// child: the Python `source`, what `attach` attaches to, once it handles
+/// SIGTERM (catches or ignores it). The launcher outlives the program.
+/// Returns (launcher, program), or `None` without python3.
+fn launched_program(cleanup: &mut common::Cleanup, source: &str) -> Option<(i32, i32)> {
+    if common::find_program("python3").is_none() {
+        eprintln!("skipped: python3 not found");
+        return None;
+    }
+    let mut command = std::process::Command::new("sh");
+    command.args([
+        "-c",
+        "python3 -c \"$1\" & wait; exec sleep 300",
+        "sh",
+        source,
+    ]);
+    let launcher = cleanup.spawn(&mut command);
+    let program = wait_for("the program to handle SIGTERM", || {
+        children(launcher)
+            .into_iter()
+            .find(|&pid| handles_term(pid))
+    });
+    Some((launcher, program))
+}
+
+/// A program that exits 0 on SIGTERM.
+const EXITS_ON_TERM: &str = "import signal, sys, time\n\
+                             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n\
+                             time.sleep(300)";
+
+/// The children of `pid`, from procfs.
+fn children(pid: i32) -> Vec<i32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// Whether `pid` catches or ignores SIGTERM (SigCgt, SigIgn).
+fn handles_term(pid: i32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    ["SigCgt:", "SigIgn:"].iter().any(|field| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .is_some_and(|mask| mask & (1 << (libc::SIGTERM - 1)) != 0)
+    })
+}
+
+/// Attaches to the program and waits until the launcher shows as a
+/// group member outside the subtree.
+fn attach_under_launcher(launcher: i32, program: i32) -> Tui {
+    let tui = Tui::start(&["attach", "--grace", "3s", &program.to_string()], &[]);
+    tui.wait_for_text(&format!("{launcher} group-member"));
+    tui
+}
+
+/// Clicks the row of `pid` and waits for the detail pane to show it.
+fn select_row(tui: &mut Tui, pid: i32, role: &str) {
+    let line = wait_for("the row of the process", || {
+        tui.contents().lines().position(|l| {
+            l.contains(role) && l.split_whitespace().find_map(|w| w.parse().ok()) == Some(pid)
+        })
+    });
+    tui.press(&format!("\x1b[<0;5;{}M\x1b[<0;5;{}m", line + 1, line + 1));
+    tui.wait_for_text(&format!("{pid} {role} —"));
+}
+
+/// The pids a confirmation lists: the lines after "It hits now:" that
+/// start with a pid and a role, read inside the popup's column.
+fn listed_pids(contents: &str) -> Vec<i32> {
+    let lines: Vec<&str> = contents.lines().collect();
+    let Some((start, column)) = lines.iter().enumerate().find_map(|(i, line)| {
+        let byte = line.find("It hits now:")?;
+        Some((i, line[..byte].chars().count()))
+    }) else {
+        return Vec::new();
+    };
+    lines[start + 1..]
+        .iter()
+        .take_while(|line| !line.contains("y / n"))
+        .filter_map(|line| {
+            let inside: String = line.chars().skip(column).collect();
+            let mut words = inside.split_whitespace();
+            let pid = words.next()?.parse().ok()?;
+            matches!(
+                words.next()?,
+                "attached" | "child" | "descendant" | "group-member"
+            )
+            .then_some(pid)
+        })
+        .collect()
+}
+
+#[test]
+fn attach_g_stops_only_the_attached_subtree_and_judges_it_alone() {
+    let mut cleanup = common::Cleanup::default();
+    let Some((launcher, program)) = launched_program(&mut cleanup, EXITS_ON_TERM) else {
+        return;
+    };
+    let mut tui = attach_under_launcher(launcher, program);
+    tui.press("g");
+    tui.wait_for_text("and any descendant found later");
+    tui.wait_for_screen("the question to list [program]", |screen| {
+        (listed_pids(&screen.contents()) == [program]).then_some(())
+    });
+    tui.press("y");
+    tui.wait_for_text("the attached subtree has ended (graceful)");
+    assert!(!is_alive(program), "the program exited");
+    assert!(
+        is_alive(launcher) && !common::is_stopped(launcher),
+        "the launcher was never signalled"
+    );
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), Some(0));
+    assert!(is_alive(launcher), "q signals nothing");
+}
+
+#[test]
+fn attach_escalation_kills_only_the_attached_subtree_by_pidfd() {
+    // The program and its forked child ignore SIGTERM.
+    let source = "import os, signal, time\n\
+                  os.fork()\n\
+                  signal.signal(signal.SIGTERM, signal.SIG_IGN)\n\
+                  time.sleep(300)";
+    let mut cleanup = common::Cleanup::default();
+    let Some((launcher, program)) = launched_program(&mut cleanup, source) else {
+        return;
+    };
+    let child = wait_for("the program's child to ignore SIGTERM", || {
+        children(program).into_iter().find(|&pid| handles_term(pid))
+    });
+    let mut tui = attach_under_launcher(launcher, program);
+    tui.wait_for_text(&format!("{child} child"));
+    tui.press("g");
+    tui.wait_for_text("and any descendant found later");
+    tui.wait_for_screen("the question to list [program, child]", |screen| {
+        (listed_pids(&screen.contents()) == [program, child]).then_some(())
+    });
+    tui.press("y");
+    tui.wait_for_text("the attached subtree has ended (forced)");
+    assert!(!is_alive(program) && !is_alive(child), "both were killed");
+    assert!(
+        is_alive(launcher) && !common::is_stopped(launcher),
+        "the launcher was never signalled"
+    );
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), Some(0));
+}
+
+#[test]
+fn attach_refuses_a_group_signal_before_asking_when_the_group_holds_the_launcher() {
+    let mut cleanup = common::Cleanup::default();
+    let Some((launcher, program)) = launched_program(&mut cleanup, EXITS_ON_TERM) else {
+        return;
+    };
+    let mut tui = attach_under_launcher(launcher, program);
+    tui.press("X");
+    tui.wait_for_text(&format!(
+        "refused: process group {launcher} holds {launcher} outside the attached subtree \
+         (its parent); s offers the subtree"
+    ));
+    assert!(
+        !tui.contents().contains("y / n"),
+        "a refusal comes before any question:\n{}",
+        tui.contents()
+    );
+    // A yes now confirms nothing; the help shows once both keys were read.
+    tui.press("y?");
+    tui.wait_for_text("never stopped, never");
+    tui.press("\x1b");
+    wait_for("the help to close", || {
+        (!tui.contents().contains("never stopped, never")).then_some(())
+    });
+    assert!(
+        is_alive(launcher) && is_alive(program),
+        "neither was signalled"
+    );
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), Some(0));
+}
+
+#[test]
+fn attach_p_asks_first_and_stops_exactly_the_pids_it_listed() {
+    let mut cleanup = common::Cleanup::default();
+    let Some((launcher, program)) = launched_program(&mut cleanup, EXITS_ON_TERM) else {
+        return;
+    };
+    let mut tui = attach_under_launcher(launcher, program);
+    select_row(&mut tui, program, "attached");
+    tui.press("p");
+    tui.wait_for_text(&format!("Send SIGSTOP to {program}?"));
+    tui.wait_for_text("It hits now:");
+    let listed = tui.wait_for_screen("the question to list the program", |screen| {
+        let listed = listed_pids(&screen.contents());
+        (listed == [program]).then_some(listed)
+    });
+    assert!(!common::is_stopped(program), "nothing stops before the yes");
+    tui.press("y");
+    let stopped_in_group =
+        || common::live_pids_where(|r| r.pgid == launcher && r.state.is_stopped());
+    let stopped = wait_for("the listed process to stop", || {
+        let stopped = stopped_in_group();
+        (!stopped.is_empty()).then_some(stopped)
+    });
+    assert_eq!(stopped, listed, "what was listed is what stopped");
+    tui.press("p");
+    tui.wait_for_text(&format!("Send SIGCONT to {program}?"));
+    tui.press("y");
+    wait_for("the program to run again", || {
+        stopped_in_group().is_empty().then_some(())
+    });
+    tui.press("q");
+    assert_eq!(tui.wait_exit(), Some(0));
+}
+
+#[test]
+fn attach_menu_offers_the_subtree_instead_of_the_group_and_sends() {
+    let mut cleanup = common::Cleanup::default();
+    let Some((launcher, program)) = launched_program(&mut cleanup, EXITS_ON_TERM) else {
+        return;
+    };
+    let mut tui = attach_under_launcher(launcher, program);
+    select_row(&mut tui, program, "attached");
+    tui.press("s");
+    tui.wait_for_text("send a signal");
+    tui.press("\t");
+    tui.wait_for_text("outside the attached subtree");
+    // Enter on the refused group: the menu moves to the subtree.
+    tui.press("\r");
+    tui.wait_for_text(&format!("subtree of {program}"));
+    tui.wait_for_text("handler runs");
+    tui.press("\r");
+    tui.wait_for_text("Send SIGTERM to the attached subtree");
+    tui.wait_for_text("It hits now:");
+    tui.wait_for_screen("the question to list [program]", |screen| {
+        (listed_pids(&screen.contents()) == [program]).then_some(())
+    });
+    tui.press("y");
+    tui.wait_for_text("the attached subtree has ended (graceful)");
+    assert!(!is_alive(program), "the menu sent SIGTERM");
+    assert!(is_alive(launcher), "never the launcher");
     tui.press("q");
     assert_eq!(tui.wait_exit(), Some(0));
 }

@@ -2,5 +2,7 @@
 //! processes on a user's behalf.
 
 pub mod action;
+pub mod command;
+pub mod reach;
 pub mod sequence;
 pub mod target;

@@ -3,12 +3,15 @@
 //! → up to half the grace → the stop signal, then SIGCONT to the group → the
 //! rest of the grace → SIGKILL to the group → SIGKILL by pidfd to every
 //! observed process still alive → until nothing lives. `check` runs the same
-//! machine with its one action and no SIGCONT. Each step is a timeline event.
+//! machine with its one action and no SIGCONT. Attached, every group step
+//! acts on the attached subtree by pidfd, never on the group by number.
+//! Each step is a timeline event.
 
 use std::time::{Duration, Instant};
 
 use super::action::{Action, Target};
-use super::target::{GroupDelivery, Protected, SignalError, signal_process};
+use super::reach::{Recipients, describe, send_to};
+use super::target::{Protected, SignalError, signal_process};
 use crate::pool::run::Run;
 use crate::procfs::sigset::Signal;
 use crate::sys::monotonic_ms;
@@ -87,16 +90,14 @@ impl StopSequence {
         plan: StopPlan,
     ) -> Result<Self, SignalError> {
         let started = Instant::now();
-        let block = run
-            .block()
-            .filter(|_| plan.stop_event_first && plan.action != Action::StopEvent);
+        let block = run.block().filter(|_| drains_first(run, &plan));
         let step = if let Some(block) = block {
             block.request_stop();
             run.watch
                 .stop_requested(monotonic_ms(), "graceful stop: set the stop event");
             Step::Draining(started + plan.grace / 2)
         } else {
-            match perform(run, protected, plan.action, plan.continue_after) {
+            match perform(run, protected, &plan) {
                 // The leader is gone but others may live (they left its
                 // group, or were orphaned): the escalation still ends them.
                 Err(SignalError::NoSuchTarget(target)) => {
@@ -136,14 +137,14 @@ impl StopSequence {
             Step::Draining(until) if now >= until => {
                 // The signal is the stop's second step; an error (the target
                 // is gone) leaves the grace to run out.
-                let _ = perform(run, protected, self.plan.action, self.plan.continue_after);
+                let _ = perform(run, protected, &self.plan);
                 Step::Signalled(self.started + self.plan.grace)
             }
             Step::Signalled(until) if now >= until => {
                 kill_group(run, protected);
                 Step::KillingGroup(now + GROUP_KILL_WAIT)
             }
-            Step::KillingGroup(until) if now >= until || !group_alive(run) => {
+            Step::KillingGroup(until) if now >= until || !scope_alive(run) => {
                 self.leftovers = kill_escapees(run, protected);
                 Step::Finishing(now + FINAL_WAIT)
             }
@@ -161,98 +162,136 @@ impl StopSequence {
     }
 }
 
-/// Performs `action` on the pool and records it as the stop request.
-fn perform(
-    run: &mut Run,
-    protected: &Protected,
-    action: Action,
-    continue_after: bool,
-) -> Result<(), SignalError> {
-    let leader = run
-        .leader()
+/// Whether the stop starts with the stop event (the pool's), its signals
+/// coming after half the grace.
+fn drains_first(run: &Run, plan: &StopPlan) -> bool {
+    run.block().is_some() && plan.stop_event_first && plan.action != Action::StopEvent
+}
+
+/// Who a stop's signal to `target` goes to: the leader alone, or the
+/// group — attached, the attached subtree by pidfd, never the group.
+pub fn recipients(run: &Run, target: Target) -> Option<Recipients> {
+    Some(aim(target, run.leader()?, run.attached()))
+}
+
+/// [`recipients`] for a run led by `leader` (the attached process when
+/// `attached`).
+fn aim(target: Target, leader: i32, attached: bool) -> Recipients {
+    match target {
+        Target::Leader => Recipients::Process(leader),
+        Target::Group if attached => Recipients::Subtree(leader),
+        Target::Group => Recipients::Group,
+    }
+}
+
+/// The signals the stop sends when it acts, in order, with their
+/// recipients: its action's signal, then SIGCONT when the plan says so.
+fn signals(run: &Run, plan: &StopPlan) -> Vec<(Signal, Recipients)> {
+    run.leader()
+        .map(|leader| planned(plan, leader, run.attached()))
+        .unwrap_or_default()
+}
+
+/// [`signals`] for a run led by `leader` (the attached process when
+/// `attached`).
+fn planned(plan: &StopPlan, leader: i32, attached: bool) -> Vec<(Signal, Recipients)> {
+    let Action::Signal { signal, target } = plan.action else {
+        return Vec::new();
+    };
+    let mut signals = vec![(signal, aim(target, leader, attached))];
+    if plan.continue_after {
+        signals.push((Signal::CONT, aim(Target::Group, leader, attached)));
+    }
+    signals
+}
+
+/// The signals the stop sends the moment it starts (none when it sets the
+/// stop event first): what a question before the stop lists.
+pub fn signals_now(run: &Run, plan: &StopPlan) -> Vec<(Signal, Recipients)> {
+    if drains_first(run, plan) {
+        Vec::new()
+    } else {
+        signals(run, plan)
+    }
+}
+
+/// Performs the plan's action on the run and records it as the stop
+/// request; then SIGCONT, when the plan says so.
+fn perform(run: &mut Run, protected: &Protected, plan: &StopPlan) -> Result<(), SignalError> {
+    if plan.action == Action::StopEvent {
+        let block = run.block().ok_or_else(|| {
+            SignalError::Refused("the stop event exists only in the built-in pool".into())
+        })?;
+        block.request_stop();
+        run.watch
+            .stop_requested(monotonic_ms(), "set the stop event".to_string());
+        return Ok(());
+    }
+    let mut signals = signals(run, plan).into_iter();
+    let (signal, first) = signals
+        .next()
         .ok_or_else(|| SignalError::NoSuchTarget("the leader".into()))?;
-    let group = run.group().unwrap_or(leader);
     // Taken before the signal: what it ends, the keeper may reap and
     // report before the send returns.
     let at = monotonic_ms();
-    let words = match action {
-        Action::StopEvent => {
-            let block = run.block().ok_or_else(|| {
-                SignalError::Refused("the stop event exists only in the built-in pool".into())
-            })?;
-            block.request_stop();
-            "set the stop event".to_string()
-        }
-        Action::Signal {
-            signal,
-            target: Target::Leader,
-        } => {
-            let pidfd = run
-                .pidfd(leader)
-                .ok_or_else(|| SignalError::NoSuchTarget(format!("pid {leader}")))?;
-            signal_process(protected, pidfd, signal)?;
-            format!("{} to the leader ({leader})", signal.name())
-        }
-        Action::Signal {
-            signal,
-            target: Target::Group,
-        } => {
-            let delivery = run.signal_group(protected, signal)?;
-            format!(
-                "{} to process group {group}{}",
-                signal.name(),
-                how(&delivery)
-            )
-        }
-    };
+    let sent = send_to(run, protected, signal, first)?;
+    let words = format!(
+        "{} to {}{}",
+        signal.name(),
+        describe(run, first),
+        sent.how()
+    );
     run.watch.stop_requested(at, words);
-    if continue_after
-        && action != Action::StopEvent
-        && run.signal_group(protected, Signal::CONT).is_ok()
-    {
-        let note =
-            format!("SIGCONT to process group {group}: a stopped process cannot act on the signal");
-        run.watch
-            .log(monotonic_ms(), crate::watch::model::Actor::Sigtree, note);
+    for (signal, to) in signals {
+        if send_to(run, protected, signal, to).is_ok() {
+            let note = format!(
+                "{} to {}: a stopped process cannot act on the signal",
+                signal.name(),
+                describe(run, to)
+            );
+            run.watch
+                .log(monotonic_ms(), crate::watch::model::Actor::Sigtree, note);
+        }
     }
     Ok(())
 }
 
+/// SIGKILL to the group (attached: the attached subtree, by pidfd).
 fn kill_group(run: &mut Run, protected: &Protected) {
-    let Some(group) = run.group() else { return };
+    let Some(scope) = recipients(run, Target::Group) else {
+        return;
+    };
     // Taken before the signal, as in `perform`.
     let at = monotonic_ms();
-    let delivery = run.signal_group(protected, Signal::KILL);
-    let what = match delivery {
-        Ok(delivery) => format!(
-            "grace period over: SIGKILL to process group {group}{}",
-            how(&delivery)
+    let what = match send_to(run, protected, Signal::KILL, scope) {
+        Ok(sent) => format!(
+            "grace period over: SIGKILL to {}{}",
+            describe(run, scope),
+            sent.how()
         ),
-        Err(error) => format!("grace period over: SIGKILL to process group {group}: {error}"),
+        Err(error) => format!(
+            "grace period over: SIGKILL to {}: {error}",
+            describe(run, scope)
+        ),
     };
     run.watch.escalated(at, what);
 }
 
-/// Words for how a group signal was delivered, when not the usual way.
-pub fn how(delivery: &GroupDelivery) -> String {
-    match delivery {
-        GroupDelivery::LeaderPidfd => String::new(),
-        other => format!(" ({other})"),
-    }
-}
-
-fn group_alive(run: &Run) -> bool {
+/// Whether anything the group's SIGKILL was for still lives (attached:
+/// the attached subtree).
+fn scope_alive(run: &Run) -> bool {
     let group = run.group();
     run.watch
         .processes()
         .values()
-        .any(|p| !p.has_ended() && Some(p.seen.pgid) == group)
+        .any(|p| !p.has_ended() && !p.outside && (run.attached() || Some(p.seen.pgid) == group))
 }
 
 /// SIGKILL by pidfd to every observed process still alive: they left the
-/// group. Returns their pids.
+/// group (attached: the group's other members are never stopped). Returns
+/// their pids.
 fn kill_escapees(run: &mut Run, protected: &Protected) -> Vec<i32> {
-    let leftovers = run.watch.alive();
+    let leftovers = run.watch.judged_alive();
     for &pid in &leftovers {
         if let Some(pidfd) = run.pidfd(pid) {
             let _ = signal_process(protected, pidfd, Signal::KILL);
@@ -276,5 +315,50 @@ pub fn wait_until(run: &mut Run, timeout: Duration, done: impl Fn(&Run) -> bool)
         if Instant::now() >= deadline {
             return false;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(signal: Signal, target: Target, continue_after: bool) -> StopPlan {
+        StopPlan {
+            stop_event_first: false,
+            action: Action::Signal { signal, target },
+            continue_after,
+            grace: Duration::from_secs(5),
+        }
+    }
+
+    #[test]
+    fn attached_every_group_step_goes_to_the_attached_subtree() {
+        let signals = planned(&plan(Signal::TERM, Target::Leader, true), 40, true);
+        assert_eq!(
+            signals,
+            [
+                (Signal::TERM, Recipients::Process(40)),
+                (Signal::CONT, Recipients::Subtree(40))
+            ]
+        );
+        let group = planned(&plan(Signal::INT, Target::Group, false), 40, true);
+        assert_eq!(group, [(Signal::INT, Recipients::Subtree(40))]);
+    }
+
+    #[test]
+    fn a_started_run_stops_its_group() {
+        let signals = planned(&plan(Signal::HUP, Target::Group, true), 40, false);
+        assert_eq!(
+            signals,
+            [
+                (Signal::HUP, Recipients::Group),
+                (Signal::CONT, Recipients::Group)
+            ]
+        );
+        let stop_event = StopPlan {
+            action: Action::StopEvent,
+            ..plan(Signal::TERM, Target::Leader, true)
+        };
+        assert!(planned(&stop_event, 40, false).is_empty());
     }
 }

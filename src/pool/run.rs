@@ -230,7 +230,7 @@ impl Run {
             keeper_trouble: None,
             watch,
         };
-        run.track(pid, start_ms);
+        run.track(pid, start_ms, true);
         if run.pidfds.is_empty() {
             anyhow::bail!("no process with pid {pid}");
         }
@@ -302,9 +302,20 @@ impl Run {
         started.len() as u32 >= self.workers
     }
 
-    /// Whether the leader and every observed process have ended.
+    /// Whether the leader and every observed process have ended; attached,
+    /// every process of the attached subtree (the group's other members
+    /// are never stopped).
     pub fn ended(&self) -> bool {
-        self.leader().is_some() && self.watch.alive().is_empty()
+        self.leader().is_some() && self.watch.judged_alive().is_empty()
+    }
+
+    /// Attached, scans the group for members now rather than at the next
+    /// spaced scan: done before a group signal is asked for or sent.
+    pub fn rescan_group(&mut self) {
+        if self.attached() {
+            self.group_scanned = None;
+            self.discover(monotonic_ms());
+        }
     }
 
     /// Reports the pool could not write because the channel was full.
@@ -386,7 +397,7 @@ impl Run {
                 at_ms,
             } => {
                 if self.roles.insert(pid, role) != Some(role) {
-                    self.track(pid, at_ms);
+                    self.track(pid, at_ms, true);
                     self.watch.set_role(pid, role.name());
                     if let Ok(record) = self.reader.stat(pid) {
                         // Seen right after fork, it showed its parent's command line.
@@ -429,6 +440,7 @@ impl Run {
             .into_iter()
             .flat_map(|root| descendants(root).unwrap_or_default())
             .collect::<Vec<_>>();
+        let walked = found.len();
         if self.attached()
             && self
                 .group_scanned
@@ -449,14 +461,18 @@ impl Run {
                 );
             }
         }
-        for pid in found {
-            self.track(pid, now);
+        for (i, pid) in found.into_iter().enumerate() {
+            // The walk from the root finds descendants; the group scan,
+            // members that may be outside the attached subtree.
+            self.track(pid, now, i < walked);
         }
     }
 
     /// Opens a pidfd for `pid` and records its first sighting. The stat read
     /// before and after the open must agree on the start time: pids are reused.
-    fn track(&mut self, pid: i32, now: u64) {
+    /// `descends`: found by the walk from the root. Attached, a process is
+    /// outside the subtree unless it descends, or its parent is inside.
+    fn track(&mut self, pid: i32, now: u64, descends: bool) {
         if self
             .pidfds
             .get(&pid)
@@ -502,21 +518,32 @@ impl Run {
                 },
             },
         );
-        let role = self.role_of(&record);
+        let outside = self.attached() && !descends && !self.inside(record.ppid);
+        let role = self.role_of(&record, outside);
         self.watch.observe(now, sighting(&record), || role);
+        if outside {
+            self.watch.set_outside(pid);
+        }
+    }
+
+    /// Whether `pid` is a watched process inside the attached subtree.
+    fn inside(&self, pid: i32) -> bool {
+        self.watch
+            .processes()
+            .get(&pid)
+            .is_some_and(|p| !p.outside && !p.has_ended())
     }
 
     /// A pool process's reported role; in a command's run `leader`,
-    /// `child` (of the leader) or `descendant`.
-    fn role_of(&self, record: &ProcessRecord) -> String {
+    /// `child` (of the leader) or `descendant`; attached, `attached`,
+    /// `child`, `descendant`, or `group-member` when `outside` the subtree.
+    fn role_of(&self, record: &ProcessRecord, outside: bool) -> String {
         let pool = self.block.is_some();
         match self.roles.get(&record.pid) {
             Some(role) => role.name(),
             None if self.attached() && record.pid == self.root => "attached".into(),
+            None if outside => "group-member".into(),
             None if self.attached() && record.ppid == self.root => "child".into(),
-            None if self.attached() && !self.watch.processes().contains_key(&record.ppid) => {
-                "group member".into()
-            }
             None if Some(record.pid) == self.leader && pool => Role::Master.name(),
             None if Some(record.pid) == self.leader => "leader".into(),
             None if pool => "process".into(),
@@ -706,7 +733,7 @@ impl Run {
         self.leader = Some(leader);
         self.watch.set_group(leader);
         // Gone already (a command that exits at once): nothing to track.
-        self.track(leader, at_ms);
+        self.track(leader, at_ms, true);
         // A walk may have found the leader and its children before it was
         // known: they were named without it.
         let unnamed: Vec<ProcessRecord> = self
@@ -716,7 +743,12 @@ impl Run {
             .map(|tracked| tracked.latest.clone())
             .collect();
         for record in unnamed {
-            let role = self.role_of(&record);
+            let outside = self
+                .watch
+                .processes()
+                .get(&record.pid)
+                .is_some_and(|p| p.outside);
+            let role = self.role_of(&record, outside);
             self.watch.set_role(record.pid, role);
         }
     }

@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, anyhow};
 
 use super::input::{PopupKey, UserAction};
-use crate::control::action::Target;
+use crate::control::action::{Action, Target};
+use crate::control::command::{Command, Executed, Plan};
+use crate::control::reach::{Recipients, Sent, describe};
 use crate::control::sequence::{StopPlan, StopSequence};
-use crate::control::target::{Protected, SignalError, signal_process};
+use crate::control::target::{Protected, SignalError};
 use crate::pool::run::{Launch, Run};
 use crate::pool::scenario::{self, Scenario};
 use crate::procfs::record::ProcessRecord;
@@ -84,22 +86,9 @@ pub enum Popup {
     Orphans(usize),
     /// The scenario picker, with the highlighted entry.
     Scenarios(usize),
-    /// A question before acting on processes sigtree did not start.
-    Confirm(Pending),
-}
-
-/// An action waiting for the user's yes (attach mode asks before every
-/// signal).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Pending {
-    /// A signal to one process.
-    Process(Signal, i32),
-    /// A signal to the watched group.
-    Group(Signal),
-    /// A signal to a process and its descendants.
-    Subtree(Signal, Vec<i32>),
-    /// The stop sequence.
-    StopSequence,
+    /// A question before acting on processes sigtree did not start: it
+    /// holds the very command a yes executes.
+    Confirm(Command),
 }
 
 /// The signal menu's state.
@@ -320,12 +309,22 @@ impl App {
             UserAction::First => self.selected = self.order.first().copied(),
             UserAction::Last => self.selected = self.order.last().copied(),
             UserAction::SignalSelected(signal) => match self.selected {
-                Some(pid) => self.ask_or_do(Pending::Process(signal, pid)),
+                Some(pid) => self.ask(Command::Signal {
+                    signal,
+                    to: Recipients::Process(pid),
+                }),
                 None => self.message = Some("no process selected".into()),
             },
-            UserAction::SignalGroup(signal) => self.ask_or_do(Pending::Group(signal)),
+            UserAction::SignalGroup(signal) => self.ask(Command::Signal {
+                signal,
+                to: Recipients::Group,
+            }),
             UserAction::StopEvent => self.set_stop_event(),
-            UserAction::GracefulStop => self.ask_or_do(Pending::StopSequence),
+            UserAction::GracefulStop => {
+                if let Some(stop) = self.stop_command() {
+                    self.ask(stop);
+                }
+            }
             UserAction::SignalMenu => self.popup = Some(Popup::SignalMenu(MenuState::new())),
             UserAction::PauseResume => self.pause_resume(),
             UserAction::Restart if self.run.attached() => {
@@ -356,6 +355,7 @@ impl App {
         let Some(popup) = self.popup.take() else {
             return;
         };
+        self.message = None;
         self.popup = match (popup, key) {
             (_, PopupKey::Cancel) => None,
             (Popup::Help, _) => None,
@@ -375,8 +375,8 @@ impl App {
                 None
             }
             (Popup::SignalMenu(menu), key) => self.menu_key(menu, key),
-            (Popup::Confirm(pending), PopupKey::Confirm) => {
-                self.execute(pending);
+            (Popup::Confirm(command), PopupKey::Confirm) => {
+                self.execute(command);
                 None
             }
             (popup, _) => Some(popup),
@@ -392,103 +392,122 @@ impl App {
                 Some(Popup::SignalMenu(menu))
             }
             MenuStep::Send(signal, target) => {
-                self.send_from_menu(signal, target);
-                None
-            }
-        }
-    }
-
-    /// The pids a menu target hits (live observed processes).
-    pub fn menu_targets(&self, target: MenuTarget) -> Vec<i32> {
-        let live = self.run.watch.alive();
-        match target {
-            MenuTarget::Process => self
-                .selected
-                .filter(|pid| live.contains(pid))
-                .into_iter()
-                .collect(),
-            MenuTarget::Group => {
-                let group = self.run.group();
-                live.into_iter()
-                    .filter(|pid| self.stats.get(pid).map(|r| r.pgid) == group)
-                    .collect()
-            }
-            MenuTarget::Subtree => {
-                let Some(root) = self.selected else {
-                    return Vec::new();
-                };
-                let mut found = vec![root];
-                let mut next = 0;
-                while next < found.len() {
-                    let parent = found[next];
-                    next += 1;
-                    found.extend(
-                        live.iter()
-                            .filter(|pid| self.stats.get(pid).is_some_and(|r| r.ppid == parent)),
-                    );
-                }
-                found.retain(|pid| live.contains(pid));
-                found
-            }
-        }
-    }
-
-    fn send_from_menu(&mut self, signal: Signal, target: MenuTarget) {
-        let pending = match target {
-            MenuTarget::Group => Pending::Group(signal),
-            MenuTarget::Process => match self.selected {
-                Some(pid) => Pending::Process(signal, pid),
-                None => {
+                let Some(to) = self.menu_recipients(target) else {
                     self.message = Some("no process selected".into());
-                    return;
-                }
-            },
-            MenuTarget::Subtree => Pending::Subtree(signal, self.menu_targets(MenuTarget::Subtree)),
-        };
-        self.ask_or_do(pending);
-    }
-
-    /// Attached, asks first (the question lists every pid it hits);
-    /// otherwise acts at once.
-    fn ask_or_do(&mut self, pending: Pending) {
-        if self.run.attached() {
-            self.popup = Some(Popup::Confirm(pending));
-        } else {
-            self.execute(pending);
-        }
-    }
-
-    /// The pids `pending` hits now (live observed processes).
-    pub fn pending_targets(&self, pending: &Pending) -> Vec<i32> {
-        match pending {
-            Pending::Process(_, pid) => vec![*pid],
-            Pending::Group(_) | Pending::StopSequence => self.menu_targets(MenuTarget::Group),
-            Pending::Subtree(_, pids) => pids.clone(),
-        }
-    }
-
-    fn execute(&mut self, pending: Pending) {
-        match pending {
-            Pending::Process(signal, pid) => self.signal_pid(pid, signal),
-            Pending::Group(signal) => self.signal_pool_group(signal),
-            Pending::StopSequence => self.graceful_stop(),
-            Pending::Subtree(signal, pids) => {
-                let mut sent = 0;
-                for pid in &pids {
-                    if self.signal_one(*pid, signal).is_ok() {
-                        sent += 1;
+                    return Some(Popup::SignalMenu(menu));
+                };
+                match self.request(Command::Signal { signal, to }) {
+                    Ok(popup) => popup,
+                    Err(error) => {
+                        self.message = Some(self.explain(&error, None));
+                        // Attached, a group holding processes outside the
+                        // subtree is refused: the menu offers the subtree.
+                        if target == MenuTarget::Group && matches!(error, SignalError::Refused(_)) {
+                            menu.target = MenuTarget::Subtree;
+                        }
+                        Some(Popup::SignalMenu(menu))
                     }
                 }
-                self.record(
-                    format!(
-                        "{} to the subtree of {:?} ({sent} processes)",
-                        signal.name(),
-                        self.selected
-                    ),
-                    "s",
-                );
             }
         }
+    }
+
+    /// Who a menu target is: `None` when it needs a selection and there is
+    /// none.
+    pub fn menu_recipients(&self, target: MenuTarget) -> Option<Recipients> {
+        match target {
+            MenuTarget::Process => self.selected.map(Recipients::Process),
+            MenuTarget::Group => Some(Recipients::Group),
+            MenuTarget::Subtree => self.selected.map(Recipients::Subtree),
+        }
+    }
+
+    /// What `command` hits now, or why it is refused: what a question
+    /// lists, from the same code that executes it.
+    pub fn targets(&self, command: &Command) -> Result<Plan<'_>, SignalError> {
+        command.targets(&self.run, &self.protected)
+    }
+
+    /// Asks for `command` (see [`App::request`]); a refusal becomes the
+    /// message.
+    fn ask(&mut self, command: Command) {
+        match self.request(command) {
+            Ok(popup) => self.popup = popup,
+            Err(error) => self.message = Some(self.explain(&error, None)),
+        }
+    }
+
+    /// Attached, returns the question holding `command` — or why it is
+    /// refused, before any question. Otherwise executes it at once.
+    fn request(&mut self, command: Command) -> Result<Option<Popup>, SignalError> {
+        if !self.run.attached() {
+            self.execute(command);
+            return Ok(None);
+        }
+        command.look_again(&mut self.run);
+        self.targets(&command)?;
+        Ok(Some(Popup::Confirm(command)))
+    }
+
+    /// Executes `command` and records what it did.
+    fn execute(&mut self, command: Command) {
+        if let Command::Stop(_) = command {
+            let now = monotonic_ms();
+            self.markers
+                .push((now.saturating_sub(self.run.watch.start_ms()), "g".into()));
+        }
+        match command.execute(&mut self.run, &self.protected) {
+            Ok(Executed::Stopping(stop)) => self.stop = Some(stop),
+            Ok(Executed::Sent(sent)) => self.sent(command, sent),
+            Err(error) => self.message = Some(self.explain(&error, None)),
+        }
+    }
+
+    /// Records a signal sent: in the timeline (a stop request, with its
+    /// marker, unless it is `p`'s SIGSTOP or SIGCONT), and any failure.
+    fn sent(&mut self, command: Command, sent: Sent) {
+        let Command::Signal { signal, to } = command else {
+            return;
+        };
+        if let Some((pid, error)) = sent.failed.first() {
+            let more = sent.failed.len() - 1;
+            let also = if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            };
+            self.message = Some(format!("{}{also}", self.explain(error, Some(*pid))));
+        }
+        if sent.hit.is_empty() {
+            return;
+        }
+        let what = match to {
+            Recipients::Process(pid) => {
+                format!("{} to {pid} ({})", signal.name(), self.role_of(pid))
+            }
+            _ => format!(
+                "{} to {}{}",
+                signal.name(),
+                describe(&self.run, to),
+                sent.how()
+            ),
+        };
+        if signal == Signal::STOP || signal == Signal::CONT {
+            self.run
+                .watch
+                .log(monotonic_ms(), crate::watch::model::Actor::You, what);
+            self.refreshed = None;
+            return;
+        }
+        let key = match (to, signal) {
+            (Recipients::Process(_), Signal::TERM) => "t",
+            (Recipients::Process(_), Signal::KILL) => "x",
+            (Recipients::Group, Signal::KILL) => "X",
+            (Recipients::Group, Signal::INT) => "i",
+            (Recipients::Group, Signal::TERM) => "T",
+            _ => "s",
+        };
+        self.record(what, key);
     }
 
     fn move_selection(&mut self, step: isize) {
@@ -515,57 +534,11 @@ impl App {
         self.run.watch.stop_requested(now, what);
     }
 
-    fn signal_one(&mut self, pid: i32, signal: Signal) -> Result<(), SignalError> {
-        let pidfd = self
-            .run
-            .pidfd(pid)
-            .ok_or_else(|| SignalError::NoSuchTarget(format!("pid {pid}")))?;
-        signal_process(&self.protected, pidfd, signal)
-    }
-
-    fn signal_pid(&mut self, pid: i32, signal: Signal) {
-        if !self.run.watch.alive().contains(&pid) {
-            self.message = Some(format!("pid {pid} has ended: nothing to signal"));
-            return;
-        }
-        match self.signal_one(pid, signal) {
-            Ok(()) => {
-                let role = self.role_of(pid);
-                let key = if signal == Signal::KILL { "x" } else { "t" };
-                self.record(format!("{} to {pid} ({role})", signal.name()), key);
-            }
-            Err(error) => self.message = Some(self.explain(&error, pid)),
-        }
-    }
-
-    fn signal_pool_group(&mut self, signal: Signal) {
-        let Some(group) = self.run.group() else {
-            self.message = Some("the pool's group is not known yet".into());
-            return;
-        };
-        match self.run.signal_group(&self.protected, signal) {
-            Ok(delivery) => {
-                let key = match signal {
-                    Signal::KILL => "X",
-                    Signal::INT => "i",
-                    Signal::TERM => "T",
-                    _ => "s",
-                };
-                let how = crate::control::sequence::how(&delivery);
-                self.record(
-                    format!("{} to process group {group}{how}", signal.name()),
-                    key,
-                );
-            }
-            Err(error) => self.message = Some(error.to_string()),
-        }
-    }
-
-    /// A signal error in words; EPERM names the owner's uid.
-    fn explain(&self, error: &SignalError, pid: i32) -> String {
-        match (error, self.stats.get(&pid).and_then(|r| r.uid)) {
-            (SignalError::NotPermitted(_), Some(uid)) => {
-                format!("not permitted: {pid} is owned by uid {uid}")
+    /// A signal error in words; EPERM names the owner's uid of `pid`.
+    fn explain(&self, error: &SignalError, pid: Option<i32>) -> String {
+        match (error, pid.and_then(|pid| self.stats.get(&pid)?.uid)) {
+            (SignalError::NotPermitted(target), Some(uid)) => {
+                format!("not permitted: {target} is owned by uid {uid}")
             }
             _ => error.to_string(),
         }
@@ -586,51 +559,41 @@ impl App {
         self.record("set the stop event".into(), "e");
     }
 
-    fn graceful_stop(&mut self) {
+    /// The stop sequence of this mode, or `None` (with the message why)
+    /// when one runs already or nothing is left to stop.
+    fn stop_command(&mut self) -> Option<Command> {
         if self.stop.is_some() {
             self.message = Some("a graceful stop is already running".into());
-            return;
+            return None;
         }
         if self.run.ended() {
-            self.message = Some("everything has ended: r restarts it".into());
-            return;
+            self.message = Some(if self.run.attached() {
+                "the attached subtree has ended: nothing to stop".into()
+            } else {
+                "everything has ended: r restarts it".into()
+            });
+            return None;
         }
-        let plan = match &self.options.mode {
-            Mode::Demo { .. } => {
-                StopPlan::graceful(Signal::TERM, Target::Leader, self.options.grace)
-            }
-            Mode::Attach { .. } => StopPlan {
-                stop_event_first: false,
-                action: crate::control::action::Action::Signal {
-                    signal: Signal::TERM,
-                    target: Target::Leader,
-                },
-                continue_after: true,
-                grace: self.options.grace,
-            },
+        let grace = self.options.grace;
+        let signal_plan = |signal, target| StopPlan {
+            stop_event_first: false,
+            action: Action::Signal { signal, target },
+            continue_after: true,
+            grace,
+        };
+        Some(Command::Stop(match &self.options.mode {
+            Mode::Demo { .. } => StopPlan::graceful(Signal::TERM, Target::Leader, grace),
+            // Its SIGCONT and SIGKILL go to the attached subtree, by pidfd.
+            Mode::Attach { .. } => signal_plan(Signal::TERM, Target::Leader),
             Mode::Run {
                 stop_signal,
                 stop_target,
                 ..
-            } => StopPlan {
-                stop_event_first: false,
-                action: crate::control::action::Action::Signal {
-                    signal: *stop_signal,
-                    target: *stop_target,
-                },
-                continue_after: true,
-                grace: self.options.grace,
-            },
-        };
-        let now = monotonic_ms();
-        self.markers
-            .push((now.saturating_sub(self.run.watch.start_ms()), "g".into()));
-        match StopSequence::start(&mut self.run, &self.protected, plan) {
-            Ok(stop) => self.stop = Some(stop),
-            Err(error) => self.message = Some(error.to_string()),
-        }
+            } => signal_plan(*stop_signal, *stop_target),
+        }))
     }
 
+    /// `p`: SIGSTOP to the selected process, or SIGCONT when it is stopped.
     fn pause_resume(&mut self) {
         let Some(pid) = self.selected else {
             self.message = Some("no process selected".into());
@@ -640,18 +603,10 @@ impl App {
         // may not have shown there yet.
         let stopped = self.reader.stat(pid).is_ok_and(|r| r.state.is_stopped());
         let signal = if stopped { Signal::CONT } else { Signal::STOP };
-        match self.signal_one(pid, signal) {
-            Ok(()) => {
-                let role = self.role_of(pid);
-                self.run.watch.log(
-                    monotonic_ms(),
-                    crate::watch::model::Actor::You,
-                    format!("{} to {pid} ({role})", signal.name()),
-                );
-                self.refreshed = None;
-            }
-            Err(error) => self.message = Some(error.to_string()),
-        }
+        self.ask(Command::Signal {
+            signal,
+            to: Recipients::Process(pid),
+        });
     }
 
     /// Ends the current run (the keeper kills what is left) and starts it
@@ -726,8 +681,10 @@ impl App {
             _ if self.run.ended() => self.quit = Quit::Now,
             Quit::No => {
                 self.quit = Quit::Stopping;
-                if self.stop.is_none() {
-                    self.graceful_stop();
+                if self.stop.is_none()
+                    && let Some(stop) = self.stop_command()
+                {
+                    self.execute(stop);
                 }
                 if self.stop.is_none() {
                     self.quit = Quit::Now;

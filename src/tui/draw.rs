@@ -561,6 +561,7 @@ mod tests {
                     ),
                     (4125, s("worker-4"), s("default action: terminates")),
                 ],
+                unreachable: None,
             })),
             ..running()
         };

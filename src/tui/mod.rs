@@ -5,6 +5,7 @@ pub mod app;
 pub mod draw;
 pub mod event_loop;
 pub mod input;
+pub mod question;
 pub mod screen;
 pub mod terminal;
 pub mod view;

@@ -239,6 +239,8 @@ pub struct SignalMenu {
     pub target: String,
     /// (pid, role, predicted effect) for every target process.
     pub effects: Vec<(i32, String, String)>,
+    /// Why the target reaches no process: refused, or gone.
+    pub unreachable: Option<String>,
 }
 
 /// The orphans and zombies view.

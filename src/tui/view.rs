@@ -3,14 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::app::{App, MenuTarget, Pending, Popup, Quit};
+use super::app::{App, Popup, Quit};
 use super::screen::{
     Detail, EndMark, Header, Lane, Lifelines, LogLine, OrphansView, OutputPane, Overlay, Row,
-    RowKind, Screen, Segment, SignalMenu,
+    RowKind, Screen, Segment,
 };
 use crate::control::sequence::Step;
 use crate::pool::report::Phase;
-use crate::procfs::disposition::{Target, predict};
 use crate::procfs::scan::{Reader, ScanOptions};
 use crate::procfs::sigset::Signal;
 use crate::procfs::tree::ProcessTree;
@@ -463,9 +462,15 @@ fn lifelines(app: &App, now: u64) -> Lifelines {
 /// The help text of attach mode.
 fn attach_explanation() -> String {
     "sigtree watches a process it did not start: its subtree and the other \
-     members of its process group. Every signal asks first, listing the pids \
-     it hits and the predicted effect on each; q never signals anything. \
-     sigtree itself, its group and its ancestors are never targets. Exit \
+     members of its process group (group-member: shown, never stopped, never \
+     judged). Every signal asks first, listing the pids it hits and the \
+     predicted effect on each; q never signals anything. g stops the \
+     attached subtree only, by pidfd: SIGTERM to the attached process, then \
+     after the grace period SIGKILL to what is left of the subtree. A group \
+     signal whose group holds the attached process's ancestors or other \
+     members outside the subtree is refused; the signal menu's subtree target \
+     reaches the subtree instead. sigtree itself, its group and its \
+     ancestors are never targets. Exit \
      statuses come from pidfds when the kernel offers PIDFD_INFO_EXIT (Linux \
      6.15), whoever reaps the process; otherwise an ended process's outcome \
      is inferred (unknown)."
@@ -553,6 +558,9 @@ fn status_line(app: &App) -> Option<String> {
         let verdict = app.run.watch.verdict();
         let what = if app.scenario.is_some() {
             "the pool"
+        } else if app.run.attached() {
+            // Its group's other members are never stopped nor judged.
+            "the attached subtree"
         } else {
             "everything watched"
         };
@@ -578,9 +586,7 @@ fn overlay(app: &App) -> Option<Overlay> {
                 None => run_explanation(),
             },
         },
-        Popup::SignalMenu(menu) => {
-            Overlay::SignalMenu(signal_menu(app, menu.signal(), &menu.input, menu.target))
-        }
+        Popup::SignalMenu(menu) => Overlay::SignalMenu(super::question::signal_menu(app, menu)),
         Popup::Orphans(selected) => Overlay::Orphans(OrphansView {
             selected: *selected,
             ..app
@@ -589,8 +595,8 @@ fn overlay(app: &App) -> Option<Overlay> {
                 .map(|(view, _)| view.clone())
                 .unwrap_or_default()
         }),
-        Popup::Confirm(pending) => Overlay::Confirm {
-            question: confirmation(app, pending),
+        Popup::Confirm(command) => Overlay::Confirm {
+            question: super::question::confirmation(app, command),
         },
         Popup::Scenarios(selected) => Overlay::Scenarios {
             entries: crate::pool::scenario::presets()
@@ -601,90 +607,6 @@ fn overlay(app: &App) -> Option<Overlay> {
             selected: *selected,
         },
     })
-}
-
-/// The signal menu with the predicted effect on every target, thread masks
-/// and stopped state taken into account.
-fn signal_menu(app: &App, signal: Option<Signal>, input: &str, target: MenuTarget) -> SignalMenu {
-    SignalMenu {
-        signal: signal.map_or_else(
-            || format!("'{input}' names no signal"),
-            |s| format!("{} ({})", s.name(), s.number()),
-        ),
-        input: input.to_string(),
-        target: match target {
-            MenuTarget::Process => app.selected.map_or("process: none selected".into(), |pid| {
-                format!("process {pid}")
-            }),
-            MenuTarget::Group => app
-                .run
-                .group()
-                .map_or("group: unknown".into(), |g| format!("group {g}")),
-            MenuTarget::Subtree => app.selected.map_or("subtree: none selected".into(), |pid| {
-                format!("subtree of {pid}")
-            }),
-        },
-        effects: effects(app, signal, &app.menu_targets(target)),
-    }
-}
-
-/// The confirmation asked before signalling processes sigtree did not
-/// start: every pid it hits, with the predicted effect on each.
-fn confirmation(app: &App, pending: &Pending) -> String {
-    let group = app.run.group().unwrap_or_default();
-    let (what, signal) = match pending {
-        Pending::Process(signal, pid) => (format!("Send {} to {pid}?", signal.name()), *signal),
-        Pending::Group(signal) => (
-            format!("Send {} to process group {group}?", signal.name()),
-            *signal,
-        ),
-        Pending::Subtree(signal, pids) => (
-            format!(
-                "Send {} to the {} processes of the subtree?",
-                signal.name(),
-                pids.len()
-            ),
-            *signal,
-        ),
-        Pending::StopSequence => (
-            "Run the stop sequence: SIGTERM to the attached process, SIGCONT to its group, \
-             then after the grace period SIGKILL to the group and to every descendant?"
-                .to_string(),
-            Signal::TERM,
-        ),
-    };
-    let mut lines = vec![what, "It hits:".to_string()];
-    for (pid, role, effect) in effects(app, Some(signal), &app.pending_targets(pending)) {
-        lines.push(format!("  {pid} {role}: {effect}"));
-    }
-    lines.join("\n")
-}
-
-/// The predicted effect of `signal` on each of `pids`, thread masks and
-/// stopped state taken into account: (pid, role, effect).
-fn effects(app: &App, signal: Option<Signal>, pids: &[i32]) -> Vec<(i32, String, String)> {
-    let mut reader = Reader::default();
-    pids.iter()
-        .map(|&pid| {
-            let effect = match (signal, app.stats.get(&pid)) {
-                (Some(signal), Some(record)) => {
-                    let masks = record.signals.unwrap_or_default();
-                    let target = Target {
-                        masks,
-                        blocked_by_all_threads: reader
-                            .blocked_by_all_threads(pid)
-                            .unwrap_or(masks.blocked),
-                        stopped: record.state.is_stopped(),
-                        zombie: record.state.is_zombie(),
-                    };
-                    predict(signal, &target).describe().to_string()
-                }
-                (None, _) => "—".into(),
-                (_, None) => "unknown: not read yet".into(),
-            };
-            (pid, app.role_of(pid), effect)
-        })
-        .collect()
 }
 
 /// Orphans sigtree saw being re-parented, likely orphans system-wide,

@@ -85,6 +85,9 @@ pub struct Observed {
     pub ending: Option<(Ending, Source)>,
     /// Killed by pidfd after surviving the group's SIGKILL.
     pub leaked: bool,
+    /// Attached: a member of the watched group outside the attached
+    /// subtree (an ancestor, a sibling): shown, never stopped, never judged.
+    pub outside: bool,
 }
 
 impl Observed {
@@ -235,6 +238,7 @@ impl Watch {
                     reaped_at: None,
                     ending: None,
                     leaked: false,
+                    outside: false,
                 },
             );
             return;
@@ -284,6 +288,14 @@ impl Watch {
     pub fn set_role(&mut self, pid: i32, role: String) {
         if let Some(known) = self.processes.get_mut(&pid) {
             known.role = role;
+        }
+    }
+
+    /// Marks `pid` as outside the attached subtree: shown, never stopped,
+    /// never judged.
+    pub fn set_outside(&mut self, pid: i32) {
+        if let Some(known) = self.processes.get_mut(&pid) {
+            known.outside = true;
         }
     }
 
@@ -370,6 +382,22 @@ impl Watch {
             .collect()
     }
 
+    /// Pids of the processes a stop acts on and the verdict judges (every
+    /// one but those [`Observed::outside`]) not known to have ended.
+    pub fn judged_alive(&self) -> Vec<i32> {
+        self.processes
+            .values()
+            .filter(|p| !p.outside && !p.has_ended())
+            .map(|p| p.seen.pid)
+            .collect()
+    }
+
+    /// Every process the verdict judges: all but those outside the
+    /// attached subtree.
+    fn judged(&self) -> impl Iterator<Item = &Observed> {
+        self.every_process().filter(|p| !p.outside)
+    }
+
     /// When the stop was requested.
     pub fn stop_at(&self) -> Option<u64> {
         self.stop_at
@@ -400,10 +428,10 @@ impl Watch {
     }
 
     /// The verdict, first match wins: leaked, forced, terminated, unclean,
-    /// graceful.
+    /// graceful. Attached, only the attached subtree is judged.
     pub fn verdict(&self) -> Verdict {
         let outcomes: Vec<(Outcome, Option<Ending>)> = self
-            .every_process()
+            .judged()
             .map(|p| (self.outcome(p), p.ending.map(|(e, _)| e)))
             .collect();
         if outcomes.iter().any(|(o, _)| *o == Outcome::Leaked) {
@@ -430,7 +458,7 @@ impl Watch {
     /// Milliseconds from the stop request to the last process's end.
     pub fn time_to_exit_ms(&self) -> Option<u64> {
         let stop = self.stop_at?;
-        let last = self.every_process().filter_map(|p| p.ended_at).max()?;
+        let last = self.judged().filter_map(|p| p.ended_at).max()?;
         Some(last.saturating_sub(stop))
     }
 }
@@ -536,6 +564,24 @@ mod tests {
             [Outcome::Signaled, Outcome::Killed, Outcome::Killed]
         );
         assert_eq!(escalation.verdict(), Verdict::Forced);
+    }
+
+    #[test]
+    fn attached_a_group_member_outside_the_subtree_is_shown_but_never_judged() {
+        let mut watch = Watch::new(1000);
+        watch.set_group(10);
+        watch.observe(1001, seen(10, 5, 10), || "group-member".into());
+        watch.set_outside(10);
+        watch.observe(1001, seen(11, 10, 10), || "attached".into());
+        watch.stop_requested(2000, "SIGTERM to the attached process (11)");
+        assert_eq!(watch.judged_alive(), [11]);
+        watch.ending(2100, 11, Ending::Exited(0), Source::Pidfd);
+        assert!(watch.judged_alive().is_empty());
+        assert_eq!(watch.alive(), [10], "still shown alive");
+        assert_eq!(watch.verdict(), Verdict::Graceful);
+        watch.ending(2900, 10, Ending::Signaled(libc::SIGKILL), Source::Pidfd);
+        assert_eq!(watch.verdict(), Verdict::Graceful, "its end is not judged");
+        assert_eq!(watch.time_to_exit_ms(), Some(100));
     }
 
     #[test]

@@ -60,8 +60,10 @@ pub fn render(frame: &mut Frame, area: Rect, menu: &SignalMenu, color: bool) {
         ),
         bold,
     )));
-    if menu.effects.is_empty() {
-        lines.push(Line::from("no process to signal"));
+    match &menu.unreachable {
+        Some(why) => lines.extend(wrap(why, text_width).into_iter().map(Line::from)),
+        None if menu.effects.is_empty() => lines.push(Line::from("no process to signal")),
+        None => {}
     }
     for (pid, role, effect) in &menu.effects {
         for (i, part) in wrap(effect, effect_width).into_iter().enumerate() {

@@ -1,0 +1,98 @@
+//! One vocabulary for what keys, the signal menu and `g`/`q` ask of the
+//! processes: a [`Command`] value. [`Command::targets`] says what it hits
+//! now, or why it is refused; [`Command::execute`] hits what the same
+//! resolution gives. A confirmation holds the Command it will execute.
+
+use super::reach::{self, Recipients, Sent, Targets};
+use super::sequence::{self, StopPlan, StopSequence};
+use super::target::{Protected, SignalError};
+use crate::pool::run::Run;
+use crate::procfs::sigset::Signal;
+
+/// Something the user asks sigtree to do to processes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Send `signal` to `to`.
+    Signal {
+        /// The signal.
+        signal: Signal,
+        /// Who gets it.
+        to: Recipients,
+    },
+    /// Run the stop sequence.
+    Stop(StopPlan),
+}
+
+/// What a command hits now.
+#[derive(Debug)]
+pub struct Plan<'r> {
+    /// Each signal sent now, in order, with what it reaches.
+    pub sends: Vec<(Signal, Targets<'r>)>,
+    /// A stop goes on after these: its later steps reach the survivors and
+    /// any descendant found later.
+    pub later: bool,
+}
+
+/// What executing a command started or did.
+#[derive(Debug)]
+pub enum Executed {
+    /// The signal was sent.
+    Sent(Sent),
+    /// The stop sequence runs.
+    Stopping(StopSequence),
+}
+
+impl Command {
+    /// What the command hits now, with the pidfds that reach each target,
+    /// or why sigtree refuses it. A stop lists the signals of its first
+    /// step; a target of it that has already ended is left out.
+    pub fn targets<'r>(
+        &self,
+        run: &'r Run,
+        protected: &Protected,
+    ) -> Result<Plan<'r>, SignalError> {
+        match *self {
+            Self::Signal { signal, to } => Ok(Plan {
+                sends: vec![(signal, reach::targets(run, protected, to)?)],
+                later: false,
+            }),
+            Self::Stop(plan) => {
+                let mut sends = Vec::new();
+                for (signal, to) in sequence::signals_now(run, &plan) {
+                    match reach::targets(run, protected, to) {
+                        Ok(targets) => sends.push((signal, targets)),
+                        Err(SignalError::NoSuchTarget(_)) => {}
+                        Err(error) => return Err(error),
+                    }
+                }
+                Ok(Plan { sends, later: true })
+            }
+        }
+    }
+
+    /// Attached, a group signal first looks for the group's members again:
+    /// one that appeared since the last scan may make it refused.
+    pub fn look_again(&self, run: &mut Run) {
+        if let Self::Signal {
+            to: Recipients::Group,
+            ..
+        } = self
+        {
+            run.rescan_group();
+        }
+    }
+
+    /// Does it: the signal to what [`Command::targets`] gives now, or the
+    /// stop sequence, whose first step sends what it lists.
+    pub fn execute(&self, run: &mut Run, protected: &Protected) -> Result<Executed, SignalError> {
+        self.look_again(run);
+        match *self {
+            // The same resolution as `targets` lists.
+            Self::Signal { signal, to } => {
+                let targets = reach::targets(run, protected, to)?;
+                reach::send(&targets, protected, signal).map(Executed::Sent)
+            }
+            Self::Stop(plan) => StopSequence::start(run, protected, plan).map(Executed::Stopping),
+        }
+    }
+}
