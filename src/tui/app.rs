@@ -451,21 +451,23 @@ impl App {
 
     /// Executes `command` and records what it did.
     fn execute(&mut self, command: Command) {
+        // Taken before the signal: what it ends, the keeper may reap and
+        // report before the send returns.
+        let now = monotonic_ms();
         if let Command::Stop(_) = command {
-            let now = monotonic_ms();
             self.markers
                 .push((now.saturating_sub(self.run.watch.start_ms()), "g".into()));
         }
         match command.execute(&mut self.run, &self.protected) {
             Ok(Executed::Stopping(stop)) => self.stop = Some(stop),
-            Ok(Executed::Sent(sent)) => self.sent(command, sent),
+            Ok(Executed::Sent(sent)) => self.sent(command, sent, now),
             Err(error) => self.message = Some(self.explain(&error, None)),
         }
     }
 
     /// Records a signal sent: in the timeline (a stop request, with its
     /// marker, unless it is `p`'s SIGSTOP or SIGCONT), and any failure.
-    fn sent(&mut self, command: Command, sent: Sent) {
+    fn sent(&mut self, command: Command, sent: Sent, at_ms: u64) {
         let Command::Signal { signal, to } = command else {
             return;
         };
@@ -495,7 +497,7 @@ impl App {
         if signal == Signal::STOP || signal == Signal::CONT {
             self.run
                 .watch
-                .log(monotonic_ms(), crate::watch::model::Actor::You, what);
+                .log(at_ms, crate::watch::model::Actor::You, what);
             self.refreshed = None;
             return;
         }
@@ -507,7 +509,7 @@ impl App {
             (Recipients::Group, Signal::TERM) => "T",
             _ => "s",
         };
-        self.record(what, key);
+        self.record(what, key, at_ms);
     }
 
     fn move_selection(&mut self, step: isize) {
@@ -525,13 +527,12 @@ impl App {
     }
 
     /// Logs a user action in the timeline and puts its marker on the axis.
-    fn record(&mut self, what: String, key: &str) {
-        let now = monotonic_ms();
+    fn record(&mut self, what: String, key: &str, at_ms: u64) {
         self.markers.push((
-            now.saturating_sub(self.run.watch.start_ms()),
+            at_ms.saturating_sub(self.run.watch.start_ms()),
             key.to_string(),
         ));
-        self.run.watch.stop_requested(now, what);
+        self.run.watch.stop_requested(at_ms, what);
     }
 
     /// A signal error in words; EPERM names the owner's uid of `pid`.
@@ -556,7 +557,7 @@ impl App {
             return;
         }
         block.request_stop();
-        self.record("set the stop event".into(), "e");
+        self.record("set the stop event".into(), "e", monotonic_ms());
     }
 
     /// The stop sequence of this mode, or `None` (with the message why)
