@@ -92,9 +92,10 @@ impl StopSequence {
         let started = Instant::now();
         let block = run.block().filter(|_| drains_first(run, &plan));
         let step = if let Some(block) = block {
+            let at = monotonic_ms();
             block.request_stop();
             run.watch
-                .stop_requested(monotonic_ms(), "graceful stop: set the stop event");
+                .stop_requested(at, "graceful stop: set the stop event");
             Step::Draining(started + plan.grace / 2)
         } else {
             match perform(run, protected, &plan) {
@@ -222,9 +223,10 @@ fn perform(run: &mut Run, protected: &Protected, plan: &StopPlan) -> Result<(), 
         let block = run.block().ok_or_else(|| {
             SignalError::Refused("the stop event exists only in the built-in pool".into())
         })?;
+        let at = monotonic_ms();
         block.request_stop();
         run.watch
-            .stop_requested(monotonic_ms(), "set the stop event".to_string());
+            .stop_requested(at, "set the stop event".to_string());
         return Ok(());
     }
     let mut signals = signals(run, plan).into_iter();

@@ -556,8 +556,9 @@ impl App {
             self.message = Some("the stop event is already set".into());
             return;
         }
+        let at = monotonic_ms();
         block.request_stop();
-        self.record("set the stop event".into(), "e", monotonic_ms());
+        self.record("set the stop event".into(), "e", at);
     }
 
     /// The stop sequence of this mode, or `None` (with the message why)
