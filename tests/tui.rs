@@ -1400,3 +1400,56 @@ fn a_recycled_leader_pid_is_never_signalled_from_the_tui() {
         "q (the stop sequence and the keeper's cleanup) hit the victim with the leader's old pid"
     );
 }
+
+/// The attach path of the same promise: attached to a process whose group
+/// leader is gone (so no leader pidfd is held), once that process has
+/// ended too, a victim takes the group's number and leads a group of its
+/// own; `X` must miss it.
+#[test]
+fn attached_x_never_signals_a_recycled_group_number() {
+    use common::pidns::{Victim, first_child, read_pid, unavailable, unshare_args};
+    if let Some(reason) = unavailable() {
+        eprintln!("skipped: {reason}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let leader_file = dir.path().join("leader");
+    let attach_file = dir.path().join("attach");
+    // A group leader that starts a member and exits; sigtree attaches to
+    // the member, which lives two seconds.
+    let script = "setsid sh -c '(exec sleep 2) & echo $! > \"$ATTACH_FILE\"; \
+                  echo $$ > \"$LEADER_FILE\"; exit 0'; \
+                  while [ ! -s \"$ATTACH_FILE\" ]; do sleep 0.01; done; \
+                  \"$0\" attach \"$(cat \"$ATTACH_FILE\")\"; exec sleep 300";
+    let args = unshare_args(script);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut tui = Tui::start(
+        &args,
+        &[
+            ("SIGTREE_TUI_PROGRAM", "unshare"),
+            ("LEADER_FILE", leader_file.to_str().expect("UTF-8")),
+            ("ATTACH_FILE", attach_file.to_str().expect("UTF-8")),
+        ],
+    );
+    let init = first_child(tui.pid(), "the namespace's init");
+    let group = read_pid(&leader_file, None);
+    let member = read_pid(&attach_file, None);
+    tui.wait_for_text(&format!("{member} attached"));
+    // The member ends: the group is empty, its number free for the victim.
+    let victim = Victim::take_pid(init, group);
+    tui.press("X");
+    // The group sigtree attached to is gone: the victim is no member of it.
+    tui.wait_for_text("It hits nothing now.");
+    tui.press("y");
+    tui.wait_for_text(&format!("process group {group} does not exist (any more)"));
+    tui.wait_for_text(&format!("process group {group} has no member left"));
+    assert!(
+        victim.unharmed(),
+        "X hit the victim with the group's old number"
+    );
+    assert!(
+        !tui.contents().contains(" group-member "),
+        "the victim is shown as a member of the group attached to:\n{}",
+        tui.contents()
+    );
+}

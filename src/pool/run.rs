@@ -81,6 +81,8 @@ pub struct Run {
     group: Option<i32>,
     /// When the attached process's group was last scanned for members.
     group_scanned: Option<std::time::Instant>,
+    /// Attached: the watched group emptied; its number may now be another's.
+    group_gone: bool,
     block: Option<PoolBlock>,
     output: Option<Output>,
     /// The status channel's read end; `None` when attached.
@@ -183,6 +185,7 @@ impl Run {
             leader_pidfd: None,
             group: None,
             group_scanned: None,
+            group_gone: false,
             block,
             output,
             status: Some(status),
@@ -218,6 +221,7 @@ impl Run {
             root: pid,
             group: Some(record.pgid),
             group_scanned: None,
+            group_gone: false,
             block: None,
             output: None,
             status: None,
@@ -307,6 +311,25 @@ impl Run {
     /// are never stopped).
     pub fn ended(&self) -> bool {
         self.leader().is_some() && self.watch.judged_alive().is_empty()
+    }
+
+    /// Whether a process sigtree knows (the leader's pidfd, or a member's)
+    /// still runs in the watched group, read after the fact: while the group
+    /// has a member its number cannot be taken by another group.
+    fn group_vouched(&mut self) -> bool {
+        let Some(group) = self.group() else {
+            return false;
+        };
+        self.pidfds
+            .values()
+            .map(|tracked| &tracked.pidfd)
+            .chain(self.leader_pidfd.as_ref())
+            .any(|pidfd| {
+                self.reader
+                    .stat(pidfd.pid())
+                    .is_ok_and(|record| record.pgid == group && !record.is_reaped())
+                    && pidfd.is_running()
+            })
     }
 
     /// Attached, scans the group for members now rather than at the next
@@ -442,6 +465,7 @@ impl Run {
             .collect::<Vec<_>>();
         let walked = found.len();
         if self.attached()
+            && !self.group_gone
             && self
                 .group_scanned
                 .is_none_or(|at| at.elapsed() >= GROUP_SCAN)
@@ -452,13 +476,23 @@ impl Run {
                 .reader
                 .snapshot(crate::procfs::scan::ScanOptions::default())
             {
-                found.extend(
-                    snapshot
-                        .processes
-                        .values()
-                        .filter(|r| Some(r.pgid) == group)
-                        .map(|r| r.pid),
-                );
+                let members = snapshot
+                    .processes
+                    .values()
+                    .filter(|r| Some(r.pgid) == group)
+                    .map(|r| r.pid);
+                // Only while the group is still the one attached to: once
+                // it emptied, its number may lead another group.
+                if self.group_vouched() {
+                    found.extend(members);
+                } else if let Some(group) = group {
+                    self.group_gone = true;
+                    let what = format!(
+                        "process group {group} has no member left that sigtree knew: \
+                         a process with that group id now belongs to another group"
+                    );
+                    self.watch.log(now, Actor::Sigtree, what);
+                }
             }
         }
         for (i, pid) in found.into_iter().enumerate() {
