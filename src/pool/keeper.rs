@@ -229,7 +229,7 @@ fn end_everything(
             if reap(reporter) > 0 {
                 continue;
             }
-            if !matches!(wait_any_pending(), Ok(true)) {
+            if !matches!(has_children(), Ok(true)) {
                 return; // ECHILD: nothing left.
             }
             let mut fds = [PollFd::new(ended, PollFlags::IN)];
@@ -244,7 +244,7 @@ fn end_everything(
 
 /// Whether the keeper still has a child (running or not): waitid with
 /// WNOHANG|WNOWAIT, which neither blocks nor reaps.
-fn wait_any_pending() -> std::io::Result<bool> {
+fn has_children() -> std::io::Result<bool> {
     use rustix::process::{WaitId, WaitIdOptions, waitid};
     match waitid(
         WaitId::All,
