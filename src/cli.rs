@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::control::action::Action;
 use crate::procfs::sigset::Signal;
+use crate::watch::action::Action;
 
 /// See and test how multi-process programs stop: the process tree with its
 /// groups, sessions and signal dispositions, read from /proc.
@@ -76,7 +76,7 @@ pub struct RunArgs {
     pub stop_signal: Signal,
     /// Who gets it: the leader (docker stop, systemd KillMode=mixed) or the whole group (supervisord stopasgroup).
     #[arg(long, default_value = "leader", value_parser = parse_target)]
-    pub stop_target: crate::control::action::Target,
+    pub stop_target: crate::watch::action::Target,
     /// Grace period of the stop sequence before SIGKILL.
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub grace: Duration,
@@ -156,7 +156,7 @@ impl CheckArgs {
             (None, Some(action)) => action,
             (None, None) => Action::Signal {
                 signal: Signal::TERM,
-                target: crate::control::action::Target::Leader,
+                target: crate::watch::action::Target::Leader,
             },
         }
     }
@@ -252,17 +252,17 @@ fn parse_signal(text: &str) -> Result<Signal, String> {
         .map_err(|e: crate::procfs::sigset::ParseSignalError| e.to_string())
 }
 
-fn parse_target(text: &str) -> Result<crate::control::action::Target, String> {
+fn parse_target(text: &str) -> Result<crate::watch::action::Target, String> {
     match text {
-        "leader" => Ok(crate::control::action::Target::Leader),
-        "group" => Ok(crate::control::action::Target::Group),
+        "leader" => Ok(crate::watch::action::Target::Leader),
+        "group" => Ok(crate::watch::action::Target::Group),
         _ => Err(format!("unknown stop target '{text}': use leader or group")),
     }
 }
 
 fn parse_action(text: &str) -> Result<Action, String> {
     text.parse()
-        .map_err(|e: crate::control::action::ParseActionError| e.to_string())
+        .map_err(|e: crate::watch::action::ParseActionError| e.to_string())
 }
 
 #[cfg(test)]

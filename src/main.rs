@@ -132,7 +132,7 @@ fn check_plan(args: &CheckArgs) -> anyhow::Result<sigtree::cmd::check::CheckPlan
             if args.workers.is_some() {
                 anyhow::bail!("--workers applies to --scenario, not to a command");
             }
-            if args.stop_action() == sigtree::control::action::Action::StopEvent {
+            if args.stop_action() == sigtree::watch::action::Action::StopEvent {
                 anyhow::bail!("the stop event exists only in the built-in pool (--scenario)");
             }
             CheckTarget::Command(args.command.clone())

@@ -10,12 +10,12 @@ use std::time::Duration;
 use common::{TaggedCleanup, run_id, wait_until_untagged};
 use nix::sys::signal::{Signal as NixSignal, kill};
 use nix::unistd::Pid;
-use sigtree::control::action::Target;
-use sigtree::control::sequence::{StopPlan, StopSequence, wait_until};
-use sigtree::control::target::Protected;
-use sigtree::pool::run::{Launch, Run};
+use sigtree::engine::session::{Launch, Run};
+use sigtree::engine::stop::{StopPlan, StopSequence, wait_until};
+use sigtree::engine::target::Protected;
 use sigtree::pool::scenario;
 use sigtree::procfs::sigset::Signal;
+use sigtree::watch::action::Target;
 use sigtree::watch::model::Outcome;
 use sigtree::watch::verdict::Verdict;
 

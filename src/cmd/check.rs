@@ -9,12 +9,12 @@ use anyhow::{Context as _, anyhow, bail};
 use regex::Regex;
 use serde::Serialize;
 
-use crate::control::action::Action;
-use crate::control::sequence::{StopPlan, StopSequence, wait_until};
-use crate::control::target::Protected;
+use crate::engine::session::{Launch, Run};
+use crate::engine::stop::{StopPlan, StopSequence, wait_until};
+use crate::engine::target::Protected;
 use crate::pool::block::Accounts;
-use crate::pool::run::{Launch, Run};
 use crate::pool::scenario;
+use crate::watch::action::Action;
 use crate::watch::model::{Outcome, Source, Watch, signal_name};
 use crate::watch::verdict::Verdict;
 

@@ -4,10 +4,10 @@
 use std::io::Write;
 
 use crate::cmd::text_table::{Align, write_table};
-use crate::control::action::Action;
 use crate::pool::scenario::{
     self, Grandchild, MasterBehaviour, Reaction, Reactions, Scenario, WorkerBehaviour,
 };
+use crate::watch::action::Action;
 
 /// Without a name, a table of every preset; with a name (or a path), that
 /// scenario in full. An unknown name or a bad file is a

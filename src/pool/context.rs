@@ -7,8 +7,9 @@ use std::process::Command;
 use anyhow::{Context as _, anyhow};
 
 use super::block::PoolBlock;
-use super::report::{Phase, Report, Reporter, Role};
+use super::report::{Report, Reporter};
 use super::scenario::{self, Scenario};
+use crate::watch::vocabulary::{Phase, Role};
 
 /// Environment variable: the scenario's name or path.
 pub const ENV_SCENARIO: &str = "SIGTREE_POOL_SCENARIO";

@@ -2,9 +2,9 @@
 //! or in a session of its own, and exits 0 when the stop event is set.
 
 use super::context::{PoolContext, sleep_unless};
-use super::report::{Phase, Role};
 use super::scenario::Reactions;
 use super::signals;
+use crate::watch::vocabulary::{Phase, Role};
 
 /// Runs a grandchild.
 pub fn run() -> anyhow::Result<i32> {

@@ -6,9 +6,9 @@
 use std::io::Read;
 
 use super::context::{PoolContext, sleep_unless};
-use super::report::{Phase, Role};
 use super::scenario::{Reaction, Reactions};
 use super::signals;
+use crate::watch::vocabulary::{Phase, Role};
 
 /// Runs the helper, told to stop through the pipe read end `control_fd`.
 pub fn run(control_fd: i32) -> anyhow::Result<i32> {

@@ -19,8 +19,8 @@ use nix::sys::signalfd::{SfdFlags, SignalFd};
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
 use super::lent_terminal::LentTerminal;
-use super::report::{Report, Reporter, Role};
-use crate::control::target::{GroupTarget, Protected, signal_group};
+use super::report::{Report, Reporter};
+use crate::engine::target::{GroupTarget, Protected, signal_group};
 use crate::procfs::scan::{Reader, descendants};
 use crate::procfs::sigset::Signal;
 use crate::sys::channel::{self, Message, Received, Tag};
@@ -29,6 +29,7 @@ use crate::sys::pidfd::PidFd;
 use crate::sys::process::{
     SignalAction, reset_signals_before_exec, set_child_subreaper, set_signal_action, wait_any,
 };
+use crate::watch::vocabulary::Role;
 
 /// Signals the keeper ignores: it ends only when sigtree's socket closes.
 /// Its group may become orphaned when sigtree dies (the kernel then sends

@@ -8,11 +8,12 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use anyhow::Context as _;
 
 use super::context::{PoolContext, sleep_unless};
-use super::report::{Phase, Report, Role};
+use super::report::Report;
 use super::scenario::Reaction;
 use super::signals;
 use crate::sys::fds;
 use crate::sys::process::{SignalAction, set_signal_action, wait_any, wait_for};
+use crate::watch::vocabulary::{Phase, Role};
 
 /// Runs the master; returns its exit code.
 pub fn run() -> anyhow::Result<i32> {

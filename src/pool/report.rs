@@ -5,37 +5,10 @@
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 
-use serde::Serialize;
-
 use crate::sys::monotonic_ms;
-
-/// Who a pool process is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    /// The keeper between sigtree and the pool.
-    Keeper,
-    /// The pool's master.
-    Master,
-    /// Worker N, counted from 1 in spawn order.
-    Worker(u16),
-    /// The helper (like a multiprocessing Manager).
-    Helper,
-    /// A worker's child.
-    Grandchild,
-}
+use crate::watch::vocabulary::{Phase, Role};
 
 impl Role {
-    /// The role's name as JSON and the table show it.
-    pub fn name(self) -> String {
-        match self {
-            Self::Keeper => "keeper".into(),
-            Self::Master => "master".into(),
-            Self::Worker(n) => format!("worker-{n}"),
-            Self::Helper => "helper".into(),
-            Self::Grandchild => "grandchild".into(),
-        }
-    }
-
     fn code(self) -> (u8, u16) {
         match self {
             Self::Keeper => (0, 0),
@@ -58,22 +31,6 @@ impl Role {
     }
 }
 
-/// What a pool process is doing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "phase", content = "task")]
-pub enum Phase {
-    /// Started, waiting for work.
-    Idle,
-    /// Working on task N.
-    Busy(u32),
-    /// Finishing task N after a stop was requested.
-    Draining(u32),
-    /// Cleaning up before exiting.
-    CleaningUp,
-    /// About to exit.
-    Exiting,
-}
-
 impl Phase {
     fn code(self) -> (u8, u32) {
         match self {
@@ -94,17 +51,6 @@ impl Phase {
             4 => Self::Exiting,
             _ => return None,
         })
-    }
-
-    /// A short label for tables and logs.
-    pub fn label(self) -> String {
-        match self {
-            Self::Idle => "idle".into(),
-            Self::Busy(task) => format!("busy #{task}"),
-            Self::Draining(task) => format!("draining #{task}"),
-            Self::CleaningUp => "cleaning up".into(),
-            Self::Exiting => "exiting".into(),
-        }
     }
 }
 

@@ -8,8 +8,8 @@ use std::fmt;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
-use crate::control::action::Action;
 use crate::procfs::sigset::Signal;
+use crate::watch::action::Action;
 use crate::watch::verdict::Verdict;
 
 /// One scenario, as its TOML file describes it.
@@ -736,7 +736,7 @@ fn friendlier(message: &str, field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::control::action::Target;
+    use crate::watch::action::Target;
 
     /// A minimal valid scenario, to break one line at a time.
     const BASE: &str = r#"name = "x"

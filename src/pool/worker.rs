@@ -2,10 +2,10 @@
 //! requested, or a signal ends it, as its scenario says.
 
 use super::context::{PoolContext, sleep_unless};
-use super::report::{Phase, Role};
 use super::scenario::{Grandchild, Reaction};
 use super::signals;
 use crate::sys::process::{parent_pid, set_parent_death_signal, signal_self};
+use crate::watch::vocabulary::{Phase, Role};
 
 /// Why a worker leaves its loop.
 enum Leaving {

@@ -8,18 +8,18 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, anyhow};
 
 use super::input::{PopupKey, UserAction};
-use crate::control::action::{Action, Target};
-use crate::control::command::{Command, Executed, Plan};
-use crate::control::reach::{Recipients, Sent, describe};
-use crate::control::sequence::{StopPlan, StopSequence};
-use crate::control::target::{Protected, SignalError};
-use crate::pool::run::{Launch, Run};
+use crate::engine::command::{Command, Executed, Plan};
+use crate::engine::reach::{Recipients, Sent, describe};
+use crate::engine::session::{Launch, Run};
+use crate::engine::stop::{StopPlan, StopSequence};
+use crate::engine::target::{Protected, SignalError};
 use crate::pool::scenario::{self, Scenario};
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::Reader;
 use crate::procfs::sigset::Signal;
 use crate::sys::monotonic_ms;
 use crate::text::escape_controls;
+use crate::watch::action::{Action, Target};
 
 /// How often the rows' state, masks, CPU and memory are re-read.
 pub const REFRESH: Duration = Duration::from_millis(250);

@@ -5,14 +5,14 @@
 
 use super::app::{App, MenuState, MenuTarget};
 use super::screen::SignalMenu;
-use crate::control::action::{Action, Target as StopTarget};
-use crate::control::command::Command;
-use crate::control::reach::{Recipients, describe};
-use crate::control::sequence::recipients;
+use crate::engine::command::Command;
+use crate::engine::reach::{Recipients, describe};
+use crate::engine::stop::recipients;
 use crate::procfs::disposition::{Target, predict};
 use crate::procfs::scan::Reader;
 use crate::procfs::sigset::Signal;
 use crate::text::escape_controls;
+use crate::watch::action::{Action, Target as StopTarget};
 
 /// How much of a command line a question shows.
 const COMMAND_WIDTH: usize = 28;

@@ -8,14 +8,14 @@ use super::screen::{
     Detail, EndMark, Header, Lane, Lifelines, LogLine, OrphansView, OutputPane, Overlay, Row,
     RowKind, Screen, Segment,
 };
-use crate::control::sequence::Step;
-use crate::pool::report::Phase;
+use crate::engine::stop::Step;
 use crate::procfs::scan::{Reader, ScanOptions};
 use crate::procfs::sigset::Signal;
 use crate::procfs::tree::ProcessTree;
 use crate::sys::{boottime_ms, monotonic_ms};
 use crate::text::{escape_controls, pid_list};
 use crate::watch::model::{Actor, Observed, Outcome, Watch};
+use crate::watch::vocabulary::Phase;
 
 /// The whole screen for the app's current state.
 pub fn screen(app: &App) -> Screen {

@@ -1,5 +1,7 @@
 //! The pure model of a run: what was observed, how each process ended, and
 //! the verdict. No I/O happens here.
 
+pub mod action;
 pub mod model;
 pub mod verdict;
+pub mod vocabulary;

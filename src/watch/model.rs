@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::verdict::Verdict;
-use crate::pool::report::Phase;
 use crate::procfs::sigset::Signal;
 use crate::sys::wait::Ending;
+use crate::watch::vocabulary::Phase;
 
 /// How an ending was learned, best first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -9,12 +9,12 @@
 
 use std::time::{Duration, Instant};
 
-use super::action::{Action, Target};
 use super::reach::{Recipients, describe, send_to};
 use super::target::{Protected, SignalError, signal_process};
-use crate::pool::run::Run;
+use crate::engine::session::Run;
 use crate::procfs::sigset::Signal;
 use crate::sys::monotonic_ms;
+use crate::watch::action::{Action, Target};
 
 /// How long to wait for the group's members to die after its SIGKILL.
 const GROUP_KILL_WAIT: Duration = Duration::from_secs(2);

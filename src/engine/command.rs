@@ -4,9 +4,9 @@
 //! resolution gives. A confirmation holds the Command it will execute.
 
 use super::reach::{self, Recipients, Sent, Targets};
-use super::sequence::{self, StopPlan, StopSequence};
+use super::stop::{self, StopPlan, StopSequence};
 use super::target::{Protected, SignalError};
-use crate::pool::run::Run;
+use crate::engine::session::Run;
 use crate::procfs::sigset::Signal;
 
 /// Something the user asks sigtree to do to processes.
@@ -58,7 +58,7 @@ impl Command {
             }),
             Self::Stop(plan) => {
                 let mut sends = Vec::new();
-                for (signal, to) in sequence::signals_now(run, &plan) {
+                for (signal, to) in stop::signals_now(run, &plan) {
                     match reach::targets(run, protected, to) {
                         Ok(targets) => sends.push((signal, targets)),
                         Err(SignalError::NoSuchTarget(_)) => {}

@@ -1,7 +1,7 @@
 //! A run as the monitor sees it: starts the keeper (which starts the pool's
 //! master or a user's command), then collects — reports from the status
 //! channel, the descendants walk from the keeper, each process's stat, its
-//! pidfd — and feeds the watch model. Dropping it closes the keeper's pipe,
+//! pidfd — and feeds the watch model. Dropping it closes the keeper's socket,
 //! which ends whatever is left.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,13 +15,13 @@ use anyhow::Context as _;
 use regex::Regex;
 use rustix::event::{PollFd, PollFlags, poll};
 
-use super::block::{Accounts, PoolBlock};
-use super::context::{ENV_BLOCK_FD, ENV_SCENARIO, ENV_STATUS_FD, ENV_WORKERS};
 use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
-use super::output::Output;
-use super::report::{Report, ReportDecoder, Role, read_available};
-use super::scenario::Scenario;
-use crate::control::target::{GroupDelivery, GroupTarget, Protected, SignalError, signal_group};
+use crate::engine::target::{GroupDelivery, GroupTarget, Protected, SignalError, signal_group};
+use crate::pool::block::{Accounts, PoolBlock};
+use crate::pool::context::{ENV_BLOCK_FD, ENV_SCENARIO, ENV_STATUS_FD, ENV_WORKERS};
+use crate::pool::output::Output;
+use crate::pool::report::{Report, ReportDecoder, read_available};
+use crate::pool::scenario::Scenario;
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::{Reader, descendants};
 use crate::procfs::sigset::Signal;
@@ -30,6 +30,7 @@ use crate::sys::pidfd::{ExitInfo, PidFd};
 use crate::sys::wait::Ending;
 use crate::sys::{fds, monotonic_ms};
 use crate::watch::model::{Actor, Sighting, Source, Watch};
+use crate::watch::vocabulary::Role;
 
 /// What a run starts under its keeper.
 #[derive(Clone, Copy, Debug)]

@@ -7,7 +7,7 @@
 use super::target::{
     GroupDelivery, GroupTarget, Protected, SignalError, signal_group, signal_process,
 };
-use crate::pool::run::Run;
+use crate::engine::session::Run;
 use crate::procfs::sigset::Signal;
 use crate::sys::pidfd::PidFd;
 

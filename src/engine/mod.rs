@@ -1,0 +1,10 @@
+//! The engine: the only thing front ends talk to. It launches and watches a
+//! run (the session), turns keys, the menu and `check` into one Command
+//! vocabulary, runs stops, and is the only module that signals processes.
+
+pub mod command;
+pub mod keeper_link;
+pub mod reach;
+pub mod session;
+pub mod stop;
+pub mod target;
