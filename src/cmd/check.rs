@@ -9,8 +9,9 @@ use anyhow::{Context as _, anyhow, bail};
 use regex::Regex;
 use serde::Serialize;
 
+use crate::engine::command::{Command, Executed};
 use crate::engine::session::{Launch, Run};
-use crate::engine::stop::{StopPlan, StopSequence, wait_until};
+use crate::engine::stop::{StopPlan, wait_until};
 use crate::engine::target::Protected;
 use crate::pool::block::Accounts;
 use crate::pool::scenario;
@@ -167,12 +168,14 @@ fn perform_stop(
     if run.ended() {
         bail!("the run ended before the stop request");
     }
-    let mut stop = StopSequence::start(
-        run,
-        protected,
-        StopPlan::action_only(plan.action, plan.grace),
-    )
-    .context("cannot perform the stop action")?;
+    // The same Command the TUI's keys execute.
+    let command = Command::Stop(StopPlan::action_only(plan.action, plan.grace));
+    let Executed::Stopping(mut stop) = command
+        .execute(run, protected)
+        .context("cannot perform the stop action")?
+    else {
+        bail!("a stop command started no stop sequence");
+    };
     stop.run_to_end(run, protected);
     let tasks = run.accounts();
     run.finish();

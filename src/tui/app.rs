@@ -624,7 +624,7 @@ impl App {
         {
             *current = chosen;
         }
-        let _ = self.run.signal_group(&self.protected, Signal::KILL);
+        self.kill_group();
         self.run.finish();
         match launch(&self.exe, &mode) {
             Ok((scenario, run)) => {
@@ -693,7 +693,7 @@ impl App {
                 }
             }
             Quit::Stopping | Quit::Now => {
-                let _ = self.run.signal_group(&self.protected, Signal::KILL);
+                self.kill_group();
                 self.quit = Quit::Now;
             }
         }
@@ -728,6 +728,16 @@ impl App {
             .map_or_else(|| "process".to_string(), |p| p.role.clone())
     }
 
+    /// SIGKILL to the watched group, as `X` sends it, without a question:
+    /// for `r`, a second `q` and the end of sigtree (never attached).
+    fn kill_group(&mut self) {
+        let command = Command::Signal {
+            signal: Signal::KILL,
+            to: Recipients::Group,
+        };
+        let _ = command.execute(&mut self.run, &self.protected);
+    }
+
     /// Ends the pool for good: SIGKILL to the group, and the keeper ends
     /// whatever is left.
     pub fn shut_down(&mut self) {
@@ -735,7 +745,7 @@ impl App {
             return;
         }
         if !self.run.ended() {
-            let _ = self.run.signal_group(&self.protected, Signal::KILL);
+            self.kill_group();
         }
         self.run.finish();
     }
