@@ -143,6 +143,10 @@ pub struct CheckArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Count processes that ended before the stop request against the
+    /// verdict (any that did not exit 0); by default they are listed only.
+    #[arg(long)]
+    pub strict: bool,
     /// The command to test instead of a scenario (after `--`).
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,

@@ -150,6 +150,7 @@ fn check_plan(args: &CheckArgs) -> anyhow::Result<sigtree::cmd::check::CheckPlan
         after: args.after,
         ready,
         grace: args.grace,
+        strict: args.strict,
     })
 }
 

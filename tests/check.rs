@@ -495,3 +495,35 @@ fn a_hostile_command_line_prints_one_row_per_process_and_no_control_character() 
     );
     assert!(wait_until_untagged(&id).is_empty());
 }
+
+/// A launcher's helper that exits 1 at start-up (as pyenv's shim does)
+/// does not make a clean stop unclean; `--strict` counts it.
+#[test]
+fn an_exit_before_the_stop_request_counts_only_with_strict() {
+    // The helper lives half a second, so that sigtree sees it; the leader
+    // then says ready and exits 0 on SIGTERM.
+    let script = "sh -c 'sleep 0.5; exit 1' & wait; trap 'exit 0' TERM; echo ready; \
+                  while :; do sleep 0.1; done";
+    for (strict, verdict, code) in [(false, "graceful", 0), (true, "unclean", 5)] {
+        let args: &[&str] = if strict { &["--strict"] } else { &[] };
+        let (status, report) = check_shell(args, script);
+        assert_eq!(report["verdict"], verdict, "strict={strict}: {report:#}");
+        assert_eq!(status, Some(code), "strict={strict}");
+        let early: Vec<&serde_json::Value> = report["processes"]
+            .as_array()
+            .expect("processes")
+            .iter()
+            .filter(|p| p["before_stop"] == true)
+            .collect();
+        assert!(
+            early.iter().any(|p| p["exit_code"] == 1),
+            "the helper ended before the stop: {report:#}"
+        );
+        assert!(
+            early
+                .iter()
+                .all(|p| p["at_ms"].as_i64().is_some_and(|ms| ms < 0)),
+            "{report:#}"
+        );
+    }
+}

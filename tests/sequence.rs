@@ -134,7 +134,7 @@ fn sigcont_after_the_stop_signal_lets_a_stopped_worker_finish_gracefully(id: &st
     };
     assert!(position("set the stop event") < position("SIGTERM to the leader"));
     assert!(position("SIGTERM to the leader") < position("SIGCONT to process group"));
-    assert_eq!(run.watch.verdict(), Verdict::Graceful, "{timeline:#?}");
+    assert_eq!(run.watch.verdict(false), Verdict::Graceful, "{timeline:#?}");
     let stopped = &run.watch.processes()[&worker];
     assert_eq!(run.watch.outcome(stopped), Outcome::Exited);
     assert!(stop.leftovers().is_empty());
@@ -149,7 +149,7 @@ fn a_pool_that_drains_never_gets_a_signal(id: &str) {
     let mut stop = StopSequence::start(&mut run, &protected, plan).expect("the stop starts");
     stop.run_to_end(&mut run, &protected);
     run.finish();
-    assert_eq!(run.watch.verdict(), Verdict::Graceful);
+    assert_eq!(run.watch.verdict(false), Verdict::Graceful);
     assert!(
         !run.watch
             .timeline()

@@ -46,6 +46,8 @@ pub struct CheckPlan {
     pub ready: Option<Regex>,
     /// Grace period before escalation.
     pub grace: Duration,
+    /// Count what ended before the stop request against the verdict.
+    pub strict: bool,
 }
 
 /// One process in the report; field names are the spec's JSON keys.
@@ -62,6 +64,7 @@ pub struct ProcessReport {
     exit_code: Option<i32>,
     signal: Option<String>,
     at_ms: Option<i64>,
+    before_stop: bool,
     source: Source,
     orphaned: bool,
     reparented_to: Option<i32>,
@@ -211,6 +214,7 @@ fn report(
                 exit_code,
                 signal,
                 at_ms: p.ended_at.and_then(|end| watch.since_stop(end)),
+                before_stop: watch.before_stop(p),
                 source: p.ending.map_or(Source::Inferred, |(_, source)| source),
                 orphaned: p.reparented_to.is_some(),
                 reparented_to: p.reparented_to,
@@ -220,7 +224,7 @@ fn report(
         })
         .collect();
     CheckReport {
-        verdict: watch.verdict(),
+        verdict: watch.verdict(plan.strict),
         action: plan.action,
         grace_ms: plan.grace.as_millis() as u64,
         time_to_exit_ms: watch.time_to_exit_ms(),
@@ -310,6 +314,9 @@ fn describe(p: &ProcessReport) -> String {
 
 fn flags(p: &ProcessReport) -> String {
     let mut notes = Vec::new();
+    if p.before_stop {
+        notes.push("ended before the stop request".to_string());
+    }
     if let Some(parent) = p.reparented_to {
         notes.push(format!("orphaned, re-parented to {parent}"));
     }

@@ -555,7 +555,7 @@ fn status_line(app: &App) -> Option<String> {
         return Some("quitting: the stop sequence runs; q again forces SIGKILL".into());
     }
     if app.run.ended() {
-        let verdict = app.run.watch.verdict();
+        let verdict = app.run.watch.verdict(false);
         let what = if app.scenario.is_some() {
             "the pool"
         } else if app.run.attached() {

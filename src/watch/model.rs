@@ -427,11 +427,23 @@ impl Watch {
         }
     }
 
-    /// The verdict, first match wins: leaked, forced, terminated, unclean,
-    /// graceful. Attached, only the attached subtree is judged.
-    pub fn verdict(&self) -> Verdict {
+    /// Whether `process` ended before the stop request.
+    pub fn before_stop(&self, process: &Observed) -> bool {
+        self.stop_at
+            .is_some_and(|stop| process.ended_at.is_some_and(|end| end < stop))
+    }
+
+    /// The verdict, judged on what ended from the stop request on; first
+    /// match wins: leaked, forced, terminated, unclean, graceful. Attached,
+    /// only the attached subtree is judged. A process that ended before the
+    /// request counts only when `strict`, and then only if it did not exit 0.
+    pub fn verdict(&self, strict: bool) -> Verdict {
+        let counts = |p: &&Observed| {
+            !self.before_stop(p) || (strict && !matches!(p.ending, Some((Ending::Exited(0), _))))
+        };
         let outcomes: Vec<(Outcome, Option<Ending>)> = self
             .judged()
+            .filter(counts)
             .map(|p| (self.outcome(p), p.ending.map(|(e, _)| e)))
             .collect();
         if outcomes.iter().any(|(o, _)| *o == Outcome::Leaked) {
@@ -511,7 +523,7 @@ mod tests {
         assert_eq!(watch.alive(), [10]);
         watch.ending(2500, 10, Ending::Exited(0), Source::Waited);
         assert!(watch.alive().is_empty());
-        assert_eq!(watch.verdict(), Verdict::Graceful);
+        assert_eq!(watch.verdict(false), Verdict::Graceful);
         assert_eq!(watch.time_to_exit_ms(), Some(500));
         assert_eq!(watch.since_stop(1900), Some(-100));
         assert_eq!(
@@ -528,18 +540,18 @@ mod tests {
         watch.ending(2001, 10, Ending::Signaled(libc::SIGTERM), Source::Waited);
         watch.ending(2002, 11, Ending::Exited(1), Source::Reported);
         watch.ending(2003, 12, Ending::Exited(0), Source::Reported);
-        assert_eq!(watch.verdict(), Verdict::Terminated);
+        assert_eq!(watch.verdict(false), Verdict::Terminated);
 
         let mut unclean = pool();
         unclean.ending(2002, 11, Ending::Exited(1), Source::Reported);
         unclean.ending(2003, 12, Ending::Exited(0), Source::Reported);
         unclean.ending(2003, 10, Ending::Exited(0), Source::Reported);
-        assert_eq!(unclean.verdict(), Verdict::Unclean);
+        assert_eq!(unclean.verdict(false), Verdict::Unclean);
 
         watch.escalated(7000, "SIGKILL to the group");
-        assert_eq!(watch.verdict(), Verdict::Forced);
+        assert_eq!(watch.verdict(false), Verdict::Forced);
         watch.leaked(7100, 12);
-        assert_eq!(watch.verdict(), Verdict::Leaked);
+        assert_eq!(watch.verdict(false), Verdict::Leaked);
         assert_eq!(watch.outcome(&watch.processes()[&12]), Outcome::Leaked);
     }
 
@@ -551,7 +563,7 @@ mod tests {
             action.ending(2001, pid, Ending::Signaled(libc::SIGKILL), Source::Waited);
         }
         assert_eq!(outcomes(&action), [Outcome::Signaled; 3]);
-        assert_eq!(action.verdict(), Verdict::Terminated);
+        assert_eq!(action.verdict(false), Verdict::Terminated);
 
         let mut escalation = pool();
         escalation.stop_requested(2000, "SIGTERM to the master");
@@ -563,7 +575,7 @@ mod tests {
             outcomes(&escalation),
             [Outcome::Signaled, Outcome::Killed, Outcome::Killed]
         );
-        assert_eq!(escalation.verdict(), Verdict::Forced);
+        assert_eq!(escalation.verdict(false), Verdict::Forced);
     }
 
     #[test]
@@ -578,9 +590,13 @@ mod tests {
         watch.ending(2100, 11, Ending::Exited(0), Source::Pidfd);
         assert!(watch.judged_alive().is_empty());
         assert_eq!(watch.alive(), [10], "still shown alive");
-        assert_eq!(watch.verdict(), Verdict::Graceful);
+        assert_eq!(watch.verdict(false), Verdict::Graceful);
         watch.ending(2900, 10, Ending::Signaled(libc::SIGKILL), Source::Pidfd);
-        assert_eq!(watch.verdict(), Verdict::Graceful, "its end is not judged");
+        assert_eq!(
+            watch.verdict(false),
+            Verdict::Graceful,
+            "its end is not judged"
+        );
         assert_eq!(watch.time_to_exit_ms(), Some(100));
     }
 
@@ -592,7 +608,28 @@ mod tests {
         watch.ended(2000, 12);
         assert!(watch.alive().is_empty(), "an ended process is not alive");
         assert_eq!(watch.outcome(&watch.processes()[&12]), Outcome::Unknown);
-        assert_eq!(watch.verdict(), Verdict::Unclean);
+        assert_eq!(watch.verdict(false), Verdict::Unclean);
+    }
+
+    #[test]
+    fn what_ended_before_the_stop_counts_only_when_strict() {
+        let mut watch = pool();
+        // A helper exits 1 at start-up, before the stop request.
+        watch.ending(1500, 12, Ending::Exited(1), Source::Waited);
+        watch.stop_requested(2000, "SIGTERM");
+        watch.ending(2100, 11, Ending::Exited(0), Source::Waited);
+        watch.ending(2200, 10, Ending::Exited(0), Source::Waited);
+        assert!(watch.before_stop(&watch.processes()[&12]));
+        assert!(!watch.before_stop(&watch.processes()[&11]));
+        assert_eq!(watch.verdict(false), Verdict::Graceful);
+        assert_eq!(watch.verdict(true), Verdict::Unclean);
+        // Exit 0 before the stop counts for nothing, strict or not.
+        let mut clean = pool();
+        clean.ending(1500, 12, Ending::Exited(0), Source::Waited);
+        clean.stop_requested(2000, "SIGTERM");
+        clean.ending(2100, 11, Ending::Exited(0), Source::Waited);
+        clean.ending(2200, 10, Ending::Exited(0), Source::Waited);
+        assert_eq!(clean.verdict(true), Verdict::Graceful);
     }
 
     #[test]
