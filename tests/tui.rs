@@ -691,6 +691,36 @@ fn ctrl_z_restores_the_terminal_and_stops_sigtree() {
 }
 
 #[test]
+fn ctrl_z_suspends_with_a_popup_open() {
+    let mut tui = Tui::demo("graceful");
+    tui.wait_for_table();
+    tui.press("s");
+    tui.wait_for_text("send a signal");
+    tui.press("\x1a");
+    wait_for("sigtree to stop", || {
+        common::is_stopped(tui.pid()).then_some(())
+    });
+    tui.wait_left_alternate_screen();
+    tui.signal(Signal::SIGCONT);
+    tui.wait_for_screen("the repaint, the menu still open", |screen| {
+        (screen.alternate_screen() && screen.contents().contains("send a signal")).then_some(())
+    });
+    // The menu took no "z" into what is typed.
+    assert!(
+        !tui.contents()
+            .lines()
+            .any(|line| line.contains("typed") && line.contains('z')),
+        "{}",
+        tui.contents()
+    );
+    tui.press("\x1b");
+    tui.wait_for_screen("the menu closed", |screen| {
+        (!screen.contents().contains("send a signal")).then_some(())
+    });
+    tui.quit();
+}
+
+#[test]
 fn without_a_terminal_the_tui_points_to_ps_and_check() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_sigtree"))
         .arg("demo")

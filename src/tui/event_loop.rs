@@ -16,7 +16,7 @@ use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
 use signal_hook::iterator::Signals;
 
 use super::app::{App, AppOptions, Quit, REFRESH};
-use super::input::{UserAction, popup_key, table_action};
+use super::input::{UserAction, popup_key, table_action, terminal_action};
 use super::terminal::TerminalGuard;
 use super::view;
 use crate::sys::fds;
@@ -124,14 +124,16 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
 fn handle(app: &mut App, guard: &mut TerminalGuard, event: Event) -> anyhow::Result<bool> {
     match event {
         Event::Terminal(TermEvent::Key(key)) => {
-            if let Some(popup) = &app.popup {
+            // Terminal keys first, then the popup, then the table.
+            let terminal = terminal_action(key);
+            if let (None, Some(popup)) = (terminal, &app.popup) {
                 let question = matches!(popup, super::app::Popup::Confirm(_));
                 if let Some(key) = popup_key(key, question) {
                     app.popup_key(key);
                 }
                 return Ok(true);
             }
-            match table_action(key) {
+            match terminal.or_else(|| table_action(key)) {
                 Some(UserAction::Suspend) => suspend(app, guard)?,
                 Some(UserAction::Redraw) => guard.repaint()?,
                 Some(action) => app.act(action),

@@ -67,15 +67,29 @@ pub enum PopupKey {
     Erase,
 }
 
+/// The terminal's own keys (Ctrl-Z, Ctrl-L): they act whatever popup is
+/// open, before it sees the key.
+pub fn terminal_action(key: KeyEvent) -> Option<UserAction> {
+    if key.kind == KeyEventKind::Release || !key.modifiers.contains(KeyModifiers::CONTROL) {
+        return None;
+    }
+    match key.code {
+        KeyCode::Char('z') => Some(UserAction::Suspend),
+        KeyCode::Char('l') => Some(UserAction::Redraw),
+        _ => None,
+    }
+}
+
 /// The action of `key` over the table; `None` for keys that mean nothing.
 pub fn table_action(key: KeyEvent) -> Option<UserAction> {
     if key.kind == KeyEventKind::Release {
         return None;
     }
+    if let Some(action) = terminal_action(key) {
+        return Some(action);
+    }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     Some(match key.code {
-        KeyCode::Char('z') if ctrl => UserAction::Suspend,
-        KeyCode::Char('l') if ctrl => UserAction::Redraw,
         KeyCode::Char('c') if ctrl => UserAction::Quit,
         _ if ctrl => return None,
         KeyCode::Up | KeyCode::Char('k') => UserAction::Up,
