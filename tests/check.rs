@@ -500,9 +500,9 @@ fn a_hostile_command_line_prints_one_row_per_process_and_no_control_character() 
 /// does not make a clean stop unclean; `--strict` counts it.
 #[test]
 fn an_exit_before_the_stop_request_counts_only_with_strict() {
-    // The helper lives half a second, so that sigtree sees it; the leader
+    // The helper lives 1.5 s, so that the walk (every 250 ms) sees it; the leader
     // then says ready and exits 0 on SIGTERM.
-    let script = "sh -c 'sleep 0.5; exit 1' & wait; trap 'exit 0' TERM; echo ready; \
+    let script = "sh -c 'sleep 1.5; exit 1' & wait; trap 'exit 0' TERM; echo ready; \
                   while :; do sleep 0.1; done";
     for (strict, verdict, code) in [(false, "graceful", 0), (true, "unclean", 5)] {
         let args: &[&str] = if strict { &["--strict"] } else { &[] };

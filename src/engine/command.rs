@@ -85,6 +85,9 @@ impl Command {
     /// Does it: the signal to what [`Command::targets`] gives now, or the
     /// stop sequence, whose first step sends what it lists.
     pub fn execute(&self, run: &mut Run, protected: &Protected) -> Result<Executed, SignalError> {
+        // What was born since the last walk is known before anything acts:
+        // its ending is then the run's, not a stranger's.
+        run.collect_now();
         self.look_again(run);
         match *self {
             // The same resolution as `targets` lists.

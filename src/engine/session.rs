@@ -82,6 +82,8 @@ pub struct Run {
     group: Option<i32>,
     /// When the attached process's group was last scanned for members.
     group_scanned: Option<std::time::Instant>,
+    /// When the tree was last walked and every stat read.
+    collected: Option<std::time::Instant>,
     /// Attached: the watched group emptied; its number may now be another's.
     group_gone: bool,
     block: Option<PoolBlock>,
@@ -186,6 +188,7 @@ impl Run {
             leader_pidfd: None,
             group: None,
             group_scanned: None,
+            collected: None,
             group_gone: false,
             block,
             output,
@@ -222,6 +225,7 @@ impl Run {
             root: pid,
             group: Some(record.pgid),
             group_scanned: None,
+            collected: None,
             group_gone: false,
             block: None,
             output: None,
@@ -374,14 +378,37 @@ impl Run {
     }
 
     /// Waits up to `wait` for news (a report, an exit, or `wake` becoming
-    /// readable), then collects everything: reports, new descendants, each
-    /// live process's state, exit statuses.
+    /// readable), then applies it: every report, and the ending of each
+    /// process whose pidfd became readable. The walk for new descendants
+    /// and the stat of every live process follow on their own cadence
+    /// ([`COLLECT_EVERY`]), not at every report: a busy pool reports
+    /// thousands of times a second.
     pub fn tick(&mut self, wait: Duration, wake: Option<BorrowedFd<'_>>) {
-        self.wait_for_news(wait, wake);
+        let ended = self.wait_for_news(wait, wake);
         let now = monotonic_ms();
         self.read_reports();
+        if !ended.is_empty() {
+            self.refresh(now, Some(&ended));
+        }
+        // When everything known has ended, walk at once: a process born
+        // since the last walk (an orphan now the keeper's) is not missed.
+        if self.ended()
+            || self
+                .collected
+                .is_none_or(|at| at.elapsed() >= COLLECT_EVERY)
+        {
+            self.collect_now();
+        }
+    }
+
+    /// Walks the watched tree for new processes and reads every live
+    /// process's stat now, off the cadence: before a stop acts, so that it
+    /// knows what is there.
+    pub fn collect_now(&mut self) {
+        let now = monotonic_ms();
+        self.collected = Some(std::time::Instant::now());
         self.discover(now);
-        self.refresh(now);
+        self.refresh(now, None);
     }
 
     fn read_reports(&mut self) {
@@ -394,7 +421,9 @@ impl Run {
         }
     }
 
-    fn wait_for_news(&self, wait: Duration, wake: Option<BorrowedFd<'_>>) {
+    /// Sleeps until news or `wait`; returns the pids whose pidfd became
+    /// readable (they ended).
+    fn wait_for_news(&self, wait: Duration, wake: Option<BorrowedFd<'_>>) -> Vec<i32> {
         let live: Vec<&PidFd> = self
             .pidfds
             .iter()
@@ -410,6 +439,13 @@ impl Run {
             .collect();
         let timeout = rustix::event::Timespec::try_from(wait).ok();
         let _ = poll(&mut fds, timeout.as_ref());
+        let others = fds.len() - live.len();
+        fds[others..]
+            .iter()
+            .zip(&live)
+            .filter(|(fd, _)| !fd.revents().is_empty())
+            .map(|(_, pidfd)| pidfd.pid())
+            .collect()
     }
 
     fn apply(&mut self, report: Report) {
@@ -589,13 +625,14 @@ impl Run {
 
     /// Re-reads the stat of every process whose ending is not known yet
     /// (a changed parent or group is news) and asks its pidfd whether it
-    /// ended.
-    fn refresh(&mut self, now: u64) {
+    /// ended; only those of `only`, when given.
+    fn refresh(&mut self, now: u64, only: Option<&[i32]>) {
         let pending: Vec<(i32, String)> = self
             .watch
             .processes()
             .values()
             .filter(|p| p.ending.is_none())
+            .filter(|p| only.is_none_or(|pids| pids.contains(&p.seen.pid)))
             .map(|p| (p.seen.pid, p.seen.cmd.clone()))
             .collect();
         for (pid, cmd) in pending {
@@ -638,7 +675,7 @@ impl Run {
         self.end_keeper();
         self.read_reports();
         let now = monotonic_ms();
-        self.refresh(now);
+        self.refresh(now, None);
     }
 
     /// Tells the keeper to end everything and waits for it, with a
@@ -823,6 +860,10 @@ impl Drop for Run {
         self.end_keeper();
     }
 }
+
+/// How often the watched tree is walked for new processes and every live
+/// process's stat is read again (changed parent or group, exec).
+pub const COLLECT_EVERY: Duration = Duration::from_millis(250);
 
 /// How often an attached run looks for new members of the group.
 const GROUP_SCAN: Duration = Duration::from_secs(1);

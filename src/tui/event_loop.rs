@@ -76,8 +76,10 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
     let mut dirty = true;
     let mut seen = (0, 0);
     let mut last_refresh = Instant::now();
+    let mut last_frame: Option<Instant> = None;
     while app.quit() != Quit::Now {
-        if dirty {
+        if dirty && last_frame.is_none_or(|at| at.elapsed() >= FRAME) {
+            last_frame = Some(Instant::now());
             let mut screen = view::screen(app);
             app.order = screen.rows.iter().map(|r| r.pid).collect();
             if app.selected.is_none_or(|pid| !app.order.contains(&pid)) && !app.order.is_empty() {
@@ -94,14 +96,18 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
                 panic!("{TEST_PANIC_ENV} is set: panicking after the first frame, as asked");
             }
         }
-        let wait = REFRESH.saturating_sub(last_refresh.elapsed());
+        let mut wait = REFRESH.saturating_sub(last_refresh.elapsed());
+        if let (true, Some(at)) = (dirty, last_frame) {
+            // A change waits for the next frame, not for the next refresh.
+            wait = wait.min(FRAME.saturating_sub(at.elapsed()));
+        }
         app.run_mut().tick(wait, Some(wake.as_fd()));
         drain(&wake);
         for event in events.try_iter() {
             dirty |= handle(app, &mut guard, event)?;
         }
         let news = (
-            app.run_mut().watch.timeline().len(),
+            app.run_mut().watch.logged(),
             app.run_mut().watch.alive().len(),
         );
         if news != seen {
@@ -119,6 +125,10 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
     app.run_mut().lend_terminal(false);
     Ok(())
 }
+
+/// The shortest time between two frames: a busy pool changes the model
+/// thousands of times a second, the screen follows at most 30 times.
+const FRAME: std::time::Duration = std::time::Duration::from_millis(33);
 
 /// Handles one event; true when the screen must be redrawn.
 fn handle(app: &mut App, guard: &mut TerminalGuard, event: Event) -> anyhow::Result<bool> {

@@ -308,24 +308,17 @@ pub fn outcome_text(app: &App, process: &Observed) -> Option<String> {
 
 /// The stop request's words, short: "stop event", "SIGTERM", …
 fn first_action(watch: &Watch) -> String {
-    let stop = watch
-        .stop_at()
-        .map(|at| at.saturating_sub(watch.start_ms()));
-    watch
-        .timeline()
-        .iter()
-        .find(|e| e.who == Actor::You && Some(e.at_ms) >= stop)
-        .map_or_else(
-            || "the stop request".into(),
-            |e| {
-                let what = e.what.trim_start_matches("graceful stop: ");
-                if what.contains("stop event") {
-                    "stop event".into()
-                } else {
-                    what.split(" to ").next().unwrap_or(what).to_string()
-                }
-            },
-        )
+    watch.stop_what().map_or_else(
+        || "the stop request".into(),
+        |what| {
+            let what = what.trim_start_matches("graceful stop: ");
+            if what.contains("stop event") {
+                "stop event".into()
+            } else {
+                what.split(" to ").next().unwrap_or(what).to_string()
+            }
+        },
+    )
 }
 
 fn detail(app: &App, pid: i32) -> Option<Detail> {

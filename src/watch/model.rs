@@ -2,7 +2,7 @@
 //! timeline of who did what, and the verdict. Fed by the collectors (scans,
 //! pool reports, pidfds) and the actions taken; does no I/O.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
@@ -73,8 +73,9 @@ pub struct Observed {
     pub reparented_to: Option<i32>,
     /// The parent it lost, when it was orphaned.
     pub lost_parent: Option<i32>,
-    /// Its phases as the pool reported them, with times.
-    pub phases: Vec<(u64, Phase)>,
+    /// Its latest phases as the pool reported them, with times: at most
+    /// [`PHASES_KEPT`], the oldest dropped first.
+    pub phases: VecDeque<(u64, Phase)>,
     /// When it was first seen ended (exited, possibly still a zombie).
     pub ended_at: Option<u64>,
     /// When it was first seen a zombie.
@@ -118,9 +119,15 @@ impl Observed {
 
     /// The latest phase the pool reported.
     pub fn phase(&self) -> Option<Phase> {
-        self.phases.last().map(|&(_, phase)| phase)
+        self.phases.back().map(|&(_, phase)| phase)
     }
 }
+
+/// How many timeline lines a run keeps: memory stays flat however long
+/// it runs (the screen shows far fewer).
+pub const EVENTS_KEPT: usize = 2000;
+/// How many phases a process keeps (its lifeline's recent past).
+pub const PHASES_KEPT: usize = 256;
 
 /// Who did something, for the timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -154,7 +161,12 @@ pub struct Watch {
     processes: BTreeMap<i32, Observed>,
     /// Ended processes whose pid a newer process took during the run.
     retired: Vec<Observed>,
-    timeline: Vec<Event>,
+    /// The latest [`EVENTS_KEPT`] lines, the oldest dropped first.
+    timeline: VecDeque<Event>,
+    /// Every line ever added, dropped ones included: news for a redraw.
+    logged: u64,
+    /// The stop request's words.
+    stop_what: Option<String>,
     stop_at: Option<u64>,
     escalated_at: Option<u64>,
     group: Option<i32>,
@@ -167,7 +179,9 @@ impl Watch {
             start_ms,
             processes: BTreeMap::new(),
             retired: Vec::new(),
-            timeline: Vec::new(),
+            timeline: VecDeque::new(),
+            logged: 0,
+            stop_what: None,
             stop_at: None,
             escalated_at: None,
             group: None,
@@ -181,7 +195,11 @@ impl Watch {
 
     /// Adds a line to the timeline.
     pub fn log(&mut self, at_ms: u64, who: Actor, what: impl Into<String>) {
-        self.timeline.push(Event {
+        if self.timeline.len() == EVENTS_KEPT {
+            self.timeline.pop_front();
+        }
+        self.logged += 1;
+        self.timeline.push_back(Event {
             at_ms: at_ms.saturating_sub(self.start_ms),
             who,
             what: what.into(),
@@ -232,7 +250,7 @@ impl Watch {
                     role,
                     reparented_to: None,
                     lost_parent: None,
-                    phases: Vec::new(),
+                    phases: VecDeque::new(),
                     ended_at: zombie_since,
                     zombie_since,
                     reaped_at: None,
@@ -278,7 +296,10 @@ impl Watch {
         if let Some(known) = self.processes.get_mut(&pid)
             && known.phase() != Some(phase)
         {
-            known.phases.push((at_ms, phase));
+            if known.phases.len() == PHASES_KEPT {
+                known.phases.pop_front();
+            }
+            known.phases.push_back((at_ms, phase));
             let who = Actor::Process(pid, known.role.clone());
             self.log(at_ms, who, phase.label());
         }
@@ -333,7 +354,11 @@ impl Watch {
 
     /// The user asked for the stop at `at_ms`, with `what` as the words.
     pub fn stop_requested(&mut self, at_ms: u64, what: impl Into<String>) {
-        self.stop_at.get_or_insert(at_ms);
+        let what = what.into();
+        if self.stop_at.is_none() {
+            self.stop_at = Some(at_ms);
+            self.stop_what = Some(what.clone());
+        }
         self.log(at_ms, Actor::You, what);
     }
 
@@ -368,9 +393,19 @@ impl Watch {
         all.into_iter()
     }
 
-    /// The timeline.
-    pub fn timeline(&self) -> &[Event] {
+    /// The latest lines of the timeline, oldest first.
+    pub fn timeline(&self) -> &VecDeque<Event> {
         &self.timeline
+    }
+
+    /// How many lines were ever added: it changes whenever one is.
+    pub fn logged(&self) -> u64 {
+        self.logged
+    }
+
+    /// The stop request's words, once the stop was requested.
+    pub fn stop_what(&self) -> Option<&str> {
+        self.stop_what.as_deref()
     }
 
     /// Pids of processes not known to have ended.
@@ -609,6 +644,30 @@ mod tests {
         assert!(watch.alive().is_empty(), "an ended process is not alive");
         assert_eq!(watch.outcome(&watch.processes()[&12]), Outcome::Unknown);
         assert_eq!(watch.verdict(false), Verdict::Unclean);
+    }
+
+    #[test]
+    fn the_timeline_and_phase_histories_are_rings() {
+        let mut watch = pool();
+        for task in 0..(PHASES_KEPT as u32 + 10) {
+            watch.phase(2000 + u64::from(task), 11, Phase::Busy(task));
+        }
+        let worker = &watch.processes()[&11];
+        assert_eq!(worker.phases.len(), PHASES_KEPT);
+        assert_eq!(worker.phase(), Some(Phase::Busy(PHASES_KEPT as u32 + 9)));
+        assert_eq!(worker.phases.front().map(|p| p.1), Some(Phase::Busy(10)));
+        watch.stop_requested(5000, "SIGTERM to the leader (10)");
+        for n in 0..EVENTS_KEPT {
+            watch.log(6000, Actor::Sigtree, format!("line {n}"));
+        }
+        assert_eq!(watch.timeline().len(), EVENTS_KEPT);
+        assert_eq!(
+            watch.logged(),
+            3 + PHASES_KEPT as u64 + 10 + 1 + EVENTS_KEPT as u64
+        );
+        // The stop request's words outlive its line.
+        assert!(watch.timeline().iter().all(|e| e.who != Actor::You));
+        assert_eq!(watch.stop_what(), Some("SIGTERM to the leader (10)"));
     }
 
     #[test]
