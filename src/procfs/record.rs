@@ -177,6 +177,13 @@ impl ProcessRecord {
         self.signals = Some(fields.signals);
     }
 
+    /// Keeps the status fields of an earlier record of the same process
+    /// (a fresh stat read without its status).
+    pub fn keep_status_of(&mut self, earlier: &ProcessRecord) {
+        self.uid = earlier.uid;
+        self.signals = earlier.signals.clone();
+    }
+
     /// Whether this is the stat of a process already reaped whose entry
     /// is not removed yet: the kernel then reports state X, or ppid 0 and
     /// group and session -1 once its signal data is gone (do_task_stat).

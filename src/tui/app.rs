@@ -285,19 +285,48 @@ impl App {
         changed
     }
 
+    /// Status (masks, uid) is read again only for the rows on screen and
+    /// the selected one; the others keep what was last read, and their
+    /// stat as the run's walk last read it.
     fn refresh_stats(&mut self) {
-        let live = self.run.watch.alive();
+        let live: std::collections::BTreeSet<i32> = self.run.watch.alive().into_iter().collect();
         self.stats.retain(|pid, _| live.contains(pid));
+        let shown = self.shown_rows();
         for pid in live {
-            // Its stat was read by the run's last tick; only status is new.
             let Some(mut record) = self.run.latest(pid).cloned() else {
                 continue;
             };
-            if let Ok(status) = self.reader.status(pid) {
-                record.apply_status(status);
+            let fresh = shown.contains(&pid) || !self.stats.contains_key(&pid);
+            let status = if fresh {
+                self.reader.status(pid).ok()
+            } else {
+                None
+            };
+            match (status, self.stats.get(&pid)) {
+                (Some(status), _) => record.apply_status(status),
+                (None, Some(old)) => record.keep_status_of(old),
+                (None, None) => {}
             }
             self.stats.insert(pid, record);
         }
+    }
+
+    /// The pids of the rows the table showed last, and the selected one.
+    fn shown_rows(&self) -> Vec<i32> {
+        let height = self
+            .table_rows
+            .map_or(self.order.len(), |r| usize::from(r.height));
+        let selected = self
+            .selected
+            .and_then(|pid| self.order.iter().position(|p| *p == pid));
+        let first = super::widgets::table::first_visible(selected, height);
+        self.order
+            .iter()
+            .skip(first)
+            .take(height)
+            .copied()
+            .chain(self.selected)
+            .collect()
     }
 
     /// Does what the user asked. Popups take their keys in [`App::popup_key`].
