@@ -181,7 +181,7 @@ impl ProcessRecord {
     /// (a fresh stat read without its status).
     pub fn keep_status_of(&mut self, earlier: &ProcessRecord) {
         self.uid = earlier.uid;
-        self.signals = earlier.signals.clone();
+        self.signals = earlier.signals;
     }
 
     /// Whether this is the stat of a process already reaped whose entry
