@@ -82,6 +82,9 @@ pub struct Run {
     group: Option<i32>,
     /// When the attached process's group was last scanned for members.
     group_scanned: Option<std::time::Instant>,
+    /// How long to wait between two such scans: [`GROUP_SCAN_MIN`], or 100
+    /// times what the last one cost.
+    group_scan_every: Duration,
     /// When the tree was last walked and every stat read.
     collected: Option<std::time::Instant>,
     /// Attached: the watched group emptied; its number may now be another's.
@@ -188,6 +191,7 @@ impl Run {
             leader_pidfd: None,
             group: None,
             group_scanned: None,
+            group_scan_every: GROUP_SCAN_MIN,
             collected: None,
             group_gone: false,
             block,
@@ -225,6 +229,7 @@ impl Run {
             root: pid,
             group: Some(record.pgid),
             group_scanned: None,
+            group_scan_every: GROUP_SCAN_MIN,
             collected: None,
             group_gone: false,
             block: None,
@@ -493,7 +498,7 @@ impl Run {
     }
 
     /// Starts watching every descendant of the root not yet known, and,
-    /// when attached, the other members of the group (scanned each second).
+    /// when attached, the other members of the group (a full scan, spaced by its cost).
     fn discover(&mut self, now: u64) {
         let mut found = self
             .walk_roots()
@@ -505,14 +510,18 @@ impl Run {
             && !self.group_gone
             && self
                 .group_scanned
-                .is_none_or(|at| at.elapsed() >= GROUP_SCAN)
+                .is_none_or(|at| at.elapsed() >= self.group_scan_every)
         {
-            self.group_scanned = Some(std::time::Instant::now());
+            let started = std::time::Instant::now();
+            self.group_scanned = Some(started);
             let group = self.group;
-            if let Ok(snapshot) = self
+            let snapshot = self
                 .reader
-                .snapshot(crate::procfs::scan::ScanOptions::default())
-            {
+                .snapshot(crate::procfs::scan::ScanOptions::default());
+            // A full scan stays under 1 % of a core: spaced at least 100
+            // times its own cost apart.
+            self.group_scan_every = GROUP_SCAN_MIN.max(started.elapsed() * 100);
+            if let Ok(snapshot) = snapshot {
                 let members = snapshot
                     .processes
                     .values()
@@ -865,8 +874,9 @@ impl Drop for Run {
 /// process's stat is read again (changed parent or group, exec).
 pub const COLLECT_EVERY: Duration = Duration::from_millis(250);
 
-/// How often an attached run looks for new members of the group.
-const GROUP_SCAN: Duration = Duration::from_secs(1);
+/// The least time between two scans of the whole system for new members of
+/// an attached group (a group signal scans first whatever the time).
+const GROUP_SCAN_MIN: Duration = Duration::from_secs(5);
 
 /// The command line of `record`'s process, read now.
 fn command_line(reader: &mut Reader, record: &ProcessRecord) -> String {
