@@ -29,7 +29,7 @@ use crate::sys::channel::{self, Message, Received, Tag};
 use crate::sys::pidfd::{ExitInfo, PidFd};
 use crate::sys::wait::Ending;
 use crate::sys::{fds, monotonic_ms};
-use crate::watch::model::{Actor, Sighting, Source, Watch};
+use crate::watch::model::{Actor, Observed, Sighting, Source, Watch};
 use crate::watch::vocabulary::Role;
 
 /// What a run starts under its keeper.
@@ -87,6 +87,8 @@ pub struct Run {
     group_scan_every: Duration,
     /// When the tree was last walked and every stat read.
     collected: Option<std::time::Instant>,
+    /// When the stat of the group members outside the subtree was last read.
+    outside_refreshed: Option<std::time::Instant>,
     /// Attached: the watched group emptied; its number may now be another's.
     group_gone: bool,
     block: Option<PoolBlock>,
@@ -193,6 +195,7 @@ impl Run {
             group_scanned: None,
             group_scan_every: GROUP_SCAN_MIN,
             collected: None,
+            outside_refreshed: None,
             group_gone: false,
             block,
             output,
@@ -231,6 +234,7 @@ impl Run {
             group_scanned: None,
             group_scan_every: GROUP_SCAN_MIN,
             collected: None,
+            outside_refreshed: None,
             group_gone: false,
             block: None,
             output: None,
@@ -393,7 +397,7 @@ impl Run {
         let now = monotonic_ms();
         self.read_reports();
         if !ended.is_empty() {
-            self.refresh(now, Some(&ended));
+            self.refresh(now, |p| ended.contains(&p.seen.pid));
         }
         // When everything known has ended, walk at once: a process born
         // since the last walk (an orphan now the keeper's) is not missed.
@@ -413,7 +417,16 @@ impl Run {
         let now = monotonic_ms();
         self.collected = Some(std::time::Instant::now());
         self.discover(now);
-        self.refresh(now, None);
+        // Group members outside an attached subtree are shown, never
+        // stopped or judged: their pidfds tell their ends, and their stat
+        // is read again only every OUTSIDE_STAT_EVERY.
+        let outside_too = self
+            .outside_refreshed
+            .is_none_or(|at| at.elapsed() >= OUTSIDE_STAT_EVERY);
+        if outside_too {
+            self.outside_refreshed = Some(std::time::Instant::now());
+        }
+        self.refresh(now, |p| outside_too || !p.outside);
     }
 
     fn read_reports(&mut self) {
@@ -634,14 +647,13 @@ impl Run {
 
     /// Re-reads the stat of every process whose ending is not known yet
     /// (a changed parent or group is news) and asks its pidfd whether it
-    /// ended; only those of `only`, when given.
-    fn refresh(&mut self, now: u64, only: Option<&[i32]>) {
+    /// ended; only those `which` picks.
+    fn refresh(&mut self, now: u64, which: impl Fn(&Observed) -> bool) {
         let pending: Vec<(i32, String)> = self
             .watch
             .processes()
             .values()
-            .filter(|p| p.ending.is_none())
-            .filter(|p| only.is_none_or(|pids| pids.contains(&p.seen.pid)))
+            .filter(|p| p.ending.is_none() && which(p))
             .map(|p| (p.seen.pid, p.seen.cmd.clone()))
             .collect();
         for (pid, cmd) in pending {
@@ -684,7 +696,7 @@ impl Run {
         self.end_keeper();
         self.read_reports();
         let now = monotonic_ms();
-        self.refresh(now, None);
+        self.refresh(now, |_| true);
     }
 
     /// Tells the keeper to end everything and waits for it, with a
@@ -873,6 +885,10 @@ impl Drop for Run {
 /// How often the watched tree is walked for new processes and every live
 /// process's stat is read again (changed parent or group, exec).
 pub const COLLECT_EVERY: Duration = Duration::from_millis(250);
+
+/// How often the stat of a group member outside an attached subtree is
+/// read again.
+const OUTSIDE_STAT_EVERY: Duration = Duration::from_secs(5);
 
 /// The least time between two scans of the whole system for new members of
 /// an attached group (a group signal scans first whatever the time).
