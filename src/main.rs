@@ -62,6 +62,11 @@ fn main() -> ExitCode {
 /// `sigtree demo`: the TUI over the pool. Not a terminal, or a bad
 /// scenario: exit 2.
 fn demo(args: DemoArgs) -> ExitCode {
+    // Checked before the terminal: an unknown scenario is said as such,
+    // with or without one.
+    if let Err(error) = sigtree::pool::scenario::load(&args.scenario) {
+        return finish(Err(anyhow::anyhow!("{error}")), 2);
+    }
     let mode = Mode::Demo {
         scenario: args.scenario,
         workers: args.workers,

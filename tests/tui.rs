@@ -721,6 +721,18 @@ fn ctrl_z_suspends_with_a_popup_open() {
 }
 
 #[test]
+fn an_unknown_scenario_is_said_as_such_without_a_terminal() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["demo", "--scenario", "no-such"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("sigtree runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown scenario 'no-such'"), "{stderr}");
+}
+
+#[test]
 fn without_a_terminal_the_tui_points_to_ps_and_check() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_sigtree"))
         .arg("demo")
