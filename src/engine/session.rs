@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use regex::Regex;
-use rustix::event::{PollFd, PollFlags, poll};
+use rustix::event::{PollFd, PollFlags, epoll, poll};
 
 use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
 use crate::engine::target::{GroupDelivery, GroupTarget, Protected, SignalError, signal_group};
@@ -87,6 +87,9 @@ pub struct Run {
     group_scan_every: Duration,
     /// When the tree was last walked and every stat read.
     collected: Option<std::time::Instant>,
+    /// An epoll set of every tracked pidfd: one wait covers thousands of
+    /// processes, and says which ended.
+    exits: OwnedFd,
     /// When the stat of the group members outside the subtree was last read.
     outside_refreshed: Option<std::time::Instant>,
     /// Attached: the watched group emptied; its number may now be another's.
@@ -195,6 +198,7 @@ impl Run {
             group_scanned: None,
             group_scan_every: GROUP_SCAN_MIN,
             collected: None,
+            exits: epoll::create(epoll::CreateFlags::CLOEXEC)?,
             outside_refreshed: None,
             group_gone: false,
             block,
@@ -234,6 +238,7 @@ impl Run {
             group_scanned: None,
             group_scan_every: GROUP_SCAN_MIN,
             collected: None,
+            exits: epoll::create(epoll::CreateFlags::CLOEXEC)?,
             outside_refreshed: None,
             group_gone: false,
             block: None,
@@ -442,28 +447,51 @@ impl Run {
     /// Sleeps until news or `wait`; returns the pids whose pidfd became
     /// readable (they ended).
     fn wait_for_news(&self, wait: Duration, wake: Option<BorrowedFd<'_>>) -> Vec<i32> {
-        let live: Vec<&PidFd> = self
-            .pidfds
-            .iter()
-            .filter(|(pid, _)| self.is_live(**pid))
-            .map(|(_, tracked)| &tracked.pidfd)
-            .collect();
         let mut fds: Vec<PollFd> = self
             .status
             .iter()
             .map(|status| PollFd::new(status, PollFlags::IN))
             .chain(wake.as_ref().map(|fd| PollFd::new(fd, PollFlags::IN)))
-            .chain(live.iter().map(|fd| PollFd::new(*fd, PollFlags::IN)))
+            .chain([PollFd::new(&self.exits, PollFlags::IN)])
             .collect();
         let timeout = rustix::event::Timespec::try_from(wait).ok();
         let _ = poll(&mut fds, timeout.as_ref());
-        let others = fds.len() - live.len();
-        fds[others..]
-            .iter()
-            .zip(&live)
-            .filter(|(fd, _)| !fd.revents().is_empty())
-            .map(|(_, pidfd)| pidfd.pid())
-            .collect()
+        let mut ended = Vec::new();
+        if fds.last().is_some_and(|fd| !fd.revents().is_empty()) {
+            let zero = rustix::event::Timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            let mut events = Vec::with_capacity(256);
+            loop {
+                events.clear();
+                let Ok(_) = epoll::wait(
+                    &self.exits,
+                    rustix::buffer::spare_capacity(&mut events),
+                    Some(&zero),
+                ) else {
+                    break;
+                };
+                ended.extend(events.iter().map(|event| event.data.u64() as i32));
+                if events.len() < events.capacity() {
+                    break;
+                }
+            }
+        }
+        ended
+    }
+
+    /// Registers `pid`'s pidfd with the exits set: it reports once, when
+    /// the process ends (one-shot: an ended process is not reported again).
+    fn watch_exit(&self, pid: i32) {
+        if let Some(tracked) = self.pidfds.get(&pid) {
+            let _ = epoll::add(
+                &self.exits,
+                &tracked.pidfd,
+                epoll::EventData::new_u64(pid as u64),
+                epoll::EventFlags::IN | epoll::EventFlags::ONESHOT,
+            );
+        }
     }
 
     fn apply(&mut self, report: Report) {
@@ -611,6 +639,7 @@ impl Run {
                 },
             },
         );
+        self.watch_exit(pid);
         let outside = self.attached() && !descends && !self.inside(record.ppid);
         let role = self.role_of(&record, outside);
         self.watch.observe(now, sighting(&record), || role);
