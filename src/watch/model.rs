@@ -86,6 +86,8 @@ pub struct Observed {
     pub ending: Option<(Ending, Source)>,
     /// Killed by pidfd after surviving the group's SIGKILL.
     pub leaked: bool,
+    /// It had ended when the stop was requested.
+    pub before_stop: bool,
     /// Attached: a member of the watched group outside the attached
     /// subtree (an ancestor, a sibling): shown, never stopped, never judged.
     pub outside: bool,
@@ -256,6 +258,7 @@ impl Watch {
                     reaped_at: None,
                     ending: None,
                     leaked: false,
+                    before_stop: false,
                     outside: false,
                 },
             );
@@ -358,6 +361,11 @@ impl Watch {
         if self.stop_at.is_none() {
             self.stop_at = Some(at_ms);
             self.stop_what = Some(what.clone());
+            // What had ended by now ended before the request, whatever the
+            // millisecond sigtree noticed it in.
+            for process in self.processes.values_mut().chain(self.retired.iter_mut()) {
+                process.before_stop = process.has_ended();
+            }
         }
         self.log(at_ms, Actor::You, what);
     }
@@ -462,10 +470,9 @@ impl Watch {
         }
     }
 
-    /// Whether `process` ended before the stop request.
+    /// Whether `process` had ended when the stop was requested.
     pub fn before_stop(&self, process: &Observed) -> bool {
-        self.stop_at
-            .is_some_and(|stop| process.ended_at.is_some_and(|end| end < stop))
+        process.before_stop
     }
 
     /// The verdict, judged on what ended from the stop request on; first
