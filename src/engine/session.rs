@@ -16,7 +16,9 @@ use regex::Regex;
 use rustix::event::{PollFd, PollFlags, epoll, poll};
 
 use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
-use crate::engine::target::{GroupDelivery, GroupTarget, Protected, SignalError, signal_group};
+use crate::engine::target::{
+    GroupDelivery, GroupTarget, Protected, SignalError, signal_group, vouches_for,
+};
 use crate::pool::block::{Accounts, PoolBlock};
 use crate::pool::context::{ENV_BLOCK_FD, ENV_SCENARIO, ENV_STATUS_FD, ENV_WORKERS};
 use crate::pool::output::Output;
@@ -80,20 +82,11 @@ pub struct Run {
     root: i32,
     /// The watched process group.
     group: Option<i32>,
-    /// When the attached process's group was last scanned for members.
-    group_scanned: Option<std::time::Instant>,
-    /// How long to wait between two such scans: [`GROUP_SCAN_MIN`], or 100
-    /// times what the last one cost.
-    group_scan_every: Duration,
-    /// When the tree was last walked and every stat read.
-    collected: Option<std::time::Instant>,
+    /// When each kind of collection last ran.
+    pacing: Pacing,
     /// An epoll set of every tracked pidfd: one wait covers thousands of
     /// processes, and says which ended.
     exits: OwnedFd,
-    /// When the stat of the group members outside the subtree was last read.
-    outside_refreshed: Option<std::time::Instant>,
-    /// Attached: the watched group emptied; its number may now be another's.
-    group_gone: bool,
     block: Option<PoolBlock>,
     output: Option<Output>,
     /// The status channel's read end; `None` when attached.
@@ -195,12 +188,8 @@ impl Run {
             control: Some(control),
             leader_pidfd: None,
             group: None,
-            group_scanned: None,
-            group_scan_every: GROUP_SCAN_MIN,
-            collected: None,
+            pacing: Pacing::new(),
             exits: epoll::create(epoll::CreateFlags::CLOEXEC)?,
-            outside_refreshed: None,
-            group_gone: false,
             block,
             output,
             status: Some(status),
@@ -235,12 +224,8 @@ impl Run {
             leader_pidfd: leader_pidfd(&mut reader, record.pgid),
             root: pid,
             group: Some(record.pgid),
-            group_scanned: None,
-            group_scan_every: GROUP_SCAN_MIN,
-            collected: None,
+            pacing: Pacing::new(),
             exits: epoll::create(epoll::CreateFlags::CLOEXEC)?,
-            outside_refreshed: None,
-            group_gone: false,
             block: None,
             output: None,
             status: None,
@@ -343,19 +328,14 @@ impl Run {
             .values()
             .map(|tracked| &tracked.pidfd)
             .chain(self.leader_pidfd.as_ref())
-            .any(|pidfd| {
-                self.reader
-                    .stat(pidfd.pid())
-                    .is_ok_and(|record| record.pgid == group && !record.is_reaped())
-                    && pidfd.is_running()
-            })
+            .any(|pidfd| vouches_for(&mut self.reader, pidfd, group).unwrap_or(false))
     }
 
     /// Attached, scans the group for members now rather than at the next
     /// spaced scan: done before a group signal is asked for or sent.
     pub fn rescan_group(&mut self) {
         if self.attached() {
-            self.group_scanned = None;
+            self.pacing.group_scanned = None;
             self.discover(monotonic_ms());
         }
     }
@@ -408,6 +388,7 @@ impl Run {
         // since the last walk (an orphan now the keeper's) is not missed.
         if self.ended()
             || self
+                .pacing
                 .collected
                 .is_none_or(|at| at.elapsed() >= COLLECT_EVERY)
         {
@@ -420,16 +401,17 @@ impl Run {
     /// knows what is there.
     pub fn collect_now(&mut self) {
         let now = monotonic_ms();
-        self.collected = Some(std::time::Instant::now());
+        self.pacing.collected = Some(std::time::Instant::now());
         self.discover(now);
         // Group members outside an attached subtree are shown, never
         // stopped or judged: their pidfds tell their ends, and their stat
         // is read again only every OUTSIDE_STAT_EVERY.
         let outside_too = self
+            .pacing
             .outside_refreshed
             .is_none_or(|at| at.elapsed() >= OUTSIDE_STAT_EVERY);
         if outside_too {
-            self.outside_refreshed = Some(std::time::Instant::now());
+            self.pacing.outside_refreshed = Some(std::time::Instant::now());
         }
         self.refresh(now, |p| outside_too || !p.outside);
     }
@@ -548,20 +530,21 @@ impl Run {
             .collect::<Vec<_>>();
         let walked = found.len();
         if self.attached()
-            && !self.group_gone
+            && !self.pacing.group_gone
             && self
+                .pacing
                 .group_scanned
-                .is_none_or(|at| at.elapsed() >= self.group_scan_every)
+                .is_none_or(|at| at.elapsed() >= self.pacing.group_scan_every)
         {
             let started = std::time::Instant::now();
-            self.group_scanned = Some(started);
+            self.pacing.group_scanned = Some(started);
             let group = self.group;
             let snapshot = self
                 .reader
                 .snapshot(crate::procfs::scan::ScanOptions::default());
             // A full scan stays under 1 % of a core: spaced at least 100
             // times its own cost apart.
-            self.group_scan_every = GROUP_SCAN_MIN.max(started.elapsed() * 100);
+            self.pacing.group_scan_every = GROUP_SCAN_MIN.max(started.elapsed() * 100);
             if let Ok(snapshot) = snapshot {
                 let members = snapshot
                     .processes
@@ -573,7 +556,7 @@ impl Run {
                 if self.group_vouched() {
                     found.extend(members);
                 } else if let Some(group) = group {
-                    self.group_gone = true;
+                    self.pacing.group_gone = true;
                     let what = format!(
                         "process group {group} has no member left that sigtree knew: \
                          a process with that group id now belongs to another group"
@@ -914,6 +897,36 @@ impl Drop for Run {
 /// How often the watched tree is walked for new processes and every live
 /// process's stat is read again (changed parent or group, exec).
 pub const COLLECT_EVERY: Duration = Duration::from_millis(250);
+
+/// When each kind of collection of a run last ran, and how far apart the
+/// costly ones are.
+#[derive(Debug)]
+struct Pacing {
+    /// When the tree was last walked and every stat read.
+    collected: Option<std::time::Instant>,
+    /// When the stat of the group members outside the subtree was last read.
+    outside_refreshed: Option<std::time::Instant>,
+    /// When the attached process's group was last scanned for members.
+    group_scanned: Option<std::time::Instant>,
+    /// How long to wait between two such scans: [`GROUP_SCAN_MIN`], or 100
+    /// times what the last one cost.
+    group_scan_every: Duration,
+    /// Attached: the watched group emptied; its number may now be another's.
+    group_gone: bool,
+}
+
+impl Pacing {
+    /// Nothing collected yet: everything is due.
+    fn new() -> Self {
+        Self {
+            collected: None,
+            outside_refreshed: None,
+            group_scanned: None,
+            group_scan_every: GROUP_SCAN_MIN,
+            group_gone: false,
+        }
+    }
+}
 
 /// How often the stat of a group member outside an attached subtree is
 /// read again.

@@ -6,6 +6,7 @@
 use std::fmt;
 use std::io;
 
+use crate::procfs::record::ReadFailure;
 use crate::procfs::scan::Reader;
 use crate::procfs::sigset::Signal;
 use crate::sys::pidfd::PidFd;
@@ -160,6 +161,19 @@ impl fmt::Display for GroupDelivery {
     }
 }
 
+/// Whether the process behind `pidfd` is now a live member of group
+/// `pgid`, which it then keeps in existence (a number in use cannot lead
+/// another group). The stat read is the pidfd's process only if it still
+/// runs after the read: until it is reaped its pid cannot be reused. `Err`:
+/// its stat could not be read for another reason than its end.
+pub fn vouches_for(reader: &mut Reader, pidfd: &PidFd, pgid: i32) -> Result<bool, ReadFailure> {
+    match reader.stat(pidfd.pid()) {
+        Ok(record) => Ok(record.pgid == pgid && !record.is_reaped() && pidfd.is_running()),
+        Err(ReadFailure::Gone) => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
 /// Sends `signal` to every member of the group `target` names: through the
 /// leader's pidfd when one is held and the kernel has the flag (6.9);
 /// else killpg right after a live member's pidfd showed that the group is
@@ -183,17 +197,15 @@ pub fn signal_group(
     let mut reader = Reader::default();
     let mut unchecked = Vec::new();
     for member in &target.members {
-        match reader.stat(member.pid()) {
-            // The stat read is the pidfd's process only if it still runs
-            // after the read: until it is reaped its pid cannot be reused.
-            Ok(record) if record.pgid == pgid && member.is_running() => {
+        match vouches_for(&mut reader, member, pgid) {
+            Ok(true) => {
                 return kill_group(pgid, signal.number())
                     .map(|()| GroupDelivery::CheckedKillpg {
                         member: member.pid(),
                     })
                     .map_err(|e| classify(what(), e));
             }
-            Ok(_) | Err(crate::procfs::record::ReadFailure::Gone) => {}
+            Ok(false) => {}
             Err(_) => unchecked.push(*member),
         }
     }
