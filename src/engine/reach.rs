@@ -248,6 +248,11 @@ pub fn targets<'r>(
             .collect::<Result<Vec<_>, _>>()
             .map(Targets::Each),
         Reach::Group { pgid, members } => {
+            if run.keeper_pid() == Some(pgid) {
+                return Err(SignalError::Refused(format!(
+                    "process group {pgid} is sigtree's keeper's"
+                )));
+            }
             let target = run
                 .group_target()
                 .filter(|target| target.pgid == pgid)

@@ -16,9 +16,7 @@ use regex::Regex;
 use rustix::event::{PollFd, PollFlags, epoll, poll};
 
 use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
-use crate::engine::target::{
-    GroupDelivery, GroupTarget, Protected, SignalError, signal_group, vouches_for,
-};
+use crate::engine::target::{GroupTarget, Protected, signal_group, vouches_for};
 use crate::pool::block::{Accounts, PoolBlock};
 use crate::pool::context::{ENV_BLOCK_FD, ENV_SCENARIO, ENV_STATUS_FD, ENV_WORKERS};
 use crate::pool::output::Output;
@@ -808,24 +806,6 @@ impl Run {
             leader: self.leader_pidfd.as_ref().filter(|fd| fd.pid() == pgid),
             members,
         })
-    }
-
-    /// Sends `signal` to the watched group, safely (see [`signal_group`]).
-    pub fn signal_group(
-        &self,
-        protected: &Protected,
-        signal: Signal,
-    ) -> Result<GroupDelivery, SignalError> {
-        let target = self
-            .group_target()
-            .ok_or_else(|| SignalError::NoSuchTarget("the group (not known yet)".into()))?;
-        if self.keeper_pid() == Some(target.pgid) {
-            return Err(SignalError::Refused(format!(
-                "process group {} is sigtree's keeper's",
-                target.pgid
-            )));
-        }
-        signal_group(protected, &target, signal)
     }
 
     /// The leader is known: from the keeper's report, or from the pidfd
