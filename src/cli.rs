@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::procfs::sigset::Signal;
+use crate::signal::sigset::Signal;
 use crate::watch::action::Action;
 
 /// See and test how multi-process programs stop: the process tree with its
@@ -253,7 +253,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 
 fn parse_signal(text: &str) -> Result<Signal, String> {
     text.parse()
-        .map_err(|e: crate::procfs::sigset::ParseSignalError| e.to_string())
+        .map_err(|e: crate::signal::sigset::ParseSignalError| e.to_string())
 }
 
 fn parse_target(text: &str) -> Result<crate::watch::action::Target, String> {

@@ -11,6 +11,7 @@ pub mod cmd;
 pub mod engine;
 pub mod pool;
 pub mod procfs;
+pub mod signal;
 pub mod sys;
 pub mod text;
 pub mod tui;

@@ -14,7 +14,7 @@ use sigtree::engine::session::{Launch, Run};
 use sigtree::engine::stop::{StopPlan, StopSequence, wait_until};
 use sigtree::engine::target::Protected;
 use sigtree::pool::scenario;
-use sigtree::procfs::sigset::Signal;
+use sigtree::signal::sigset::Signal;
 use sigtree::watch::action::Target;
 use sigtree::watch::model::Outcome;
 use sigtree::watch::verdict::Verdict;

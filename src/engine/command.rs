@@ -7,7 +7,7 @@ use super::reach::{self, Recipients, Sent, Targets};
 use super::stop::{self, StopPlan, StopSequence};
 use super::target::{Protected, SignalError};
 use crate::engine::session::Run;
-use crate::procfs::sigset::Signal;
+use crate::signal::sigset::Signal;
 
 /// Something the user asks sigtree to do to processes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

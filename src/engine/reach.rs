@@ -8,7 +8,7 @@ use super::target::{
     GroupDelivery, GroupTarget, Protected, SignalError, signal_group, signal_process,
 };
 use crate::engine::session::Run;
-use crate::procfs::sigset::Signal;
+use crate::signal::sigset::Signal;
 use crate::sys::pidfd::PidFd;
 
 /// Who a signal is for.

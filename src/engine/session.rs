@@ -24,7 +24,7 @@ use crate::pool::report::{Report, ReportDecoder, read_available};
 use crate::pool::scenario::Scenario;
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::{Reader, descendants};
-use crate::procfs::sigset::Signal;
+use crate::signal::sigset::Signal;
 use crate::sys::channel::{self, Message, Received, Tag};
 use crate::sys::pidfd::{ExitInfo, PidFd};
 use crate::sys::wait::Ending;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::reach::{Recipients, describe, send_to};
 use super::target::{Protected, SignalError, signal_process};
 use crate::engine::session::Run;
-use crate::procfs::sigset::Signal;
+use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
 use crate::watch::action::{Action, Target};
 

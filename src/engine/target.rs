@@ -8,7 +8,7 @@ use std::io;
 
 use crate::procfs::record::ReadFailure;
 use crate::procfs::scan::Reader;
-use crate::procfs::sigset::Signal;
+use crate::signal::sigset::Signal;
 use crate::sys::pidfd::PidFd;
 use crate::sys::process::kill_group;
 

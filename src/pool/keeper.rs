@@ -22,7 +22,7 @@ use super::lent_terminal::LentTerminal;
 use super::report::{Report, Reporter};
 use crate::engine::target::{GroupTarget, Protected, signal_group};
 use crate::procfs::scan::{Reader, descendants};
-use crate::procfs::sigset::Signal;
+use crate::signal::sigset::Signal;
 use crate::sys::channel::{self, Message, Received, Tag};
 use crate::sys::fds;
 use crate::sys::pidfd::PidFd;

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
-use crate::procfs::sigset::Signal;
+use crate::signal::sigset::Signal;
 use crate::watch::action::Action;
 use crate::watch::verdict::Verdict;
 

@@ -5,10 +5,8 @@
 //! records, the tree) or a thin reader that treats a vanished process as gone,
 //! never as an error.
 
-pub mod disposition;
 pub mod mounts;
 pub mod record;
 pub mod scan;
-pub mod sigset;
 pub mod state;
 pub mod tree;

@@ -9,9 +9,9 @@ use procfs::FromRead;
 use procfs::process::Stat;
 use serde::Serialize;
 
-use super::disposition::SignalMasks;
-use super::sigset::SigSet;
 use super::state::ProcessState;
+use crate::signal::disposition::SignalMasks;
+use crate::signal::sigset::SigSet;
 use crate::sys::Units;
 
 /// What sigtree knows of one process at one moment. Field names are the keys
@@ -211,7 +211,7 @@ impl ProcessRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::procfs::sigset::Signal;
+    use crate::signal::sigset::Signal;
 
     const UNITS: Units = Units {
         ticks_per_second: 100,

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
 
-use super::disposition::SignalMasks;
 use super::record::{self, ProcessRecord, ReadFailure, StatusFields};
-use super::sigset::SigSet;
+use crate::signal::disposition::SignalMasks;
+use crate::signal::sigset::SigSet;
 use crate::sys::{Units, boottime_ms};
 
 /// Which files a snapshot reads besides `stat`, which is always read.
@@ -267,7 +267,7 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::procfs::sigset::Signal;
+    use crate::signal::sigset::Signal;
     use std::sync::mpsc;
 
     #[test]

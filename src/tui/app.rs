@@ -16,7 +16,7 @@ use crate::engine::target::{Protected, SignalError};
 use crate::pool::scenario::{self, Scenario};
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::Reader;
-use crate::procfs::sigset::Signal;
+use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
 use crate::text::escape_controls;
 use crate::watch::action::{Action, Target};

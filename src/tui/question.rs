@@ -8,9 +8,9 @@ use super::screen::SignalMenu;
 use crate::engine::command::Command;
 use crate::engine::reach::{Recipients, describe};
 use crate::engine::stop::recipients;
-use crate::procfs::disposition::{Target, predict};
 use crate::procfs::scan::Reader;
-use crate::procfs::sigset::Signal;
+use crate::signal::disposition::{Target, predict};
+use crate::signal::sigset::Signal;
 use crate::text::escape_controls;
 use crate::watch::action::{Action, Target as StopTarget};
 

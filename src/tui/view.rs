@@ -10,8 +10,8 @@ use super::screen::{
 };
 use crate::engine::stop::Step;
 use crate::procfs::scan::{Reader, ScanOptions};
-use crate::procfs::sigset::Signal;
 use crate::procfs::tree::ProcessTree;
+use crate::signal::sigset::Signal;
 use crate::sys::{boottime_ms, monotonic_ms};
 use crate::text::{escape_controls, pid_list};
 use crate::watch::model::{Actor, Observed, Outcome, Watch};

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Serialize;
 
 use super::verdict::Verdict;
-use crate::procfs::sigset::Signal;
+use crate::signal::sigset::Signal;
 use crate::sys::wait::Ending;
 use crate::watch::vocabulary::Phase;
 

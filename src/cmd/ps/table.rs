@@ -4,7 +4,7 @@ use std::io::Write;
 
 use crate::cmd::text_table::{Align, write_table};
 use crate::procfs::record::ProcessRecord;
-use crate::procfs::sigset::Signal;
+use crate::signal::sigset::Signal;
 use crate::text::escape_controls;
 
 /// The signals whose disposition `--signals` shows, with their column names.
