@@ -10,8 +10,9 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::engine::command::{Command, Executed};
+use crate::engine::events::wait_until;
 use crate::engine::session::{Launch, Run};
-use crate::engine::stop::{StopPlan, wait_until};
+use crate::engine::stop::StopPlan;
 use crate::engine::target::Protected;
 use crate::pool::block::Accounts;
 use crate::pool::scenario;

@@ -3,6 +3,7 @@
 //! vocabulary, runs stops, and is the only module that signals processes.
 
 pub mod command;
+pub mod events;
 pub mod keeper_link;
 pub mod reach;
 pub mod session;

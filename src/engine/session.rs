@@ -57,6 +57,22 @@ pub enum Launch<'a> {
     },
 }
 
+/// What one wait saw become readable.
+struct News {
+    /// Pids whose pidfd reported their end.
+    ended: Vec<i32>,
+    /// The status channel has reports to read.
+    reports: bool,
+    /// Every writer of the status channel is gone and it is drained.
+    status_closed: bool,
+    /// The command printed its ready line.
+    output_ready: bool,
+}
+
+/// The epoll key of the eventfd the output's reader writes once when the
+/// ready line comes (a pidfd's key is its pid, never this).
+const OUTPUT_READY: u64 = u64::MAX;
+
 /// A watched process: its pidfd, the start time checked when the pidfd was
 /// opened (pids are reused), and its command name, whose change means an exec.
 struct Tracked {
@@ -131,6 +147,7 @@ impl Run {
             .stdin(Stdio::null())
             // Its own group: a SIGKILL to sigtree's group does not take it.
             .process_group(0);
+        let exits = epoll::create(epoll::CreateFlags::CLOEXEC)?;
         let (block, output, output_write, workers, what) = match launch {
             Launch::Pool { source, scenario } => {
                 let workers = scenario.pool.workers;
@@ -157,7 +174,19 @@ impl Run {
             Launch::Command { argv, ready } => {
                 let (read, write) = fds::pipe()?;
                 fds::set_inheritable(write.as_fd())?;
-                let output = Output::capture(read, ready.cloned())
+                let on_ready = rustix::event::eventfd(
+                    0,
+                    rustix::event::EventfdFlags::CLOEXEC | rustix::event::EventfdFlags::NONBLOCK,
+                )?;
+                epoll::add(
+                    &exits,
+                    &on_ready,
+                    epoll::EventData::new_u64(OUTPUT_READY),
+                    // Written once; one-shot, so that unread it wakes no
+                    // later wait.
+                    epoll::EventFlags::IN | epoll::EventFlags::ONESHOT,
+                )?;
+                let output = Output::capture(read, ready.cloned(), Some(on_ready))
                     .context("cannot read the command's output")?;
                 command
                     .args(["--output-fd", &write.as_raw_fd().to_string()])
@@ -187,7 +216,7 @@ impl Run {
             leader_pidfd: None,
             group: None,
             pacing: Pacing::new(),
-            exits: epoll::create(epoll::CreateFlags::CLOEXEC)?,
+            exits,
             block,
             output,
             status: Some(status),
@@ -373,25 +402,40 @@ impl Run {
     /// readable), then applies it: every report, and the ending of each
     /// process whose pidfd became readable. The walk for new descendants
     /// and the stat of every live process follow on their own cadence
-    /// ([`COLLECT_EVERY`]), not at every report: a busy pool reports
-    /// thousands of times a second.
-    pub fn tick(&mut self, wait: Duration, wake: Option<BorrowedFd<'_>>) {
-        let ended = self.wait_for_news(wait, wake);
+    /// ([`COLLECT_EVERY`], due at [`Run::next_collect`]), not at every
+    /// report: a busy pool reports thousands of times a second. True when
+    /// the run took something in (reports, exits, a walk); false when only
+    /// `wake` or the time ended the wait.
+    pub fn tick(&mut self, wait: Duration, wake: Option<BorrowedFd<'_>>) -> bool {
+        let news = self.wait_for_news(wait, wake);
         let now = monotonic_ms();
         self.read_reports();
-        if !ended.is_empty() {
-            self.refresh(now, |p| ended.contains(&p.seen.pid));
+        if news.status_closed {
+            // Every writer is gone: a closed pipe stays readable, and
+            // would wake every wait from now on.
+            self.status = None;
+        }
+        if !news.ended.is_empty() {
+            self.refresh(now, |p| news.ended.contains(&p.seen.pid));
         }
         // When everything known has ended, walk at once: a process born
         // since the last walk (an orphan now the keeper's) is not missed.
-        if self.ended()
+        let walk = self.ended()
             || self
                 .pacing
                 .collected
-                .is_none_or(|at| at.elapsed() >= COLLECT_EVERY)
-        {
+                .is_none_or(|at| at.elapsed() >= COLLECT_EVERY);
+        if walk {
             self.collect_now();
         }
+        walk || news.reports || news.output_ready || !news.ended.is_empty()
+    }
+
+    /// When the next walk of the watched tree is due.
+    pub fn next_collect(&self) -> std::time::Instant {
+        self.pacing
+            .collected
+            .map_or_else(std::time::Instant::now, |at| at + COLLECT_EVERY)
     }
 
     /// Walks the watched tree for new processes and reads every live
@@ -424,20 +468,29 @@ impl Run {
         }
     }
 
-    /// Sleeps until news or `wait`; returns the pids whose pidfd became
-    /// readable (they ended).
-    fn wait_for_news(&self, wait: Duration, wake: Option<BorrowedFd<'_>>) -> Vec<i32> {
-        let mut fds: Vec<PollFd> = self
-            .status
-            .iter()
-            .map(|status| PollFd::new(status, PollFlags::IN))
+    /// Sleeps until news or `wait`; says what became readable.
+    fn wait_for_news(&self, wait: Duration, wake: Option<BorrowedFd<'_>>) -> News {
+        let mut fds: Vec<PollFd> = [PollFd::new(&self.exits, PollFlags::IN)]
+            .into_iter()
+            .chain(
+                self.status
+                    .iter()
+                    .map(|status| PollFd::new(status, PollFlags::IN)),
+            )
             .chain(wake.as_ref().map(|fd| PollFd::new(fd, PollFlags::IN)))
-            .chain([PollFd::new(&self.exits, PollFlags::IN)])
             .collect();
         let timeout = rustix::event::Timespec::try_from(wait).ok();
         let _ = poll(&mut fds, timeout.as_ref());
-        let mut ended = Vec::new();
-        if fds.last().is_some_and(|fd| !fd.revents().is_empty()) {
+        let status = self.status.as_ref().map(|_| fds[1].revents());
+        let mut news = News {
+            ended: Vec::new(),
+            reports: status.is_some_and(|events| events.contains(PollFlags::IN)),
+            status_closed: status.is_some_and(|events| {
+                !events.contains(PollFlags::IN) && events.contains(PollFlags::HUP)
+            }),
+            output_ready: false,
+        };
+        if !fds[0].revents().is_empty() {
             let zero = rustix::event::Timespec {
                 tv_sec: 0,
                 tv_nsec: 0,
@@ -452,13 +505,18 @@ impl Run {
                 ) else {
                     break;
                 };
-                ended.extend(events.iter().map(|event| event.data.u64() as i32));
+                for event in &events {
+                    match event.data.u64() {
+                        OUTPUT_READY => news.output_ready = true,
+                        pid => news.ended.push(pid as i32),
+                    }
+                }
                 if events.len() < events.capacity() {
                     break;
                 }
             }
         }
-        ended
+        news
     }
 
     /// Registers `pid`'s pidfd with the exits set: it reports once, when

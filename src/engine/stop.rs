@@ -9,6 +9,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::events::wait_for_news;
 use super::reach::{Recipients, describe, send_to};
 use super::target::{Protected, SignalError, signal_process};
 use crate::engine::session::Run;
@@ -127,38 +128,82 @@ impl StopSequence {
         &self.leftovers
     }
 
-    /// Moves on when the pool has ended or the current step's time is up;
-    /// returns true once done.
+    /// When the current step's time is up (none once done): the
+    /// deadline a front end waits for.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.step.until()
+    }
+
+    /// Moves on when the run has ended or the current step's time is up,
+    /// doing what the next step does; returns true once done.
     pub fn advance(&mut self, run: &mut Run, protected: &Protected) -> bool {
         let now = Instant::now();
-        if run.ended() {
-            self.step = Step::Done;
+        let (step, act) = self.next(now, run.ended(), || scope_alive(run));
+        match act {
+            // The signal is the stop's second step; an error (the target
+            // is gone) leaves the grace to run out.
+            Act::Perform => drop(perform(run, protected, &self.plan)),
+            Act::KillGroup => kill_group(run, protected),
+            Act::KillEscapees => self.leftovers = kill_escapees(run, protected),
+            Act::Nothing => {}
         }
-        self.step = match self.step {
-            Step::Draining(until) if now >= until => {
-                // The signal is the stop's second step; an error (the target
-                // is gone) leaves the grace to run out.
-                let _ = perform(run, protected, &self.plan);
-                Step::Signalled(self.started + self.plan.grace)
-            }
-            Step::Signalled(until) if now >= until => {
-                kill_group(run, protected);
-                Step::KillingGroup(now + GROUP_KILL_WAIT)
-            }
-            Step::KillingGroup(until) if now >= until || !scope_alive(run) => {
-                self.leftovers = kill_escapees(run, protected);
-                Step::Finishing(now + FINAL_WAIT)
-            }
-            Step::Finishing(until) if now >= until => Step::Done,
-            other => other,
-        };
+        self.step = step;
         self.step == Step::Done
     }
 
-    /// Runs the sequence to its end, ticking the pool in between.
+    /// The step after the current one at `now`, and what moving to it
+    /// does: pure, so that the machine is tested with a made-up clock.
+    fn next(&self, now: Instant, ended: bool, scope_alive: impl FnOnce() -> bool) -> (Step, Act) {
+        if ended {
+            return (Step::Done, Act::Nothing);
+        }
+        match self.step {
+            Step::Draining(until) if now >= until => (
+                Step::Signalled(self.started + self.plan.grace),
+                Act::Perform,
+            ),
+            Step::Signalled(until) if now >= until => {
+                (Step::KillingGroup(now + GROUP_KILL_WAIT), Act::KillGroup)
+            }
+            Step::KillingGroup(until) if now >= until || !scope_alive() => {
+                (Step::Finishing(now + FINAL_WAIT), Act::KillEscapees)
+            }
+            Step::Finishing(until) if now >= until => (Step::Done, Act::Nothing),
+            other => (other, Act::Nothing),
+        }
+    }
+
+    /// Runs the sequence to its end: woken by the run's news and by the
+    /// current step's deadline, never by a polling interval.
     pub fn run_to_end(&mut self, run: &mut Run, protected: &Protected) {
         while !self.advance(run, protected) {
-            run.tick(Duration::from_millis(10), None);
+            wait_for_news(run, self.deadline().unwrap_or_else(Instant::now), None);
+        }
+    }
+}
+
+/// What moving to the next step does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Act {
+    /// The plan's action (after the drain).
+    Perform,
+    /// SIGKILL to the group (attached: the subtree).
+    KillGroup,
+    /// SIGKILL by pidfd to every judged process still alive.
+    KillEscapees,
+    /// Nothing.
+    Nothing,
+}
+
+impl Step {
+    /// When this step's time is up; none once done.
+    pub fn until(self) -> Option<Instant> {
+        match self {
+            Step::Draining(at)
+            | Step::Signalled(at)
+            | Step::KillingGroup(at)
+            | Step::Finishing(at) => Some(at),
+            Step::Done => None,
         }
     }
 }
@@ -303,23 +348,6 @@ fn kill_escapees(run: &mut Run, protected: &Protected) -> Vec<i32> {
     leftovers
 }
 
-/// Ticks the pool until `done` says so or `timeout` passes; true if done.
-pub fn wait_until(run: &mut Run, timeout: Duration, done: impl Fn(&Run) -> bool) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        run.tick(
-            Duration::from_millis(10).min(deadline.saturating_duration_since(Instant::now())),
-            None,
-        );
-        if done(run) {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,5 +390,77 @@ mod tests {
             ..plan(Signal::TERM, Target::Leader, true)
         };
         assert!(planned(&stop_event, 40, false).is_empty());
+    }
+
+    /// A sequence at `step` of a plan with `grace`, started at `started`.
+    fn at(step: Step, started: Instant, grace: Duration) -> StopSequence {
+        StopSequence {
+            plan: StopPlan {
+                grace,
+                ..plan(Signal::TERM, Target::Group, true)
+            },
+            started,
+            step,
+            leftovers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_step_acts_exactly_when_its_deadline_comes() {
+        let t0 = Instant::now();
+        let grace = Duration::from_secs(4);
+        let ms = Duration::from_millis;
+        let draining = at(Step::Draining(t0 + grace / 2), t0, grace);
+        assert_eq!(draining.deadline(), Some(t0 + ms(2000)));
+        let early = draining.next(t0 + ms(1999), false, || true);
+        assert_eq!(early, (Step::Draining(t0 + ms(2000)), Act::Nothing));
+        let due = draining.next(t0 + ms(2000), false, || true);
+        assert_eq!(due, (Step::Signalled(t0 + grace), Act::Perform));
+
+        let signalled = at(Step::Signalled(t0 + grace), t0, grace);
+        let early = signalled.next(t0 + ms(3999), false, || true);
+        assert_eq!(early.1, Act::Nothing);
+        let late = t0 + ms(4001);
+        let due = signalled.next(late, false, || true);
+        assert_eq!(
+            due,
+            (Step::KillingGroup(late + GROUP_KILL_WAIT), Act::KillGroup)
+        );
+
+        let killing = at(Step::KillingGroup(late + GROUP_KILL_WAIT), t0, grace);
+        let waiting = killing.next(late + ms(10), false, || true);
+        assert_eq!(waiting.1, Act::Nothing);
+        let emptied = killing.next(late + ms(10), false, || false);
+        assert_eq!(
+            emptied,
+            (
+                Step::Finishing(late + ms(10) + FINAL_WAIT),
+                Act::KillEscapees
+            )
+        );
+        let timed_out = killing.next(late + GROUP_KILL_WAIT, false, || true);
+        assert_eq!(timed_out.1, Act::KillEscapees);
+
+        let finishing = at(Step::Finishing(late + FINAL_WAIT), t0, grace);
+        assert_eq!(
+            finishing.next(late + FINAL_WAIT, false, || true),
+            (Step::Done, Act::Nothing)
+        );
+        assert_eq!(at(Step::Done, t0, grace).deadline(), None);
+    }
+
+    #[test]
+    fn a_run_that_ended_ends_the_stop_at_any_step() {
+        let t0 = Instant::now();
+        let grace = Duration::from_secs(5);
+        for step in [
+            Step::Draining(t0 + grace),
+            Step::Signalled(t0 + grace),
+            Step::KillingGroup(t0 + grace),
+            Step::Finishing(t0 + grace),
+        ] {
+            let stop = at(step, t0, grace);
+            assert_eq!(stop.next(t0, true, || true), (Step::Done, Act::Nothing));
+        }
     }
 }

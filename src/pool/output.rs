@@ -70,16 +70,26 @@ pub struct Excerpt {
 impl Output {
     /// Starts reading `pipe` (the command's stdout and stderr) in a thread;
     /// with `ready`, remembers when a line first matches it (the kept part,
-    /// for a line that was cut).
-    pub fn capture(pipe: OwnedFd, ready: Option<Regex>) -> std::io::Result<Self> {
+    /// for a line that was cut) and then writes to `on_ready` (an eventfd
+    /// the session waits on), once.
+    pub fn capture(
+        pipe: OwnedFd,
+        ready: Option<Regex>,
+        on_ready: Option<OwnedFd>,
+    ) -> std::io::Result<Self> {
         let shared = Arc::new(Shared::default());
         let writer = shared.clone();
         std::thread::Builder::new()
             .name("output".into())
             .spawn(move || {
                 let mut keep = |line: Line| {
-                    if ready.as_ref().is_some_and(|r| r.is_match(&line.text)) {
-                        writer.ready.store(true, Ordering::SeqCst);
+                    if ready.as_ref().is_some_and(|r| r.is_match(&line.text))
+                        && !writer.ready.swap(true, Ordering::SeqCst)
+                        && let Some(fd) = &on_ready
+                    {
+                        // An eventfd counts; a failed write only delays
+                        // the news to the session's next walk.
+                        let _ = rustix::io::write(fd, &1u64.to_ne_bytes());
                     }
                     let mut lines = writer.lines.lock().unwrap_or_else(|p| p.into_inner());
                     lines.push(line.shown());
@@ -142,7 +152,7 @@ mod tests {
     #[test]
     fn lines_are_kept_and_the_ready_pattern_is_seen() {
         let (read, write) = crate::sys::fds::pipe().expect("pipe");
-        let output = Output::capture(read, Regex::new("^listening on").ok()).expect("thread");
+        let output = Output::capture(read, Regex::new("^listening on").ok(), None).expect("thread");
         let mut writer = std::fs::File::from(write);
         writeln!(writer, "starting").expect("write");
         assert!(!output.ready());
@@ -159,7 +169,7 @@ mod tests {
     #[test]
     fn a_cut_line_still_matches_and_the_kept_bytes_are_bounded() {
         let (read, write) = crate::sys::fds::pipe().expect("pipe");
-        let output = Output::capture(read, Regex::new("^x+ready").ok()).expect("thread");
+        let output = Output::capture(read, Regex::new("^x+ready").ok(), None).expect("thread");
         let mut writer = std::fs::File::from(write);
         let long = format!("{}ready{}\n", "x".repeat(100), "y".repeat(200_000));
         for _ in 0..100 {

@@ -251,22 +251,38 @@ impl App {
         self.quit
     }
 
-    /// Work that happens with time: the stop sequence's steps, re-reading
-    /// the rows. Returns true when something changed on screen.
+    /// When the stop sequence's current step ends, if a stop runs.
+    pub fn stop_deadline(&self) -> Option<Instant> {
+        self.stop.as_ref().and_then(StopSequence::deadline)
+    }
+
+    /// Moves the stop sequence on (its step's time is up, or the run
+    /// ended). Returns true when something changed on screen.
+    pub fn advance_stop(&mut self) -> bool {
+        let Some(stop) = &mut self.stop else {
+            return false;
+        };
+        let before = stop.step();
+        if !stop.advance(&mut self.run, &self.protected) {
+            return before != stop.step();
+        }
+        self.stop = None;
+        if self.quit == Quit::Stopping {
+            self.quit = Quit::Now;
+        }
+        true
+    }
+
+    /// When the rows are due to be re-read ([`REFRESH`] after the last
+    /// time, or now when something asked for it).
+    pub fn next_refresh(&self) -> Instant {
+        self.refreshed.map_or_else(Instant::now, |at| at + REFRESH)
+    }
+
+    /// Work that happens with time: re-reading the rows and the orphans
+    /// view. Returns true when something changed on screen.
     pub fn on_tick(&mut self) -> bool {
         let mut changed = false;
-        if let Some(stop) = &mut self.stop {
-            let before = stop.step();
-            let done = stop.advance(&mut self.run, &self.protected);
-            changed |= before != stop.step();
-            if done {
-                self.stop = None;
-                changed = true;
-                if self.quit == Quit::Stopping {
-                    self.quit = Quit::Now;
-                }
-            }
-        }
         if matches!(self.popup, Some(Popup::Orphans(_)))
             && self
                 .orphans

@@ -1,38 +1,27 @@
-//! The one loop of the TUI. An input thread reads the terminal and a signal
-//! thread (signal-hook) catches TERM, HUP, INT, QUIT, TSTP and CONT; both
-//! send into one channel and poke a wake pipe. The main thread alone touches
-//! the terminal: it waits on the pool's pidfds, its status channel and the
-//! wake pipe (with a timeout for the 4 Hz refresh), handles what arrived,
-//! and redraws only when something changed.
+//! The one loop of the TUI, over the engine's one event source: keys (an
+//! input thread reads the terminal), signals to sigtree (TERM, HUP, INT,
+//! QUIT, TSTP, CONT), the run's news, and deadlines — the stop's next step,
+//! the 4 Hz refresh, the next frame. The main thread alone touches the
+//! terminal, and redraws only when something changed, at most every
+//! [`FRAME`].
 
 use std::io::IsTerminal;
-use std::os::fd::{AsFd, OwnedFd};
-use std::sync::mpsc::{self, Sender};
 use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use ratatui::crossterm::event::{self, Event as TermEvent, MouseButton, MouseEventKind};
 use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
-use signal_hook::iterator::Signals;
 
-use super::app::{App, AppOptions, Quit, REFRESH};
+use super::app::{App, AppOptions, Quit};
 use super::input::{UserAction, popup_key, table_action, terminal_action};
 use super::terminal::TerminalGuard;
 use super::view;
-use crate::sys::fds;
+use crate::engine::events::{Deadline, Event, Events, Poster};
 use crate::sys::process::signal_self;
 
 /// Environment variable that makes the TUI panic after its first frame:
 /// lets tests check that a panic restores the terminal and ends the pool.
 pub const TEST_PANIC_ENV: &str = "SIGTREE_TEST_PANIC";
-
-/// What reaches the main thread.
-enum Event {
-    /// A key, mouse or resize event.
-    Terminal(TermEvent),
-    /// A signal sent to sigtree.
-    Signal(i32),
-}
 
 /// Why the TUI cannot run: stdout is not a terminal.
 #[derive(Debug)]
@@ -61,13 +50,11 @@ pub fn run_tui(options: AppOptions) -> anyhow::Result<()> {
 }
 
 fn drive(app: &mut App) -> anyhow::Result<()> {
-    let (sender, events) = mpsc::channel();
-    let (wake, poke) = fds::pipe()?;
-    fds::set_nonblocking(wake.as_fd())?;
-    fds::set_nonblocking(poke.as_fd())?;
-    let poke = std::sync::Arc::new(poke);
-    spawn_input(sender.clone(), poke.clone())?;
-    spawn_signals(sender, poke)?;
+    let mut events = Events::new().context("cannot set up the event source")?;
+    spawn_input(events.poster())?;
+    events
+        .catch_signals(&[SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGCONT])
+        .context("cannot install signal handlers")?;
 
     // Lent before raw mode, so that the keeper keeps the settings to restore.
     app.run_mut().lend_terminal(true);
@@ -75,7 +62,6 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
     let panic_after_first_frame = std::env::var_os(TEST_PANIC_ENV).is_some();
     let mut dirty = true;
     let mut seen = (0, 0);
-    let mut last_refresh = Instant::now();
     let mut last_frame: Option<Instant> = None;
     while app.quit() != Quit::Now {
         if dirty && last_frame.is_none_or(|at| at.elapsed() >= FRAME) {
@@ -96,29 +82,25 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
                 panic!("{TEST_PANIC_ENV} is set: panicking after the first frame, as asked");
             }
         }
-        let mut wait = REFRESH.saturating_sub(last_refresh.elapsed());
-        if let (true, Some(at)) = (dirty, last_frame) {
-            // A change waits for the next frame, not for the next refresh.
-            wait = wait.min(FRAME.saturating_sub(at.elapsed()));
-        }
-        app.run_mut().tick(wait, Some(wake.as_fd()));
-        drain(&wake);
-        for event in events.try_iter() {
-            dirty |= handle(app, &mut guard, event)?;
-        }
-        let news = (
-            app.run_mut().watch.logged(),
-            app.run_mut().watch.alive().len(),
-        );
-        if news != seen {
-            seen = news;
-            dirty = true;
-        }
-        if last_refresh.elapsed() >= REFRESH || dirty {
-            dirty |= app.on_tick();
-            if last_refresh.elapsed() >= REFRESH {
-                last_refresh = Instant::now();
+        let deadlines = deadlines(app, last_frame.filter(|_| dirty));
+        match events.next(app.run_mut(), &deadlines) {
+            Event::Input(input) => dirty |= handle(app, &mut guard, input)?,
+            Event::Signal(signal) => dirty |= on_signal(app, &mut guard, signal)?,
+            Event::News => {
+                let news = (
+                    app.run_mut().watch.logged(),
+                    app.run_mut().watch.alive().len(),
+                );
+                if news != seen {
+                    seen = news;
+                    dirty = true;
+                }
+                // The run may have ended: the stop is then done.
+                dirty |= app.advance_stop();
             }
+            Event::Due(Due::Stop) => dirty |= app.advance_stop(),
+            Event::Due(Due::Refresh) => dirty |= app.on_tick(),
+            Event::Due(Due::Frame) => {}
         }
     }
     drop(guard);
@@ -126,14 +108,43 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The TUI's deadlines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Due {
+    /// The stop sequence's current step ends.
+    Stop,
+    /// The rows are re-read ([`App::next_refresh`]).
+    Refresh,
+    /// A pending change can be drawn ([`FRAME`] after the last frame).
+    Frame,
+}
+
+/// What the loop waits for besides input and news: the refresh, the stop's
+/// step, and the next frame when a change waits for one.
+fn deadlines(app: &App, pending_frame: Option<Instant>) -> Vec<Deadline<Due>> {
+    let refresh = Deadline {
+        at: app.next_refresh(),
+        what: Due::Refresh,
+    };
+    let stop = app.stop_deadline().map(|at| Deadline {
+        at,
+        what: Due::Stop,
+    });
+    let frame = pending_frame.map(|at| Deadline {
+        at: at + FRAME,
+        what: Due::Frame,
+    });
+    [Some(refresh), stop, frame].into_iter().flatten().collect()
+}
+
 /// The shortest time between two frames: a busy pool changes the model
 /// thousands of times a second, the screen follows at most 30 times.
 const FRAME: std::time::Duration = std::time::Duration::from_millis(33);
 
 /// Handles one event; true when the screen must be redrawn.
-fn handle(app: &mut App, guard: &mut TerminalGuard, event: Event) -> anyhow::Result<bool> {
+fn handle(app: &mut App, guard: &mut TerminalGuard, event: TermEvent) -> anyhow::Result<bool> {
     match event {
-        Event::Terminal(TermEvent::Key(key)) => {
+        TermEvent::Key(key) => {
             // Terminal keys first, then the popup, then the table.
             let terminal = terminal_action(key);
             if let (None, Some(popup)) = (terminal, &app.popup) {
@@ -150,20 +161,27 @@ fn handle(app: &mut App, guard: &mut TerminalGuard, event: Event) -> anyhow::Res
                 None => return Ok(false),
             }
         }
-        Event::Terminal(TermEvent::Mouse(mouse)) => {
+        TermEvent::Mouse(mouse) => {
             if let MouseEventKind::Down(MouseButton::Left) = mouse.kind {
                 select_clicked_row(app, mouse.column, mouse.row);
             } else {
                 return Ok(false);
             }
         }
-        Event::Terminal(_) => {}
-        Event::Signal(SIGTSTP) => suspend(app, guard)?,
-        Event::Signal(SIGCONT) => {
+        _ => {}
+    }
+    Ok(true)
+}
+
+/// Handles a signal sent to sigtree; true when the screen must be redrawn.
+fn on_signal(app: &mut App, guard: &mut TerminalGuard, signal: i32) -> anyhow::Result<bool> {
+    match signal {
+        SIGTSTP => suspend(app, guard)?,
+        SIGCONT => {
             app.run_mut().lend_terminal(true);
             guard.resume()?;
         }
-        Event::Signal(_) => app.act(UserAction::Quit),
+        _ => app.act(UserAction::Quit),
     }
     Ok(true)
 }
@@ -196,40 +214,16 @@ fn select_clicked_row(app: &mut App, column: u16, row: u16) {
     }
 }
 
-fn spawn_input(sender: Sender<Event>, poke: std::sync::Arc<OwnedFd>) -> anyhow::Result<()> {
+fn spawn_input(poster: Poster<TermEvent, Due>) -> anyhow::Result<()> {
     std::thread::Builder::new()
         .name("input".into())
         .spawn(move || {
             while let Ok(event) = event::read() {
-                if sender.send(Event::Terminal(event)).is_err() {
+                if !poster.post(event) {
                     return;
                 }
-                let _ = rustix::io::write(&*poke, &[1]);
             }
         })
         .context("cannot start the input thread")?;
     Ok(())
-}
-
-fn spawn_signals(sender: Sender<Event>, poke: std::sync::Arc<OwnedFd>) -> anyhow::Result<()> {
-    let mut signals = Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGCONT])
-        .context("cannot install signal handlers")?;
-    std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            for signal in signals.forever() {
-                if sender.send(Event::Signal(signal)).is_err() {
-                    return;
-                }
-                let _ = rustix::io::write(&*poke, &[1]);
-            }
-        })
-        .context("cannot start the signal thread")?;
-    Ok(())
-}
-
-/// Empties the wake pipe.
-fn drain(wake: &OwnedFd) {
-    let mut buf = [0u8; 64];
-    while matches!(rustix::io::read(wake, &mut buf), Ok(n) if n > 0) {}
 }
