@@ -5,7 +5,6 @@
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use anyhow::Context as _;
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
 use crate::procfs::scan::Reader;
@@ -50,10 +49,10 @@ impl std::fmt::Display for KeeperTrouble {
 
 impl Keeper {
     /// Starts the keeper `command` describes.
-    pub fn spawn(command: &mut Command) -> anyhow::Result<Self> {
-        let child = command.spawn().context("cannot start sigtree's keeper")?;
+    pub fn spawn(command: &mut Command) -> std::io::Result<Self> {
+        let child = command.spawn()?;
         // Our own child, not reaped: its pid cannot have been reused.
-        let pidfd = PidFd::open(child.id() as i32).context("cannot open the keeper's pidfd")?;
+        let pidfd = PidFd::open(child.id() as i32)?;
         Ok(Self { child, pidfd })
     }
 

@@ -11,7 +11,6 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use regex::Regex;
 use rustix::event::{PollFd, PollFlags, epoll, poll};
 
@@ -31,6 +30,70 @@ use crate::sys::wait::Ending;
 use crate::sys::{fds, monotonic_ms};
 use crate::watch::model::{Actor, Observed, Sighting, Source, Watch};
 use crate::watch::vocabulary::Role;
+
+/// Why a run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The process to attach to does not exist (or cannot be seen).
+    #[error("no process with pid {0}")]
+    NoSuchProcess(i32),
+    /// A descriptor, pipe, limit or shared block could not be set up.
+    #[error("cannot set up the {what}")]
+    Setup {
+        /// What was being set up.
+        what: &'static str,
+        /// The system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The keeper could not be started.
+    #[error("cannot start sigtree's keeper")]
+    Keeper(#[source] std::io::Error),
+}
+
+/// Names what a failed set-up step was setting up.
+trait SettingUp<T> {
+    fn setting_up(self, what: &'static str) -> Result<T, StartError>;
+}
+
+impl<T, E: Into<std::io::Error>> SettingUp<T> for Result<T, E> {
+    fn setting_up(self, what: &'static str) -> Result<T, StartError> {
+        self.map_err(|e| StartError::Setup {
+            what,
+            source: e.into(),
+        })
+    }
+}
+
+/// The status channel: its read end and the end the pool inherits, both
+/// non-blocking.
+fn status_channel() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    let (status, status_write) = fds::pipe()?;
+    fds::set_nonblocking(status.as_fd())?;
+    fds::set_nonblocking(status_write.as_fd())?;
+    fds::set_inheritable(status_write.as_fd())?;
+    Ok((status, status_write))
+}
+
+/// Starts capturing a command's output: the capture and the pipe's end the
+/// command inherits. Its ready line writes an eventfd in `exits`.
+fn capture_output(exits: &OwnedFd, ready: Option<&Regex>) -> std::io::Result<(Output, OwnedFd)> {
+    let (read, write) = fds::pipe()?;
+    fds::set_inheritable(write.as_fd())?;
+    let on_ready = rustix::event::eventfd(
+        0,
+        rustix::event::EventfdFlags::CLOEXEC | rustix::event::EventfdFlags::NONBLOCK,
+    )?;
+    epoll::add(
+        exits,
+        &on_ready,
+        epoll::EventData::new_u64(OUTPUT_READY),
+        // Written once; one-shot, so that unread it wakes no later wait.
+        epoll::EventFlags::IN | epoll::EventFlags::ONESHOT,
+    )?;
+    let output = Output::capture(read, ready.cloned(), Some(on_ready))?;
+    Ok((output, write))
+}
 
 /// What a run starts under its keeper.
 #[derive(Clone, Copy, Debug)]
@@ -123,17 +186,15 @@ pub struct Run {
 impl Run {
     /// Starts what `launch` says under a new keeper; `exe` is the sigtree
     /// binary the keeper and the pool run (this one, or a test's build).
-    pub fn start(exe: &Path, launch: Launch<'_>) -> anyhow::Result<Self> {
-        crate::sys::process::raise_fd_limit().context("cannot raise the descriptor limit")?;
-        if let Launch::Attach { pid } = launch {
-            return Self::attach(pid);
-        }
-        let (status, status_write) = fds::pipe()?;
-        fds::set_nonblocking(status.as_fd())?;
-        fds::set_nonblocking(status_write.as_fd())?;
-        fds::set_inheritable(status_write.as_fd())?;
-        let (control, control_keeper) = channel::pair()?;
-        fds::set_inheritable(control_keeper.as_fd())?;
+    pub fn start(exe: &Path, launch: Launch<'_>) -> Result<Self, StartError> {
+        crate::sys::process::raise_fd_limit().setting_up("descriptor limit")?;
+        let (status, status_write) = status_channel().setting_up("status channel")?;
+        let (control, control_keeper) = channel::pair()
+            .and_then(|(ours, keepers)| {
+                fds::set_inheritable(keepers.as_fd())?;
+                Ok((ours, keepers))
+            })
+            .setting_up("keeper's socket")?;
 
         let mut command = Command::new(exe);
         command
@@ -147,16 +208,17 @@ impl Run {
             .stdin(Stdio::null())
             // Its own group: a SIGKILL to sigtree's group does not take it.
             .process_group(0);
-        let exits = epoll::create(epoll::CreateFlags::CLOEXEC)?;
+        let exits = epoll::create(epoll::CreateFlags::CLOEXEC).setting_up("exits set")?;
         let (block, output, output_write, workers, what) = match launch {
             Launch::Pool { source, scenario } => {
                 let workers = scenario.pool.workers;
-                let block = PoolBlock::create(workers, scenario.pool.tasks)
-                    .context("cannot create the shared block")?;
+                let block =
+                    PoolBlock::create(workers, scenario.pool.tasks).setting_up("shared block")?;
+                let block_fd = block.inheritable_fd().setting_up("shared block")?;
                 command
                     .env(ENV_SCENARIO, source)
                     .env(ENV_WORKERS, workers.to_string())
-                    .env(ENV_BLOCK_FD, block.inheritable_fd()?.to_string())
+                    .env(ENV_BLOCK_FD, block_fd.to_string())
                     .env(ENV_STATUS_FD, status_write.as_raw_fd().to_string())
                     .arg("--share-status")
                     .arg("--")
@@ -170,24 +232,10 @@ impl Run {
                     format!("started scenario {}", scenario.name),
                 )
             }
-            Launch::Attach { .. } => anyhow::bail!("attaching starts no keeper"),
+            // Nothing to launch: the pipes made above are simply dropped.
+            Launch::Attach { pid } => return Self::attach(pid),
             Launch::Command { argv, ready } => {
-                let (read, write) = fds::pipe()?;
-                fds::set_inheritable(write.as_fd())?;
-                let on_ready = rustix::event::eventfd(
-                    0,
-                    rustix::event::EventfdFlags::CLOEXEC | rustix::event::EventfdFlags::NONBLOCK,
-                )?;
-                epoll::add(
-                    &exits,
-                    &on_ready,
-                    epoll::EventData::new_u64(OUTPUT_READY),
-                    // Written once; one-shot, so that unread it wakes no
-                    // later wait.
-                    epoll::EventFlags::IN | epoll::EventFlags::ONESHOT,
-                )?;
-                let output = Output::capture(read, ready.cloned(), Some(on_ready))
-                    .context("cannot read the command's output")?;
+                let (output, write) = capture_output(&exits, ready).setting_up("output capture")?;
                 command
                     .args(["--output-fd", &write.as_raw_fd().to_string()])
                     .arg("--")
@@ -202,7 +250,7 @@ impl Run {
             }
         };
         let start_ms = monotonic_ms();
-        let keeper = Keeper::spawn(&mut command)?;
+        let keeper = Keeper::spawn(&mut command).map_err(StartError::Keeper)?;
         // The keeper holds its copies now; ours would keep the pipes open.
         drop(status_write);
         drop(control_keeper);
@@ -232,11 +280,11 @@ impl Run {
     }
 
     /// Watches `pid`, its subtree and its group, starting nothing.
-    fn attach(pid: i32) -> anyhow::Result<Self> {
+    fn attach(pid: i32) -> Result<Self, StartError> {
         let mut reader = Reader::default();
         let record = reader
             .stat(pid)
-            .map_err(|_| anyhow::anyhow!("no process with pid {pid}"))?;
+            .map_err(|_| StartError::NoSuchProcess(pid))?;
         let start_ms = monotonic_ms();
         let mut watch = Watch::new(start_ms);
         watch.set_group(record.pgid);
@@ -252,7 +300,7 @@ impl Run {
             root: pid,
             group: Some(record.pgid),
             pacing: Pacing::new(),
-            exits: epoll::create(epoll::CreateFlags::CLOEXEC)?,
+            exits: epoll::create(epoll::CreateFlags::CLOEXEC).setting_up("exits set")?,
             block: None,
             output: None,
             status: None,
@@ -267,7 +315,7 @@ impl Run {
         };
         run.track(pid, start_ms, true);
         if run.pidfds.is_empty() {
-            anyhow::bail!("no process with pid {pid}");
+            return Err(StartError::NoSuchProcess(pid));
         }
         Ok(run)
     }

@@ -13,31 +13,22 @@ use crate::sys::pidfd::PidFd;
 use crate::sys::process::kill_group;
 
 /// Why a signal was not sent.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum SignalError {
     /// sigtree will not send it: the target is itself, its group, an
     /// ancestor, or a pid/group that means "everything".
+    #[error("refused: {0}")]
     Refused(String),
     /// EPERM: the target belongs to another user and we lack CAP_KILL.
+    #[error("not permitted to signal {0}")]
     NotPermitted(String),
     /// ESRCH: the process or group is gone.
+    #[error("{0} does not exist (any more)")]
     NoSuchTarget(String),
     /// Anything else the kernel said.
+    #[error("cannot signal {0}: {1}")]
     Other(String, io::Error),
 }
-
-impl fmt::Display for SignalError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Refused(why) => write!(f, "refused: {why}"),
-            Self::NotPermitted(target) => write!(f, "not permitted to signal {target}"),
-            Self::NoSuchTarget(target) => write!(f, "{target} does not exist (any more)"),
-            Self::Other(target, error) => write!(f, "cannot signal {target}: {error}"),
-        }
-    }
-}
-
-impl std::error::Error for SignalError {}
 
 fn classify(target: String, error: io::Error) -> SignalError {
     match error.raw_os_error() {
