@@ -385,7 +385,10 @@ mod tests {
             assert_eq!(policy.name().parse::<Policy>(), Ok(policy));
             assert!(!policy.explanation().is_empty());
         }
-        let error = "dockr".parse::<Policy>().unwrap_err().to_string();
+        let error = "dockr"
+            .parse::<Policy>()
+            .expect_err("no such policy")
+            .to_string();
         assert!(error.starts_with("unknown policy 'dockr'"), "{error}");
         assert!(
             error.contains("supervisord-group") && error.contains("runit"),
