@@ -15,6 +15,7 @@ use crate::engine::session::Run;
 use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
 use crate::watch::action::{Action, Target};
+use crate::watch::cause::{Act, By, Deed, Reached, StopStep};
 
 /// How long to wait for the group's members to die after its SIGKILL.
 const GROUP_KILL_WAIT: Duration = Duration::from_secs(2);
@@ -94,6 +95,8 @@ impl StopSequence {
         let step = if let Some(block) = block {
             let at = monotonic_ms();
             block.request_stop();
+            run.watch
+                .acted(Act::stop_event(at, By::Stop(StopStep::StopEvent)));
             run.watch
                 .stop_requested(at, "graceful stop: set the stop event");
             Step::Draining(started + plan.grace / 2)
@@ -226,6 +229,8 @@ fn perform(run: &mut Run, protected: &Protected, plan: &StopPlan) -> Result<(), 
         let at = monotonic_ms();
         block.request_stop();
         run.watch
+            .acted(Act::stop_event(at, By::Stop(StopStep::Action)));
+        run.watch
             .stop_requested(at, "set the stop event".to_string());
         return Ok(());
     }
@@ -236,7 +241,7 @@ fn perform(run: &mut Run, protected: &Protected, plan: &StopPlan) -> Result<(), 
     // Taken before the signal: what it ends, the keeper may reap and
     // report before the send returns.
     let at = monotonic_ms();
-    let sent = send_to(run, protected, signal, first)?;
+    let sent = send_to(run, protected, signal, first, By::Stop(StopStep::Action))?;
     let words = format!(
         "{} to {}{}",
         signal.name(),
@@ -245,7 +250,7 @@ fn perform(run: &mut Run, protected: &Protected, plan: &StopPlan) -> Result<(), 
     );
     run.watch.stop_requested(at, words);
     for (signal, to) in signals {
-        if send_to(run, protected, signal, to).is_ok() {
+        if send_to(run, protected, signal, to, By::Stop(StopStep::Continue)).is_ok() {
             let note = format!(
                 "{} to {}: a stopped process cannot act on the signal",
                 signal.name(),
@@ -265,7 +270,8 @@ fn kill_group(run: &mut Run, protected: &Protected) {
     };
     // Taken before the signal, as in `perform`.
     let at = monotonic_ms();
-    let what = match send_to(run, protected, Signal::KILL, scope) {
+    let by = By::Stop(StopStep::Escalation);
+    let what = match send_to(run, protected, Signal::KILL, scope, by) {
         Ok(sent) => format!(
             "grace period over: SIGKILL to {}{}",
             describe(run, scope),
@@ -295,10 +301,18 @@ fn scope_alive(run: &Run) -> bool {
 fn kill_escapees(run: &mut Run, protected: &Protected) -> Vec<i32> {
     let leftovers = run.watch.judged_alive();
     for &pid in &leftovers {
-        if let Some(pidfd) = run.pidfd(pid) {
-            let _ = signal_process(protected, pidfd, Signal::KILL);
+        let at_ms = monotonic_ms();
+        if let Some(pidfd) = run.pidfd(pid)
+            && signal_process(protected, pidfd, Signal::KILL).is_ok()
+        {
+            run.watch.acted(Act {
+                at_ms,
+                deed: Deed::Signal(Signal::KILL),
+                by: By::Stop(StopStep::Escapees),
+                reached: Reached::Pids(vec![pid]),
+            });
         }
-        run.watch.leaked(monotonic_ms(), pid);
+        run.watch.leaked(at_ms, pid);
     }
     leftovers
 }

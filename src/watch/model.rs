@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
+use super::cause::{self, Act, Cause};
 use super::verdict::Verdict;
-use crate::signal::sigset::Signal;
+use super::wording;
+use crate::signal::sigset::{SigSet, Signal};
 use crate::sys::wait::Ending;
 use crate::watch::vocabulary::Phase;
 
@@ -69,6 +71,13 @@ pub struct Observed {
     pub role: String,
     /// The group it was first seen in.
     pub first_pgid: i32,
+    /// When it was first seen.
+    pub first_seen_ms: u64,
+    /// The signals it catches (SigCgt) at its latest sighting that read
+    /// them; `None` when none did.
+    pub caught: Option<SigSet>,
+    /// A pool process that polls the stop event.
+    pub polls_stop_event: bool,
     /// Set when its parent died while it lived: the new parent.
     pub reparented_to: Option<i32>,
     /// The parent it lost, when it was orphaned.
@@ -130,6 +139,8 @@ impl Observed {
 pub const EVENTS_KEPT: usize = 2000;
 /// How many phases a process keeps (its lifeline's recent past).
 pub const PHASES_KEPT: usize = 256;
+/// How many of sigtree's acts a run keeps: a cause is among the latest.
+pub const ACTS_KEPT: usize = 256;
 
 /// Who did something, for the timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -167,6 +178,8 @@ pub struct Watch {
     timeline: VecDeque<Event>,
     /// Every line ever added, dropped ones included: news for a redraw.
     logged: u64,
+    /// What sigtree did, with whom it reached: the latest [`ACTS_KEPT`].
+    acts: VecDeque<Act>,
     /// The stop request's words.
     stop_what: Option<String>,
     stop_at: Option<u64>,
@@ -183,6 +196,7 @@ impl Watch {
             retired: Vec::new(),
             timeline: VecDeque::new(),
             logged: 0,
+            acts: VecDeque::new(),
             stop_what: None,
             stop_at: None,
             escalated_at: None,
@@ -248,6 +262,9 @@ impl Watch {
                 pid,
                 Observed {
                     first_pgid: sighting.pgid,
+                    first_seen_ms: at_ms,
+                    caught: None,
+                    polls_stop_event: false,
                     seen: sighting,
                     role,
                     reparented_to: None,
@@ -315,6 +332,36 @@ impl Watch {
         }
     }
 
+    /// Records that `pid` polls the stop event (a pool process whose role
+    /// does).
+    pub fn set_polls_stop_event(&mut self, pid: i32) {
+        if let Some(known) = self.processes.get_mut(&pid) {
+            known.polls_stop_event = true;
+        }
+    }
+
+    /// `pid` was seen catching `caught` (its SigCgt).
+    pub fn saw_caught(&mut self, pid: i32, caught: SigSet) {
+        if let Some(known) = self.processes.get_mut(&pid) {
+            known.caught = Some(caught);
+        }
+    }
+
+    /// sigtree did `act`: kept as data, for the causes of what ends after
+    /// it. (The words for the timeline are the caller's.)
+    pub fn acted(&mut self, act: Act) {
+        if self.acts.len() == ACTS_KEPT {
+            self.acts.pop_front();
+        }
+        self.acts.push_back(act);
+    }
+
+    /// Why `process` ended (SPEC's decision table), from what sigtree did
+    /// and what procfs showed.
+    pub fn cause(&self, process: &Observed) -> Cause {
+        cause::decide(self.outcome(process), process, &self.acts)
+    }
+
     /// Marks `pid` as outside the attached subtree: shown, never stopped,
     /// never judged.
     pub fn set_outside(&mut self, pid: i32) {
@@ -347,10 +394,7 @@ impl Watch {
         known.ending = Some((ending, source));
         if first {
             let who = Actor::Process(pid, known.role.clone());
-            let what = match ending {
-                Ending::Exited(code) => format!("exited with status {code}"),
-                Ending::Signaled(signal) => format!("died of {}", signal_name(signal)),
-            };
+            let what = wording::ending(self, &self.processes[&pid]);
             self.log(at_ms, who, what);
         }
     }
