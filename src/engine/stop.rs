@@ -277,10 +277,20 @@ fn kill_group(run: &mut Run, protected: &Protected) {
             describe(run, scope),
             sent.how()
         ),
-        Err(error) => format!(
-            "grace period over: SIGKILL to {}: {error}",
-            describe(run, scope)
-        ),
+        Err(error) => {
+            // The step happened and reached nobody: what is still alive
+            // after it leaked after it.
+            run.watch.acted(Act {
+                at_ms: at,
+                deed: Deed::Signal(Signal::KILL),
+                by,
+                reached: Reached::Pids(Vec::new()),
+            });
+            format!(
+                "grace period over: SIGKILL to {}: {error}",
+                describe(run, scope)
+            )
+        }
     };
     run.watch.escalated(at, what);
 }
