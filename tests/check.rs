@@ -599,7 +599,11 @@ fn sigkill_to_the_group_is_the_members_cause_and_escalation_the_escapees() {
     ]);
     assert_eq!(code, Some(3), "{report:#}");
     let killed = cause("signal", Some("SIGKILL"), Some("sigtree"), true);
-    assert_eq!(causes(&report, "master"), [killed.clone()], "{report:#}");
+    assert_eq!(
+        causes(&report, "master"),
+        std::slice::from_ref(&killed),
+        "{report:#}"
+    );
     assert_eq!(causes(&report, "worker-"), vec![killed; 4], "{report:#}");
     // SIGKILL to the group never reached them: alive after escalation.
     assert_eq!(
