@@ -180,8 +180,6 @@ pub struct Watch {
     logged: u64,
     /// What sigtree did, with whom it reached: the latest [`ACTS_KEPT`].
     acts: VecDeque<Act>,
-    /// The stop request's words.
-    stop_what: Option<String>,
     stop_at: Option<u64>,
     escalated_at: Option<u64>,
     group: Option<i32>,
@@ -197,7 +195,6 @@ impl Watch {
             timeline: VecDeque::new(),
             logged: 0,
             acts: VecDeque::new(),
-            stop_what: None,
             stop_at: None,
             escalated_at: None,
             group: None,
@@ -401,10 +398,8 @@ impl Watch {
 
     /// The user asked for the stop at `at_ms`, with `what` as the words.
     pub fn stop_requested(&mut self, at_ms: u64, what: impl Into<String>) {
-        let what = what.into();
         if self.stop_at.is_none() {
             self.stop_at = Some(at_ms);
-            self.stop_what = Some(what.clone());
             // What had ended by now ended before the request, whatever the
             // millisecond sigtree noticed it in.
             for process in self.processes.values_mut().chain(self.retired.iter_mut()) {
@@ -453,11 +448,6 @@ impl Watch {
     /// How many lines were ever added: it changes whenever one is.
     pub fn logged(&self) -> u64 {
         self.logged
-    }
-
-    /// The stop request's words, once the stop was requested.
-    pub fn stop_what(&self) -> Option<&str> {
-        self.stop_what.as_deref()
     }
 
     /// Pids of processes not known to have ended.
@@ -716,9 +706,10 @@ mod tests {
             watch.logged(),
             3 + PHASES_KEPT as u64 + 10 + 1 + EVENTS_KEPT as u64
         );
-        // The stop request's words outlive its line.
+        // The stop request's line was dropped with the oldest; the request
+        // itself is kept.
         assert!(watch.timeline().iter().all(|e| e.who != Actor::You));
-        assert_eq!(watch.stop_what(), Some("SIGTERM to the leader (10)"));
+        assert_eq!(watch.stop_at(), Some(5000));
     }
 
     #[test]
