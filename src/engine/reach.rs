@@ -11,7 +11,7 @@ use crate::engine::session::Run;
 use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
 use crate::sys::pidfd::PidFd;
-use crate::watch::cause::{Act, By, Deed, Reached};
+use crate::watch::cause::{Act, By};
 
 /// Who a signal is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -291,12 +291,7 @@ impl Sent {
     /// The act this send was, as the model keeps it: `signal`, sent at
     /// `at_ms` (taken before the send) by `by`, and the pids it hit.
     pub fn act(&self, at_ms: u64, signal: Signal, by: By) -> Act {
-        Act {
-            at_ms,
-            deed: Deed::Signal(signal),
-            by,
-            reached: Reached::Pids(self.hit.clone()),
-        }
+        Act::signal(at_ms, signal, by, self.hit.clone())
     }
 
     /// The first failure when nothing at all was hit.

@@ -15,7 +15,7 @@ use crate::engine::session::Run;
 use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
 use crate::watch::action::{Action, Target};
-use crate::watch::cause::{Act, By, Deed, Reached, StopStep};
+use crate::watch::cause::{Act, By, StopStep};
 
 /// How long to wait for the group's members to die after its SIGKILL.
 const GROUP_KILL_WAIT: Duration = Duration::from_secs(2);
@@ -280,12 +280,8 @@ fn kill_group(run: &mut Run, protected: &Protected) {
         Err(error) => {
             // The step happened and reached nobody: what is still alive
             // after it leaked after it.
-            run.watch.acted(Act {
-                at_ms: at,
-                deed: Deed::Signal(Signal::KILL),
-                by,
-                reached: Reached::Pids(Vec::new()),
-            });
+            run.watch
+                .acted(Act::signal(at, Signal::KILL, by, Vec::new()));
             format!(
                 "grace period over: SIGKILL to {}: {error}",
                 describe(run, scope)
@@ -315,12 +311,9 @@ fn kill_escapees(run: &mut Run, protected: &Protected) -> Vec<i32> {
         if let Some(pidfd) = run.pidfd(pid)
             && signal_process(protected, pidfd, Signal::KILL).is_ok()
         {
-            run.watch.acted(Act {
-                at_ms,
-                deed: Deed::Signal(Signal::KILL),
-                by: By::Stop(StopStep::Escapees),
-                reached: Reached::Pids(vec![pid]),
-            });
+            let by = By::Stop(StopStep::Escapees);
+            run.watch
+                .acted(Act::signal(at_ms, Signal::KILL, by, vec![pid]));
         }
         run.watch.leaked(at_ms, pid);
     }

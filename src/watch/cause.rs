@@ -69,6 +69,16 @@ pub struct Act {
 }
 
 impl Act {
+    /// `signal` sent at `at_ms` by `by`, reaching `pids`.
+    pub fn signal(at_ms: u64, signal: Signal, by: By, pids: Vec<i32>) -> Self {
+        Self {
+            at_ms,
+            deed: Deed::Signal(signal),
+            by,
+            reached: Reached::Pids(pids),
+        }
+    }
+
     /// Setting the stop event at `at_ms`, by `by`: every pool process that
     /// polls it sees it.
     pub fn stop_event(at_ms: u64, by: By) -> Self {
@@ -268,12 +278,7 @@ mod tests {
     }
 
     fn signal(at_ms: u64, signal: Signal, by: By, pids: &[i32]) -> Act {
-        Act {
-            at_ms,
-            deed: Deed::Signal(signal),
-            by,
-            reached: Reached::Pids(pids.to_vec()),
-        }
+        Act::signal(at_ms, signal, by, pids.to_vec())
     }
 
     fn cause_of(watch: &Watch, pid: i32) -> Cause {
