@@ -529,3 +529,163 @@ fn an_exit_before_the_stop_request_counts_only_with_strict() {
         );
     }
 }
+
+/// Runs `sigtree check --json --after 300ms ARGS` on a scenario and
+/// returns the exit code and the report.
+fn check_scenario(args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let id = run_id("causes");
+    let _cleanup = TaggedCleanup(id.clone());
+    let mut all = vec!["--json", "--after", "300ms"];
+    all.extend_from_slice(args);
+    let output = check(&all, &id);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
+    let left = wait_until_untagged(&id);
+    assert!(left.is_empty(), "processes of the run remain: {left:?}");
+    (output.status.code(), report)
+}
+
+/// The `cause` of every process whose role starts with `role`, each
+/// without its time (which varies from run to run) but with whether it has one.
+fn causes(report: &serde_json::Value, role: &str) -> Vec<serde_json::Value> {
+    report["processes"]
+        .as_array()
+        .expect("processes")
+        .iter()
+        .filter(|p| p["role"].as_str().is_some_and(|r| r.starts_with(role)))
+        .map(|p| {
+            let mut cause = p["cause"].clone();
+            let timed = cause["after_ms"].is_u64();
+            cause["after_ms"] = serde_json::Value::Bool(timed);
+            cause
+        })
+        .collect()
+}
+
+fn cause(kind: &str, signal: Option<&str>, from: Option<&str>, timed: bool) -> serde_json::Value {
+    serde_json::json!({
+        "kind": kind, "signal": signal, "from": from, "from_pid": null,
+        "from_comm": null, "inferred": null, "after_ms": timed
+    })
+}
+
+#[test]
+fn the_stop_event_is_the_cause_of_the_workers_exits_and_the_master_ends_by_itself() {
+    let (code, report) = check_scenario(&["--scenario", "graceful", "--action", "stop-event"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(
+        causes(&report, "worker-"),
+        vec![cause("stop_event", None, Some("sigtree"), true); 4],
+        "{report:#}"
+    );
+    // The master polls nothing: it exits once its workers have.
+    assert_eq!(
+        causes(&report, "master"),
+        [cause("own", None, None, false)],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn sigkill_to_the_group_is_the_members_cause_and_escalation_the_escapees() {
+    let (code, report) = check_scenario(&[
+        "--scenario",
+        "setsid-escape",
+        "--action",
+        "kill-group",
+        "--grace",
+        "1s",
+    ]);
+    assert_eq!(code, Some(3), "{report:#}");
+    let killed = cause("signal", Some("SIGKILL"), Some("sigtree"), true);
+    assert_eq!(
+        causes(&report, "master"),
+        std::slice::from_ref(&killed),
+        "{report:#}"
+    );
+    assert_eq!(causes(&report, "worker-"), vec![killed; 4], "{report:#}");
+    // SIGKILL to the group never reached them: alive after escalation.
+    assert_eq!(
+        causes(&report, "grandchild"),
+        vec![cause("escalation", Some("SIGKILL"), Some("sigtree"), true); 4],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_caught_sigterm_is_the_cause_of_an_exit_and_a_signal_from_elsewhere_has_no_known_sender() {
+    // On SIGTERM the leader sends SIGHUP to its `sleep 30`, then exits 0.
+    // Ready only once the child has exec'd sleep: first seen as the forked
+    // shell, it would keep that command line.
+    let (code, report) = check_shell(
+        &[],
+        "trap 'kill -HUP $c; exit 0' TERM; sleep 30 & c=$!; \
+         until grep -qx sleep /proc/$c/comm; do sleep 0.01; done; echo ready; \
+         while :; do sleep 0.1; done",
+    );
+    assert_eq!(code, Some(4), "{report:#}");
+    assert_eq!(
+        causes(&report, "leader"),
+        [cause("signal", Some("SIGTERM"), Some("sigtree"), true)],
+        "{report:#}"
+    );
+    let sleeper = report["processes"]
+        .as_array()
+        .expect("processes")
+        .iter()
+        .find(|p| p["cmd"] == "sleep 30")
+        .expect("the sleep 30 child");
+    assert_eq!(sleeper["signal"], "SIGHUP", "{report:#}");
+    assert_eq!(
+        sleeper["cause"],
+        serde_json::json!({
+            "kind": "signal", "signal": "SIGHUP", "from": "unknown", "from_pid": null,
+            "from_comm": null, "inferred": null, "after_ms": null
+        }),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn the_text_report_says_each_cause_in_words() {
+    let id = run_id("causes-text");
+    let _cleanup = TaggedCleanup(id.clone());
+    let output = check(
+        &[
+            "--scenario",
+            "setsid-escape",
+            "--action",
+            "kill-group",
+            "--grace",
+            "1s",
+            "--after",
+            "300ms",
+        ],
+        &id,
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{text}");
+    let rows = |role: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.split_whitespace().nth(1) == Some(role))
+            .map(str::to_string)
+            .collect()
+    };
+    let master = rows("master");
+    assert!(
+        master.len() == 1
+            && master[0].contains("died of SIGKILL sent by sigtree (the stop's signal)"),
+        "{text}"
+    );
+    let grandchildren = rows("grandchild");
+    assert_eq!(grandchildren.len(), 4, "{text}");
+    assert!(
+        grandchildren.iter().all(|l| l.contains(
+            "leaked: left the group with setsid; alive after escalation's SIGKILL, ended by pidfd"
+        ) && l
+            .contains("orphan: re-parented to sigtree's keeper (subreaper)")),
+        "{text}"
+    );
+    assert!(wait_until_untagged(&id).is_empty());
+}

@@ -427,13 +427,17 @@ fn assert_one_escaped_row(text: &str, pid: i32, marker: &str, forged: &str) -> S
 #[test]
 fn a_hostile_command_line_is_one_escaped_row() {
     let mut cleanup = Cleanup::default();
+    // Marked with this test's pid: `ps` lists every process on the
+    // machine, another suite's copy of this test included.
+    let marker = format!("PWNED-ARGS-{}", std::process::id());
+    let forged = format!("FORGED-INIT-{}", std::process::id());
     // $0 would set the terminal's title, $1 start a row of its own.
     let mut command = Command::new("sh");
     command.args([
-        "-c",
-        "sleep 300; exit 0",
-        "\u{1b}]0;PWNED-ARGS\u{7}",
-        "\n    1     0     1     1    -1 S     1 FORGED-INIT",
+        "-c".to_string(),
+        "sleep 300; exit 0".to_string(),
+        format!("\u{1b}]0;{marker}\u{7}"),
+        format!("\n    1     0     1     1    -1 S     1 {forged}"),
     ]);
     let shell = cleanup.spawn(&mut command);
     wait_for("the shell's child", || {
@@ -443,22 +447,23 @@ fn a_hostile_command_line_is_one_escaped_row() {
             .any(|p| p["ppid"] == shell && p["comm"] == "sleep")
             .then_some(())
     });
-    let expected = "sh -c sleep 300; exit 0 \\e]0;PWNED-ARGS\\x07 \\n    1     0";
+    let expected = format!("sh -c sleep 300; exit 0 \\e]0;{marker}\\x07 \\n    1     0");
     for args in [vec!["ps"], vec!["ps", "--tree"]] {
         let shell_arg = shell.to_string();
         for args in [args.clone(), [args, vec![&shell_arg]].concat()] {
             let output = sigtree(&args);
             assert!(output.status.success(), "{args:?}");
             let text = String::from_utf8_lossy(&output.stdout);
-            let row = assert_one_escaped_row(&text, shell, "PWNED-ARGS", "FORGED-INIT");
-            assert!(row.contains(expected), "{args:?}: {row}");
-            assert!(row.ends_with("FORGED-INIT"), "{args:?}: {row}");
+            let row = assert_one_escaped_row(&text, shell, &marker, &forged);
+            assert!(row.contains(&expected), "{args:?}: {row}");
+            assert!(row.ends_with(&forged), "{args:?}: {row}");
         }
     }
     let listing = ps_json(&[&shell.to_string()]);
     let process = entry(&listing, shell).expect("the shell is listed");
     assert_eq!(
-        process["cmdline"][3], "\u{1b}]0;PWNED-ARGS\u{7}",
+        process["cmdline"][3],
+        format!("\u{1b}]0;{marker}\u{7}"),
         "JSON keeps the bytes"
     );
 }

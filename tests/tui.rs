@@ -613,6 +613,126 @@ fn g_runs_the_graceful_stop_with_its_countdown() {
     key_ends_the_group("default-term", "g", "graceful stop: draining, SIGTERM in");
 }
 
+/// The table rows on `screen` of processes whose role starts with `role`,
+/// ghosts only when `ghosts`: left of the first vertical rule, a marker
+/// († for a ghost), the pid, …, the role.
+fn table_rows(screen: &vt100::Screen, role: &str, ghosts: bool) -> Vec<String> {
+    screen
+        .contents()
+        .lines()
+        .filter_map(|line| {
+            let row = line.split('│').next()?.trim_start();
+            let marker = row.chars().next()?;
+            let marked = if ghosts {
+                marker == '†'
+            } else {
+                "●◆▲†".contains(marker)
+            };
+            (marked && row.split_whitespace().any(|word| word.starts_with(role)))
+                .then(|| row.to_string())
+        })
+        .collect()
+}
+
+/// Waits until the `count` ghost rows of `role` all say how they ended,
+/// and returns them.
+fn wait_for_ghosts(tui: &Tui, role: &str, count: usize, ended: &str) -> Vec<String> {
+    tui.wait_for_screen(
+        &format!("{count} {role} ghost rows saying {ended:?}"),
+        |screen| {
+            let rows = table_rows(screen, role, true);
+            (rows.len() == count && rows.iter().all(|row| row.contains(ended))).then_some(rows)
+        },
+    )
+}
+
+/// Whether a ghost row's outcome reads "exit 0, DURATION" then `cause`,
+/// whole or cut to its column ("exit 0, 0.4 s after the sto…").
+fn exits_after(row: &str, cause: &str) -> bool {
+    let Some(start) = row.find("exit 0, ") else {
+        return false;
+    };
+    let shown = row[start + "exit 0, ".len()..]
+        .trim_end()
+        .trim_end_matches('…');
+    // The duration ("8 ms", "0.4 s"), then what it is after.
+    let Some((_, after)) = shown.split_once(" after") else {
+        return false;
+    };
+    let after = format!(" after{after}");
+    cause.starts_with(&after) || after.starts_with(cause)
+}
+
+/// The first case: workers that ignore SIGTERM, sent SIGTERM (T),
+/// leave after the stop event (e) set seconds later. Their ghost rows give
+/// the stop event as the cause, timed from it — not from the SIGTERM they
+/// ignored.
+#[test]
+fn ignore_term_t_then_the_stop_event_the_workers_end_after_the_stop_event() {
+    let mut tui = Tui::demo("ignore-term");
+    tui.wait_for_table();
+    tui.press("T");
+    // The master has SIGTERM's default action; the log says who sent it.
+    tui.wait_for_text("died of SIGTERM sent by sigtree (T)");
+    wait_for_ghosts(&tui, "master", 1, "died of SIGTERM");
+    // The workers ignored it and still run.
+    assert_eq!(
+        tui.wait_for_screen("the workers alive", |screen| {
+            let rows = table_rows(screen, "worker-", false);
+            (rows.len() == 4).then_some(rows.iter().filter(|r| r.starts_with('†')).count())
+        }),
+        0,
+        "{}",
+        tui.contents()
+    );
+    tui.press("e");
+    let rows = wait_for_ghosts(&tui, "worker-", 4, "exit 0, ");
+    // The table may cut a note to its column; the log has it whole.
+    assert!(
+        rows.iter()
+            .all(|row| exits_after(row, " after the stop event")),
+        "{rows:#?}"
+    );
+    tui.wait_for_text(" after the stop event");
+    assert!(
+        !tui.contents().contains("after SIGTERM"),
+        "{}",
+        tui.contents()
+    );
+    tui.wait_for_text("the pool has ended");
+    tui.quit();
+}
+
+/// The second case: SIGKILL to the group (X) never reaches the
+/// grandchildren that left it with setsid; the stop event (e) ends them.
+/// Their ghost rows say so, and none claims they ended after SIGKILL.
+#[test]
+fn setsid_escape_x_then_the_stop_event_the_escapees_end_after_the_stop_event() {
+    let mut tui = Tui::demo("setsid-escape");
+    tui.wait_for_table();
+    tui.wait_for_screen("four grandchild rows", |screen| {
+        (table_rows(screen, "grandchild", false).len() == 4).then_some(())
+    });
+    tui.press("X");
+    tui.wait_for_text("died of SIGKILL sent by sigtree (X)");
+    wait_for_ghosts(&tui, "worker-", 4, "died of SIGKILL");
+    tui.press("e");
+    let rows = wait_for_ghosts(&tui, "grandchild", 4, "exit 0, ");
+    assert!(
+        rows.iter()
+            .all(|row| exits_after(row, " after the stop event")),
+        "{rows:#?}"
+    );
+    tui.wait_for_text(" after the stop event");
+    assert!(
+        !tui.contents().contains("after SIGKILL"),
+        "{}",
+        tui.contents()
+    );
+    tui.wait_for_text("the pool has ended");
+    tui.quit();
+}
+
 #[test]
 fn p_stops_and_continues_the_selected_process() {
     let mut tui = Tui::demo("graceful");

@@ -17,8 +17,10 @@ use crate::engine::target::Protected;
 use crate::pool::block::Accounts;
 use crate::pool::scenario;
 use crate::watch::action::Action;
+use crate::watch::cause::Cause;
 use crate::watch::model::{Outcome, Source, Watch, signal_name};
 use crate::watch::verdict::Verdict;
+use crate::watch::wording;
 
 /// What `check` starts.
 #[derive(Clone, Debug)]
@@ -66,11 +68,18 @@ pub struct ProcessReport {
     signal: Option<String>,
     at_ms: Option<i64>,
     before_stop: bool,
+    cause: Cause,
     source: Source,
     orphaned: bool,
     reparented_to: Option<i32>,
     escaped_group: bool,
     zombie_ms: Option<u64>,
+    /// How it ended and why, in words (not a JSON key).
+    #[serde(skip)]
+    ending: String,
+    /// What happened to it beside its end, in words (not a JSON key).
+    #[serde(skip)]
+    notes: Vec<String>,
 }
 
 /// The report of one check; field names are the spec's JSON keys.
@@ -183,7 +192,8 @@ fn perform_stop(
     stop.run_to_end(run, protected);
     let tasks = run.accounts();
     run.finish();
-    let mut report = report(&run.watch, plan, tasks, stop.leftovers().to_vec());
+    let keeper = run.keeper_pid();
+    let mut report = report(&run.watch, plan, tasks, stop.leftovers().to_vec(), keeper);
     report.dropped_reports = run.dropped_reports();
     report.keeper_trouble = run.keeper_trouble().map(ToString::to_string);
     Ok(report)
@@ -194,6 +204,7 @@ fn report(
     plan: &CheckPlan,
     tasks: Option<Accounts>,
     leftovers: Vec<i32>,
+    keeper: Option<i32>,
 ) -> CheckReport {
     let processes = watch
         .every_process()
@@ -216,11 +227,14 @@ fn report(
                 signal,
                 at_ms: p.ended_at.and_then(|end| watch.since_stop(end)),
                 before_stop: watch.before_stop(p),
+                cause: watch.cause(p),
                 source: p.ending.map_or(Source::Inferred, |(_, source)| source),
                 orphaned: p.reparented_to.is_some(),
                 reparented_to: p.reparented_to,
                 escaped_group: watch.escaped_group(p),
                 zombie_ms: p.zombie_ms(),
+                ending: wording::ending(watch, p),
+                notes: wording::notes(watch, p, keeper),
             }
         })
         .collect();
@@ -253,10 +267,10 @@ pub fn print(report: &CheckReport, json: bool, out: &mut impl Write) -> anyhow::
             vec![
                 p.pid.to_string(),
                 p.role.clone(),
-                describe(p),
+                p.ending.clone(),
                 p.at_ms.map_or("-".into(), |ms| format!("{ms:+} ms")),
                 format!("{:?}", p.source).to_lowercase(),
-                flags(p),
+                p.notes.join("; "),
             ]
         })
         .collect();
@@ -301,32 +315,4 @@ pub fn print(report: &CheckReport, json: bool, out: &mut impl Write) -> anyhow::
         )?;
     }
     Ok(())
-}
-
-fn describe(p: &ProcessReport) -> String {
-    match p.outcome {
-        Outcome::Exited => format!("exited {}", p.exit_code.unwrap_or_default()),
-        Outcome::Signaled => format!("died of {}", p.signal.as_deref().unwrap_or("?")),
-        Outcome::Killed => "SIGKILL by escalation".into(),
-        Outcome::Leaked => "leaked: SIGKILL by pidfd".into(),
-        Outcome::Unknown => "unknown".into(),
-    }
-}
-
-fn flags(p: &ProcessReport) -> String {
-    let mut notes = Vec::new();
-    if p.before_stop {
-        notes.push("ended before the stop request".to_string());
-    }
-    if let Some(parent) = p.reparented_to {
-        notes.push(format!("orphaned, re-parented to {parent}"));
-    }
-    if p.escaped_group {
-        notes.push("left the group".to_string());
-    }
-    // A zombie reaped within a poll interval is not worth a note.
-    if let Some(ms) = p.zombie_ms.filter(|&ms| ms >= 100) {
-        notes.push(format!("zombie for {ms} ms"));
-    }
-    notes.join("; ")
 }

@@ -90,8 +90,10 @@ impl Command {
         run.collect_now();
         self.look_again(run);
         match *self {
-            // The same resolution as `targets` lists.
+            // The same resolution as `targets` lists. What the send hits is
+            // recorded by the caller, which knows the key that asked.
             Self::Signal { signal, to } => {
+                reach::read_caught(run, protected, signal, to)?;
                 let targets = reach::targets(run, protected, to)?;
                 reach::send(&targets, protected, signal).map(Executed::Sent)
             }

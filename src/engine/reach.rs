@@ -9,7 +9,9 @@ use super::target::{
 };
 use crate::engine::session::Run;
 use crate::signal::sigset::Signal;
+use crate::sys::monotonic_ms;
 use crate::sys::pidfd::PidFd;
+use crate::watch::cause::{Act, By};
 
 /// Who a signal is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -286,6 +288,12 @@ impl Sent {
         }
     }
 
+    /// The act this send was, as the model keeps it: `signal`, sent at
+    /// `at_ms` (taken before the send) by `by`, and the pids it hit.
+    pub fn act(&self, at_ms: u64, signal: Signal, by: By) -> Act {
+        Act::signal(at_ms, signal, by, self.hit.clone())
+    }
+
     /// The first failure when nothing at all was hit.
     pub fn into_result(mut self) -> Result<Self, SignalError> {
         if self.hit.is_empty() && !self.failed.is_empty() {
@@ -327,15 +335,37 @@ pub fn send(
     }
 }
 
-/// Resolves `recipients` and sends `signal` to them; an error when
-/// nothing was hit.
-pub fn send_to(
-    run: &Run,
+/// Reads, before `signal` is sent to `recipients`, which of them catch it
+/// (SigCgt): whether one that exits after it acted on it. SIGKILL and
+/// SIGSTOP cannot be caught: nothing to read.
+pub fn read_caught(
+    run: &mut Run,
     protected: &Protected,
     signal: Signal,
     recipients: Recipients,
+) -> Result<(), SignalError> {
+    if signal != Signal::KILL && signal != Signal::STOP {
+        let pids = targets(run, protected, recipients)?.pids();
+        run.read_caught(&pids);
+    }
+    Ok(())
+}
+
+/// Resolves `recipients` and sends `signal` to them as `by`, recording
+/// the act (what they catch, then whom it reached) in the model; an error
+/// when nothing was hit.
+pub fn send_to(
+    run: &mut Run,
+    protected: &Protected,
+    signal: Signal,
+    recipients: Recipients,
+    by: By,
 ) -> Result<Sent, SignalError> {
-    send(&targets(run, protected, recipients)?, protected, signal)?.into_result()
+    read_caught(run, protected, signal, recipients)?;
+    let at_ms = monotonic_ms();
+    let sent = send(&targets(run, protected, recipients)?, protected, signal)?.into_result()?;
+    run.watch.acted(sent.act(at_ms, signal, by));
+    Ok(sent)
 }
 
 /// `recipients` in words, for the timeline and questions.

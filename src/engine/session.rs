@@ -175,6 +175,9 @@ pub struct Run {
     roles: BTreeMap<i32, Role>,
     /// The pool's workers (0 for a command).
     workers: u32,
+    /// Whether the pool's workers poll the stop event (their scenario's
+    /// `poll_stop_event`).
+    workers_poll: bool,
     /// The process the keeper started: the master, or the command.
     leader: Option<i32>,
     /// Why the keeper had to be replaced by sigtree's own kills.
@@ -209,6 +212,10 @@ impl Run {
             // Its own group: a SIGKILL to sigtree's group does not take it.
             .process_group(0);
         let exits = epoll::create(epoll::CreateFlags::CLOEXEC).setting_up("exits set")?;
+        let workers_poll = match launch {
+            Launch::Pool { scenario, .. } => scenario.workers.poll_stop_event,
+            Launch::Attach { .. } | Launch::Command { .. } => false,
+        };
         let (block, output, output_write, workers, what) = match launch {
             Launch::Pool { source, scenario } => {
                 let workers = scenario.pool.workers;
@@ -273,6 +280,7 @@ impl Run {
             pidfds: BTreeMap::new(),
             roles: BTreeMap::new(),
             workers,
+            workers_poll,
             leader: None,
             keeper_trouble: None,
             watch,
@@ -309,6 +317,7 @@ impl Run {
             pidfds: BTreeMap::new(),
             roles: BTreeMap::new(),
             workers: 0,
+            workers_poll: false,
             leader: Some(pid),
             keeper_trouble: None,
             watch,
@@ -412,6 +421,23 @@ impl Run {
         if self.attached() {
             self.pacing.group_scanned = None;
             self.discover(monotonic_ms());
+        }
+    }
+
+    /// Reads which signals each of `pids` catches (SigCgt) into the model,
+    /// right before a signal is sent to them: whether one that exits after
+    /// it acted on it. A process that ended meanwhile is left out.
+    pub fn read_caught(&mut self, pids: &[i32]) {
+        for &pid in pids {
+            let Some(tracked) = self.pidfds.get(&pid) else {
+                continue;
+            };
+            // Read, then checked: a live pidfd means the pid is still its.
+            if let Ok(status) = self.reader.status(pid)
+                && tracked.pidfd.is_running()
+            {
+                self.watch.saw_caught(pid, status.signals.caught);
+            }
         }
     }
 
@@ -591,6 +617,9 @@ impl Run {
                 if self.roles.insert(pid, role) != Some(role) {
                     self.track(pid, at_ms, true);
                     self.watch.set_role(pid, role.name());
+                    if role.polls_stop_event(self.workers_poll) {
+                        self.watch.set_polls_stop_event(pid);
+                    }
                     if let Ok(record) = self.reader.stat(pid) {
                         // Seen right after fork, it showed its parent's command line.
                         let cmd = command_line(&mut self.reader, &record);

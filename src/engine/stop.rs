@@ -16,6 +16,7 @@ use crate::engine::session::Run;
 use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
 use crate::watch::action::{Action, Target};
+use crate::watch::cause::{Act, By, StopStep};
 
 /// How long to wait for the group's members to die after its SIGKILL.
 const GROUP_KILL_WAIT: Duration = Duration::from_secs(2);
@@ -96,6 +97,8 @@ impl StopSequence {
             let at = monotonic_ms();
             block.request_stop();
             run.watch
+                .acted(Act::stop_event(at, By::Stop(StopStep::StopEvent)));
+            run.watch
                 .stop_requested(at, "graceful stop: set the stop event");
             Step::Draining(started + plan.grace / 2)
         } else {
@@ -138,14 +141,14 @@ impl StopSequence {
     /// doing what the next step does; returns true once done.
     pub fn advance(&mut self, run: &mut Run, protected: &Protected) -> bool {
         let now = Instant::now();
-        let (step, act) = self.next(now, run.ended(), || scope_alive(run));
-        match act {
+        let (step, to_do) = self.next(now, run.ended(), || scope_alive(run));
+        match to_do {
             // The signal is the stop's second step; an error (the target
             // is gone) leaves the grace to run out.
-            Act::Perform => drop(perform(run, protected, &self.plan)),
-            Act::KillGroup => kill_group(run, protected),
-            Act::KillEscapees => self.leftovers = kill_escapees(run, protected),
-            Act::Nothing => {}
+            Move::Perform => drop(perform(run, protected, &self.plan)),
+            Move::KillGroup => kill_group(run, protected),
+            Move::KillEscapees => self.leftovers = kill_escapees(run, protected),
+            Move::Nothing => {}
         }
         self.step = step;
         self.step == Step::Done
@@ -153,23 +156,23 @@ impl StopSequence {
 
     /// The step after the current one at `now`, and what moving to it
     /// does: pure, so that the machine is tested with a made-up clock.
-    fn next(&self, now: Instant, ended: bool, scope_alive: impl FnOnce() -> bool) -> (Step, Act) {
+    fn next(&self, now: Instant, ended: bool, scope_alive: impl FnOnce() -> bool) -> (Step, Move) {
         if ended {
-            return (Step::Done, Act::Nothing);
+            return (Step::Done, Move::Nothing);
         }
         match self.step {
             Step::Draining(until) if now >= until => (
                 Step::Signalled(self.started + self.plan.grace),
-                Act::Perform,
+                Move::Perform,
             ),
             Step::Signalled(until) if now >= until => {
-                (Step::KillingGroup(now + GROUP_KILL_WAIT), Act::KillGroup)
+                (Step::KillingGroup(now + GROUP_KILL_WAIT), Move::KillGroup)
             }
             Step::KillingGroup(until) if now >= until || !scope_alive() => {
-                (Step::Finishing(now + FINAL_WAIT), Act::KillEscapees)
+                (Step::Finishing(now + FINAL_WAIT), Move::KillEscapees)
             }
-            Step::Finishing(until) if now >= until => (Step::Done, Act::Nothing),
-            other => (other, Act::Nothing),
+            Step::Finishing(until) if now >= until => (Step::Done, Move::Nothing),
+            other => (other, Move::Nothing),
         }
     }
 
@@ -184,7 +187,7 @@ impl StopSequence {
 
 /// What moving to the next step does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Act {
+enum Move {
     /// The plan's action (after the drain).
     Perform,
     /// SIGKILL to the group (attached: the subtree).
@@ -271,6 +274,8 @@ fn perform(run: &mut Run, protected: &Protected, plan: &StopPlan) -> Result<(), 
         let at = monotonic_ms();
         block.request_stop();
         run.watch
+            .acted(Act::stop_event(at, By::Stop(StopStep::Action)));
+        run.watch
             .stop_requested(at, "set the stop event".to_string());
         return Ok(());
     }
@@ -281,7 +286,7 @@ fn perform(run: &mut Run, protected: &Protected, plan: &StopPlan) -> Result<(), 
     // Taken before the signal: what it ends, the keeper may reap and
     // report before the send returns.
     let at = monotonic_ms();
-    let sent = send_to(run, protected, signal, first)?;
+    let sent = send_to(run, protected, signal, first, By::Stop(StopStep::Action))?;
     let words = format!(
         "{} to {}{}",
         signal.name(),
@@ -290,7 +295,7 @@ fn perform(run: &mut Run, protected: &Protected, plan: &StopPlan) -> Result<(), 
     );
     run.watch.stop_requested(at, words);
     for (signal, to) in signals {
-        if send_to(run, protected, signal, to).is_ok() {
+        if send_to(run, protected, signal, to, By::Stop(StopStep::Continue)).is_ok() {
             let note = format!(
                 "{} to {}: a stopped process cannot act on the signal",
                 signal.name(),
@@ -310,16 +315,23 @@ fn kill_group(run: &mut Run, protected: &Protected) {
     };
     // Taken before the signal, as in `perform`.
     let at = monotonic_ms();
-    let what = match send_to(run, protected, Signal::KILL, scope) {
+    let by = By::Stop(StopStep::Escalation);
+    let what = match send_to(run, protected, Signal::KILL, scope, by) {
         Ok(sent) => format!(
             "grace period over: SIGKILL to {}{}",
             describe(run, scope),
             sent.how()
         ),
-        Err(error) => format!(
-            "grace period over: SIGKILL to {}: {error}",
-            describe(run, scope)
-        ),
+        Err(error) => {
+            // The step happened and reached nobody: what is still alive
+            // after it leaked after it.
+            run.watch
+                .acted(Act::signal(at, Signal::KILL, by, Vec::new()));
+            format!(
+                "grace period over: SIGKILL to {}: {error}",
+                describe(run, scope)
+            )
+        }
     };
     run.watch.escalated(at, what);
 }
@@ -340,10 +352,15 @@ fn scope_alive(run: &Run) -> bool {
 fn kill_escapees(run: &mut Run, protected: &Protected) -> Vec<i32> {
     let leftovers = run.watch.judged_alive();
     for &pid in &leftovers {
-        if let Some(pidfd) = run.pidfd(pid) {
-            let _ = signal_process(protected, pidfd, Signal::KILL);
+        let at_ms = monotonic_ms();
+        if let Some(pidfd) = run.pidfd(pid)
+            && signal_process(protected, pidfd, Signal::KILL).is_ok()
+        {
+            let by = By::Stop(StopStep::Escapees);
+            run.watch
+                .acted(Act::signal(at_ms, Signal::KILL, by, vec![pid]));
         }
-        run.watch.leaked(monotonic_ms(), pid);
+        run.watch.leaked(at_ms, pid);
     }
     leftovers
 }
@@ -413,38 +430,38 @@ mod tests {
         let draining = at(Step::Draining(t0 + grace / 2), t0, grace);
         assert_eq!(draining.deadline(), Some(t0 + ms(2000)));
         let early = draining.next(t0 + ms(1999), false, || true);
-        assert_eq!(early, (Step::Draining(t0 + ms(2000)), Act::Nothing));
+        assert_eq!(early, (Step::Draining(t0 + ms(2000)), Move::Nothing));
         let due = draining.next(t0 + ms(2000), false, || true);
-        assert_eq!(due, (Step::Signalled(t0 + grace), Act::Perform));
+        assert_eq!(due, (Step::Signalled(t0 + grace), Move::Perform));
 
         let signalled = at(Step::Signalled(t0 + grace), t0, grace);
         let early = signalled.next(t0 + ms(3999), false, || true);
-        assert_eq!(early.1, Act::Nothing);
+        assert_eq!(early.1, Move::Nothing);
         let late = t0 + ms(4001);
         let due = signalled.next(late, false, || true);
         assert_eq!(
             due,
-            (Step::KillingGroup(late + GROUP_KILL_WAIT), Act::KillGroup)
+            (Step::KillingGroup(late + GROUP_KILL_WAIT), Move::KillGroup)
         );
 
         let killing = at(Step::KillingGroup(late + GROUP_KILL_WAIT), t0, grace);
         let waiting = killing.next(late + ms(10), false, || true);
-        assert_eq!(waiting.1, Act::Nothing);
+        assert_eq!(waiting.1, Move::Nothing);
         let emptied = killing.next(late + ms(10), false, || false);
         assert_eq!(
             emptied,
             (
                 Step::Finishing(late + ms(10) + FINAL_WAIT),
-                Act::KillEscapees
+                Move::KillEscapees
             )
         );
         let timed_out = killing.next(late + GROUP_KILL_WAIT, false, || true);
-        assert_eq!(timed_out.1, Act::KillEscapees);
+        assert_eq!(timed_out.1, Move::KillEscapees);
 
         let finishing = at(Step::Finishing(late + FINAL_WAIT), t0, grace);
         assert_eq!(
             finishing.next(late + FINAL_WAIT, false, || true),
-            (Step::Done, Act::Nothing)
+            (Step::Done, Move::Nothing)
         );
         assert_eq!(at(Step::Done, t0, grace).deadline(), None);
     }
@@ -460,7 +477,7 @@ mod tests {
             Step::Finishing(t0 + grace),
         ] {
             let stop = at(step, t0, grace);
-            assert_eq!(stop.next(t0, true, || true), (Step::Done, Act::Nothing));
+            assert_eq!(stop.next(t0, true, || true), (Step::Done, Move::Nothing));
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
 use crate::text::escape_controls;
 use crate::watch::action::{Action, Target};
+use crate::watch::cause::{Act, By};
 
 /// How often the rows' state, masks, CPU and memory are re-read.
 pub const REFRESH: Duration = Duration::from_millis(250);
@@ -528,6 +529,16 @@ impl App {
         if sent.hit.is_empty() {
             return;
         }
+        let key = match (to, signal) {
+            (_, Signal::STOP | Signal::CONT) => 'p',
+            (Recipients::Process(_), Signal::TERM) => 't',
+            (Recipients::Process(_), Signal::KILL) => 'x',
+            (Recipients::Group, Signal::KILL) => 'X',
+            (Recipients::Group, Signal::INT) => 'i',
+            (Recipients::Group, Signal::TERM) => 'T',
+            _ => 's',
+        };
+        self.run.watch.acted(sent.act(at_ms, signal, By::Key(key)));
         let what = match to {
             Recipients::Process(pid) => {
                 format!("{} to {pid} ({})", signal.name(), self.role_of(pid))
@@ -546,14 +557,6 @@ impl App {
             self.refreshed = None;
             return;
         }
-        let key = match (to, signal) {
-            (Recipients::Process(_), Signal::TERM) => "t",
-            (Recipients::Process(_), Signal::KILL) => "x",
-            (Recipients::Group, Signal::KILL) => "X",
-            (Recipients::Group, Signal::INT) => "i",
-            (Recipients::Group, Signal::TERM) => "T",
-            _ => "s",
-        };
         self.record(what, key, at_ms);
     }
 
@@ -572,7 +575,7 @@ impl App {
     }
 
     /// Logs a user action in the timeline and puts its marker on the axis.
-    fn record(&mut self, what: String, key: &str, at_ms: u64) {
+    fn record(&mut self, what: String, key: char, at_ms: u64) {
         self.markers.push((
             at_ms.saturating_sub(self.run.watch.start_ms()),
             key.to_string(),
@@ -603,7 +606,8 @@ impl App {
         }
         let at = monotonic_ms();
         block.request_stop();
-        self.record("set the stop event".into(), "e", at);
+        self.run.watch.acted(Act::stop_event(at, By::Key('e')));
+        self.record("set the stop event".into(), 'e', at);
     }
 
     /// The stop sequence of this mode, or `None` (with the message why)
@@ -669,7 +673,7 @@ impl App {
         {
             *current = chosen;
         }
-        self.kill_group();
+        self.kill_group('r');
         self.run.finish();
         match launch(&self.exe, &mode) {
             Ok((scenario, run)) => {
@@ -738,7 +742,7 @@ impl App {
                 }
             }
             Quit::Stopping | Quit::Now => {
-                self.kill_group();
+                self.kill_group('q');
                 self.quit = Quit::Now;
             }
         }
@@ -774,13 +778,19 @@ impl App {
     }
 
     /// SIGKILL to the watched group, as `X` sends it, without a question:
-    /// for `r`, a second `q` and the end of sigtree (never attached).
-    fn kill_group(&mut self) {
+    /// for `r`, a second `q` and the end of sigtree (never attached);
+    /// `key` is the one that asked.
+    fn kill_group(&mut self, key: char) {
         let command = Command::Signal {
             signal: Signal::KILL,
             to: Recipients::Group,
         };
-        let _ = command.execute(&mut self.run, &self.protected);
+        let at_ms = monotonic_ms();
+        if let Ok(Executed::Sent(sent)) = command.execute(&mut self.run, &self.protected) {
+            self.run
+                .watch
+                .acted(sent.act(at_ms, Signal::KILL, By::Key(key)));
+        }
     }
 
     /// Ends the pool for good: SIGKILL to the group, and the keeper ends
@@ -790,7 +800,7 @@ impl App {
             return;
         }
         if !self.run.ended() {
-            self.kill_group();
+            self.kill_group('q');
         }
         self.run.finish();
     }

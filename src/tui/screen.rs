@@ -110,9 +110,11 @@ pub struct Row {
     pub cmd: String,
     /// Member, other group, other session, or ghost.
     pub kind: RowKind,
-    /// For a ghost or a zombie: how it ended, in the spec's words ("exit 0,
-    /// 1.2 s after stop event", "died of SIGTERM", "SIGKILL by escalation,
-    /// was cleaning up", "zombie for 4 s, parent 4121 does not reap", …).
+    /// For a ghost or a zombie: how it ended and why, in the words of
+    /// `watch::wording` ("exit 0, 1.2 s after the stop event", "died of
+    /// SIGTERM sent by sigtree (T), …", "SIGKILL by escalation, 3 ms after
+    /// it was sent; was cleaning up", "zombie for 4.0 s, parent 4121 does
+    /// not reap", …).
     pub outcome: Option<String>,
 }
 

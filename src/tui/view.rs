@@ -14,8 +14,9 @@ use crate::procfs::tree::ProcessTree;
 use crate::signal::sigset::Signal;
 use crate::sys::{boottime_ms, monotonic_ms};
 use crate::text::{escape_controls, pid_list};
-use crate::watch::model::{Actor, Observed, Outcome, Watch};
+use crate::watch::model::{Actor, Observed, Outcome};
 use crate::watch::vocabulary::Phase;
+use crate::watch::wording::{self, duration};
 
 /// The whole screen for the app's current state.
 pub fn screen(app: &App) -> Screen {
@@ -66,14 +67,6 @@ pub fn screen(app: &App) -> Screen {
 
 fn seconds(ms: u64) -> String {
     format!("+{}.{} s", ms / 1000, (ms % 1000) / 100)
-}
-
-fn duration(ms: u64) -> String {
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else {
-        format!("{}.{} s", ms / 1000, (ms % 1000) / 100)
-    }
 }
 
 fn header(app: &App, now: u64) -> Header {
@@ -246,7 +239,9 @@ fn row(app: &App, process: &Observed, guides: &str) -> Row {
     }
 }
 
-/// How a process ended, in the spec's words; or what is odd about a live one.
+/// How a process ended and why, with what happened to it (orphaned, left
+/// the group, a zombie for a while), in the words `check` and the log use;
+/// or what is odd about a live one.
 pub fn outcome_text(app: &App, process: &Observed) -> Option<String> {
     let watch = &app.run.watch;
     let keeper = app.run.keeper_pid();
@@ -260,65 +255,15 @@ pub fn outcome_text(app: &App, process: &Observed) -> Option<String> {
                 process.seen.ppid
             ));
         }
-        if process.has_ended() {
-            return Some("ended, status unknown".into());
+        if !process.has_ended() {
+            return process
+                .reparented_to
+                .map(|parent| wording::orphan(parent, keeper));
         }
-        return process.reparented_to.map(|parent| {
-            if Some(parent) == keeper {
-                "orphan: re-parented to sigtree (subreaper)".to_string()
-            } else {
-                format!("orphan: re-parented to {parent}")
-            }
-        });
     }
-    let after = |at: Option<u64>| match (at, watch.stop_at()) {
-        (Some(end), Some(stop)) if end >= stop => {
-            format!(", {} after {}", duration(end - stop), first_action(watch))
-        }
-        _ => String::new(),
-    };
-    Some(match watch.outcome(process) {
-        Outcome::Exited => {
-            let code = match process.ending {
-                Some((crate::sys::wait::Ending::Exited(code), _)) => code,
-                _ => 0,
-            };
-            format!("exit {code}{}", after(process.ended_at))
-        }
-        Outcome::Signaled => match process.ending {
-            Some((crate::sys::wait::Ending::Signaled(signal), _)) => {
-                format!("died of {}", crate::watch::model::signal_name(signal))
-            }
-            _ => "died of a signal".into(),
-        },
-        Outcome::Killed => match process.phase() {
-            Some(phase) => format!("SIGKILL by escalation, was {}", phase.label()),
-            None => "SIGKILL by escalation".into(),
-        },
-        Outcome::Leaked => {
-            if process.seen.sid == process.seen.pid {
-                "leaked: left the group with setsid".into()
-            } else {
-                "leaked: left the group".into()
-            }
-        }
-        Outcome::Unknown => "ended, status unknown".into(),
-    })
-}
-
-/// The stop request's words, short: "stop event", "SIGTERM", …
-fn first_action(watch: &Watch) -> String {
-    watch.stop_what().map_or_else(
-        || "the stop request".into(),
-        |what| {
-            let what = what.trim_start_matches("graceful stop: ");
-            if what.contains("stop event") {
-                "stop event".into()
-            } else {
-                what.split(" to ").next().unwrap_or(what).to_string()
-            }
-        },
-    )
+    let mut said = vec![wording::ending(watch, process)];
+    said.extend(wording::notes(watch, process, keeper));
+    Some(said.join("; "))
 }
 
 fn detail(app: &App, pid: i32) -> Option<Detail> {

@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
+use super::cause::{self, Act, Cause};
 use super::verdict::Verdict;
-use crate::signal::sigset::Signal;
+use super::wording;
+use crate::signal::sigset::{SigSet, Signal};
 use crate::sys::wait::Ending;
 use crate::watch::vocabulary::Phase;
 
@@ -69,6 +71,13 @@ pub struct Observed {
     pub role: String,
     /// The group it was first seen in.
     pub first_pgid: i32,
+    /// When it was first seen.
+    pub first_seen_ms: u64,
+    /// The signals it catches (SigCgt) at its latest sighting that read
+    /// them; `None` when none did.
+    pub caught: Option<SigSet>,
+    /// A pool process that polls the stop event.
+    pub polls_stop_event: bool,
     /// Set when its parent died while it lived: the new parent.
     pub reparented_to: Option<i32>,
     /// The parent it lost, when it was orphaned.
@@ -130,6 +139,8 @@ impl Observed {
 pub const EVENTS_KEPT: usize = 2000;
 /// How many phases a process keeps (its lifeline's recent past).
 pub const PHASES_KEPT: usize = 256;
+/// How many of sigtree's acts a run keeps: a cause is among the latest.
+pub const ACTS_KEPT: usize = 256;
 
 /// Who did something, for the timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -167,8 +178,8 @@ pub struct Watch {
     timeline: VecDeque<Event>,
     /// Every line ever added, dropped ones included: news for a redraw.
     logged: u64,
-    /// The stop request's words.
-    stop_what: Option<String>,
+    /// What sigtree did, with whom it reached: the latest [`ACTS_KEPT`].
+    acts: VecDeque<Act>,
     stop_at: Option<u64>,
     escalated_at: Option<u64>,
     group: Option<i32>,
@@ -183,7 +194,7 @@ impl Watch {
             retired: Vec::new(),
             timeline: VecDeque::new(),
             logged: 0,
-            stop_what: None,
+            acts: VecDeque::new(),
             stop_at: None,
             escalated_at: None,
             group: None,
@@ -248,6 +259,9 @@ impl Watch {
                 pid,
                 Observed {
                     first_pgid: sighting.pgid,
+                    first_seen_ms: at_ms,
+                    caught: None,
+                    polls_stop_event: false,
                     seen: sighting,
                     role,
                     reparented_to: None,
@@ -315,6 +329,36 @@ impl Watch {
         }
     }
 
+    /// Records that `pid` polls the stop event (a pool process whose role
+    /// does).
+    pub fn set_polls_stop_event(&mut self, pid: i32) {
+        if let Some(known) = self.processes.get_mut(&pid) {
+            known.polls_stop_event = true;
+        }
+    }
+
+    /// `pid` was seen catching `caught` (its SigCgt).
+    pub fn saw_caught(&mut self, pid: i32, caught: SigSet) {
+        if let Some(known) = self.processes.get_mut(&pid) {
+            known.caught = Some(caught);
+        }
+    }
+
+    /// sigtree did `act`: kept as data, for the causes of what ends after
+    /// it. (The words for the timeline are the caller's.)
+    pub fn acted(&mut self, act: Act) {
+        if self.acts.len() == ACTS_KEPT {
+            self.acts.pop_front();
+        }
+        self.acts.push_back(act);
+    }
+
+    /// Why `process` ended (SPEC's decision table), from what sigtree did
+    /// and what procfs showed.
+    pub fn cause(&self, process: &Observed) -> Cause {
+        cause::decide(self.outcome(process), process, &self.acts)
+    }
+
     /// Marks `pid` as outside the attached subtree: shown, never stopped,
     /// never judged.
     pub fn set_outside(&mut self, pid: i32) {
@@ -347,20 +391,15 @@ impl Watch {
         known.ending = Some((ending, source));
         if first {
             let who = Actor::Process(pid, known.role.clone());
-            let what = match ending {
-                Ending::Exited(code) => format!("exited with status {code}"),
-                Ending::Signaled(signal) => format!("died of {}", signal_name(signal)),
-            };
+            let what = wording::ending(self, &self.processes[&pid]);
             self.log(at_ms, who, what);
         }
     }
 
     /// The user asked for the stop at `at_ms`, with `what` as the words.
     pub fn stop_requested(&mut self, at_ms: u64, what: impl Into<String>) {
-        let what = what.into();
         if self.stop_at.is_none() {
             self.stop_at = Some(at_ms);
-            self.stop_what = Some(what.clone());
             // What had ended by now ended before the request, whatever the
             // millisecond sigtree noticed it in.
             for process in self.processes.values_mut().chain(self.retired.iter_mut()) {
@@ -409,11 +448,6 @@ impl Watch {
     /// How many lines were ever added: it changes whenever one is.
     pub fn logged(&self) -> u64 {
         self.logged
-    }
-
-    /// The stop request's words, once the stop was requested.
-    pub fn stop_what(&self) -> Option<&str> {
-        self.stop_what.as_deref()
     }
 
     /// Pids of processes not known to have ended.
@@ -672,9 +706,10 @@ mod tests {
             watch.logged(),
             3 + PHASES_KEPT as u64 + 10 + 1 + EVENTS_KEPT as u64
         );
-        // The stop request's words outlive its line.
+        // The stop request's line was dropped with the oldest; the request
+        // itself is kept.
         assert!(watch.timeline().iter().all(|e| e.who != Actor::You));
-        assert_eq!(watch.stop_what(), Some("SIGTERM to the leader (10)"));
+        assert_eq!(watch.stop_at(), Some(5000));
     }
 
     #[test]

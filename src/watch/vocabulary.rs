@@ -29,6 +29,17 @@ impl Role {
             Self::Grandchild => "grandchild".into(),
         }
     }
+
+    /// Whether a process in this role polls the stop event: a worker when
+    /// its scenario says so (`workers_poll`), a grandchild always; the
+    /// master, the helper and the keeper never.
+    pub fn polls_stop_event(self, workers_poll: bool) -> bool {
+        match self {
+            Self::Worker(_) => workers_poll,
+            Self::Grandchild => true,
+            Self::Keeper | Self::Master | Self::Helper => false,
+        }
+    }
 }
 
 /// What a pool process is doing.
