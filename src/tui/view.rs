@@ -722,3 +722,6 @@ pub fn orphans(run: &SessionView<'_>) -> OrphansView {
         scanning: false,
     }
 }
+
+#[cfg(test)]
+mod tests;
