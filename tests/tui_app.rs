@@ -155,9 +155,10 @@ fn t_on_the_selected_row_terminates_that_process_and_q_then_quits() {
     let tag = format!("SIGTREE_RUN_ID={id}");
     let argv = ["env", tag.as_str(), "sleep", "300"];
     run_app(&argv, move |user| {
-        // The only row, selected first: the command, after its exec.
-        user.wait_for_text("sleep 300");
         let pid = wait_for("the tagged sleep", || tagged(&id).first().copied());
+        // Its row (the header names the command from the start): the only
+        // row, selected as soon as it is drawn.
+        user.wait_for_text(&format!("● {pid} "));
         user.press(KeyCode::Char('t'));
         wait_for("the sleep to end", || (!is_alive(pid)).then_some(()));
         user.wait_for_text(&format!("SIGTERM to {pid}"));
@@ -173,7 +174,8 @@ fn o_shows_the_sessions_orphans_report_and_esc_closes_it() {
     let tag = format!("SIGTREE_RUN_ID={id}");
     let argv = ["env", tag.as_str(), "sleep", "300"];
     run_app(&argv, move |user| {
-        user.wait_for_text("sleep 300");
+        let pid = wait_for("the tagged sleep", || tagged(&id).first().copied());
+        user.wait_for_text(&format!("● {pid} "));
         user.press(KeyCode::Char('o'));
         user.wait_for_text("orphans and zombies");
         // The system-wide scan runs off the loop's thread; its sections
@@ -183,7 +185,6 @@ fn o_shows_the_sessions_orphans_report_and_esc_closes_it() {
         wait_for("the popup to close", || {
             (!user.screen().contains("orphans and zombies")).then_some(())
         });
-        let pid = wait_for("the tagged sleep", || tagged(&id).first().copied());
         assert!(is_alive(pid), "o and Esc signal nothing");
         // q runs the stop sequence: SIGTERM to the leader, then quits.
         user.press(KeyCode::Char('q'));
