@@ -59,6 +59,12 @@ impl<I, D> Poster<I, D> {
         self.send(Event::Input(input))
     }
 
+    /// Posts `signal` as if caught: a front end that catches signals its
+    /// own way, or a test, delivers it like [`Events::catch_signals`].
+    pub fn post_signal(&self, signal: i32) -> bool {
+        self.send(Event::Signal(signal))
+    }
+
     fn send(&self, event: Event<I, D>) -> bool {
         if self.sender.send(event).is_err() {
             return false;
@@ -101,7 +107,7 @@ impl<I: Send + 'static, D: Copy + Send + 'static> Events<I, D> {
             .name("signals".into())
             .spawn(move || {
                 for signal in caught.forever() {
-                    if !poster.send(Event::Signal(signal)) {
+                    if !poster.post_signal(signal) {
                         return;
                     }
                 }

@@ -14,6 +14,10 @@ use std::time::Duration;
 use regex::Regex;
 use rustix::event::{PollFd, PollFlags, epoll, poll};
 
+mod sight;
+
+pub use sight::{Closer, SessionView, Shown};
+
 use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
 use crate::engine::target::{GroupTarget, Protected, signal_group, vouches_for};
 use crate::pool::block::{Accounts, PoolBlock};
@@ -182,6 +186,8 @@ pub struct Run {
     leader: Option<i32>,
     /// Why the keeper had to be replaced by sigtree's own kills.
     keeper_trouble: Option<KeeperTrouble>,
+    /// What a front end shows, and what the session read for it.
+    sight: sight::Sight,
     /// The model of the run.
     pub watch: Watch,
 }
@@ -283,6 +289,7 @@ impl Run {
             workers_poll,
             leader: None,
             keeper_trouble: None,
+            sight: sight::Sight::new(),
             watch,
         })
     }
@@ -320,6 +327,7 @@ impl Run {
             workers_poll: false,
             leader: Some(pid),
             keeper_trouble: None,
+            sight: sight::Sight::new(),
             watch,
         };
         run.track(pid, start_ms, true);
@@ -530,6 +538,7 @@ impl Run {
             self.pacing.outside_refreshed = Some(std::time::Instant::now());
         }
         self.refresh(now, |p| outside_too || !p.outside);
+        self.read_shown();
     }
 
     fn read_reports(&mut self) {

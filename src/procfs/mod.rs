@@ -6,6 +6,7 @@
 //! never as an error.
 
 pub mod mounts;
+pub mod orphans;
 pub mod record;
 pub mod scan;
 pub mod state;

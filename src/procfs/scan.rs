@@ -104,6 +104,11 @@ impl Reader {
         record::parse_status(self.read(pid, "status")?)
     }
 
+    /// The kernel function `pid` sleeps in; empty or "0" when it runs.
+    pub fn wchan(&mut self, pid: i32) -> Result<String, ReadFailure> {
+        Ok(String::from_utf8_lossy(self.read(pid, "wchan")?).into_owned())
+    }
+
     /// A full record of `pid`: stat, cmdline and status.
     pub fn process(&mut self, pid: i32) -> Result<ProcessRecord, ReadFailure> {
         let mut record = self.stat(pid)?;

@@ -1,32 +1,36 @@
-//! The TUI's state and what each action does to it. The event loop feeds it
-//! actions and ticks; [`super::view`] turns it into a [`super::screen::Screen`].
+//! The app: the session and the UI state side by side, and what each
+//! action does — to the UI state, or as an [`engine::command::Command`] on
+//! the session. It reads nothing itself: the session reads what the app
+//! says it shows ([`Run::show`]), and [`super::view`] turns the session's
+//! view and the UI state into a [`super::screen::Screen`].
+//!
+//! [`engine::command::Command`]: crate::engine::command::Command
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow};
 
 use super::input::{PopupKey, UserAction};
-use crate::engine::command::{Command, Executed, Plan};
+use super::question::Asked;
+use super::screen::Screen;
+use super::state::{MenuState, MenuStep, MenuTarget, Popup, Quit, UiState};
+use super::view::{Model, Now};
+use crate::engine::command::{Command, Executed};
 use crate::engine::reach::{Recipients, Sent, describe};
-use crate::engine::session::{Launch, Run};
+use crate::engine::session::{Launch, Run, Shown};
 use crate::engine::stop::{StopPlan, StopSequence};
 use crate::engine::target::{Protected, SignalError};
 use crate::pool::scenario::{self, Scenario};
-use crate::procfs::record::ProcessRecord;
-use crate::procfs::scan::Reader;
 use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
 use crate::text::escape_controls;
 use crate::watch::action::{Action, Target};
 use crate::watch::cause::{Act, By};
 
-/// How often the rows' state, masks, CPU and memory are re-read.
+/// How often the screen follows the session's collection (state, masks,
+/// CPU and memory of the rows, read by the session every 250 ms).
 pub const REFRESH: Duration = Duration::from_millis(250);
-
-/// How often the orphans view scans the whole system again while open.
-pub const ORPHANS_REFRESH: Duration = Duration::from_secs(5);
 
 /// What the TUI watches.
 #[derive(Clone, Debug)]
@@ -65,179 +69,40 @@ pub struct AppOptions {
     pub grace: Duration,
 }
 
-/// Where quitting stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Quit {
-    /// Not quitting.
-    No,
-    /// `q` ran the stop sequence; exit when it is done (`q` again forces).
-    Stopping,
-    /// Exit now.
-    Now,
-}
-
-/// A popup and its state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Popup {
-    /// Help.
-    Help,
-    /// The signal menu.
-    SignalMenu(MenuState),
-    /// The orphans and zombies view, with the highlighted line.
-    Orphans(usize),
-    /// The scenario picker, with the highlighted entry.
-    Scenarios(usize),
-    /// A question before acting on processes sigtree did not start: it
-    /// holds the very command a yes executes.
-    Confirm(Command),
-}
-
-/// The signal menu's state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MenuState {
-    /// What was typed: a signal name or number.
-    pub input: String,
-    /// Who it goes to.
-    pub target: MenuTarget,
-}
-
-/// The signal menu's targets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MenuTarget {
-    /// The selected process.
-    Process,
-    /// The watched group.
-    Group,
-    /// The selected process and its descendants.
-    Subtree,
-}
-
-/// What a key in the signal menu leads to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MenuStep {
-    /// Keep the menu open.
-    Stay,
-    /// Close it without sending.
-    Close,
-    /// Enter on text that names no signal: say so, stay open.
-    Invalid,
-    /// Send this signal to this target.
-    Send(Signal, MenuTarget),
-}
-
-impl MenuState {
-    /// The menu as it opens: SIGTERM to the selected process.
-    pub fn new() -> Self {
-        Self {
-            input: "TERM".into(),
-            target: MenuTarget::Process,
-        }
-    }
-
-    /// The signal typed, if it names one.
-    pub fn signal(&self) -> Option<Signal> {
-        self.input.parse().ok()
-    }
-
-    /// Applies a key: typing edits the signal, Tab or ↓ cycles the target,
-    /// Enter sends, Esc closes.
-    pub fn press(&mut self, key: PopupKey) -> MenuStep {
-        match key {
-            PopupKey::Type(c) if c.is_ascii_alphanumeric() || c == '+' || c == '-' => {
-                self.input.push(c)
-            }
-            PopupKey::Erase => {
-                self.input.pop();
-            }
-            PopupKey::NextTarget | PopupKey::Down => {
-                self.target = match self.target {
-                    MenuTarget::Process => MenuTarget::Group,
-                    MenuTarget::Group => MenuTarget::Subtree,
-                    MenuTarget::Subtree => MenuTarget::Process,
-                };
-            }
-            PopupKey::Up => {
-                self.target = match self.target {
-                    MenuTarget::Process => MenuTarget::Subtree,
-                    MenuTarget::Group => MenuTarget::Process,
-                    MenuTarget::Subtree => MenuTarget::Group,
-                };
-            }
-            PopupKey::Confirm => {
-                return match self.signal() {
-                    Some(signal) => MenuStep::Send(signal, self.target),
-                    None => MenuStep::Invalid,
-                };
-            }
-            PopupKey::Cancel => return MenuStep::Close,
-            PopupKey::Type(_) => {}
-        }
-        MenuStep::Stay
-    }
-}
-
-impl Default for MenuState {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// The demo's state.
+/// The app's state: the session, what it runs, and the UI.
 pub struct App {
-    pub(crate) options: AppOptions,
+    options: AppOptions,
     exe: PathBuf,
     /// The demo's scenario; `None` in run mode.
-    pub(crate) scenario: Option<Scenario>,
-    /// How many lines the output pane is scrolled up from its end.
-    pub(crate) output_scroll: usize,
-    pub(crate) run: Run,
+    scenario: Option<Scenario>,
+    run: Run,
     protected: Protected,
-    pub(crate) stop: Option<StopSequence>,
-    pub(crate) quit: Quit,
-    pub(crate) selected: Option<i32>,
-    pub(crate) popup: Option<Popup>,
-    pub(crate) message: Option<String>,
-    pub(crate) show_detail: bool,
-    /// The user's actions on the time axis: (ms since the start, key).
-    pub(crate) markers: Vec<(u64, String)>,
-    /// Fresh stat and status of each live observed process.
-    pub(crate) stats: BTreeMap<i32, ProcessRecord>,
-    /// The order of the rows last shown, for moving the selection.
-    pub(crate) order: Vec<i32>,
-    /// Where the table's rows were last drawn, for mouse clicks.
-    pub(crate) table_rows: Option<ratatui::layout::Rect>,
-    /// The orphans view and when its system-wide scan was made.
-    pub(crate) orphans: Option<(super::screen::OrphansView, Instant)>,
-    pub(crate) color: bool,
-    reader: Reader,
+    stop: Option<StopSequence>,
+    /// The UI's own state.
+    pub ui: UiState,
     refreshed: Option<Instant>,
 }
 
 impl App {
-    /// Starts what `options.mode` says: the pool, or the command.
+    /// Starts what `options.mode` says: the pool, or the command, with
+    /// this very binary as the keeper and the pool.
     pub fn start(options: AppOptions) -> anyhow::Result<Self> {
         let exe = std::env::current_exe().context("cannot find sigtree's own binary")?;
+        Self::start_with(options, exe)
+    }
+
+    /// Starts what `options.mode` says with `exe` as the sigtree binary
+    /// the keeper and the pool run (a test's build).
+    pub fn start_with(options: AppOptions, exe: PathBuf) -> anyhow::Result<Self> {
         let (scenario, run) = launch(&exe, &options.mode)?;
         Ok(Self {
             options,
             exe,
             scenario,
-            output_scroll: 0,
             run,
             protected: Protected::current(),
             stop: None,
-            quit: Quit::No,
-            selected: None,
-            popup: None,
-            message: None,
-            show_detail: true,
-            markers: Vec::new(),
-            stats: BTreeMap::new(),
-            order: Vec::new(),
-            table_rows: None,
-            orphans: None,
-            color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-            reader: Reader::default(),
+            ui: UiState::new(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())),
             refreshed: None,
         })
     }
@@ -249,7 +114,7 @@ impl App {
 
     /// Where quitting stands.
     pub fn quit(&self) -> Quit {
-        self.quit
+        self.ui.quit
     }
 
     /// When the stop sequence's current step ends, if a stop runs.
@@ -268,98 +133,65 @@ impl App {
             return before != stop.step();
         }
         self.stop = None;
-        if self.quit == Quit::Stopping {
-            self.quit = Quit::Now;
+        if self.ui.quit == Quit::Stopping {
+            self.ui.quit = Quit::Now;
         }
         true
     }
 
-    /// When the rows are due to be re-read ([`REFRESH`] after the last
+    /// When the rows are due to be shown again ([`REFRESH`] after the last
     /// time, or now when something asked for it).
     pub fn next_refresh(&self) -> Instant {
         self.refreshed.map_or_else(Instant::now, |at| at + REFRESH)
     }
 
-    /// Work that happens with time: re-reading the rows and the orphans
-    /// view. Returns true when something changed on screen.
+    /// Work that happens with time: the rows the session read again on
+    /// its cadence are shown. Returns true when something changed on screen.
     pub fn on_tick(&mut self) -> bool {
         let mut changed = false;
-        if matches!(self.popup, Some(Popup::Orphans(_)))
-            && self
-                .orphans
-                .as_ref()
-                .is_some_and(|(_, at)| at.elapsed() >= ORPHANS_REFRESH)
-        {
-            // The rest of the system is scanned no more often than this.
-            self.orphans = Some((super::view::orphans(self), Instant::now()));
-            changed = true;
-        }
         if self.refreshed.is_none_or(|at| at.elapsed() >= REFRESH) {
-            self.refresh_stats();
+            // The session read the rows again on its cadence.
             self.refreshed = Some(Instant::now());
             changed = true;
         }
         changed
     }
 
-    /// Status (masks, uid) is read again only for the rows on screen and
-    /// the selected one; the others keep what was last read, and their
-    /// stat as the run's walk last read it.
-    fn refresh_stats(&mut self) {
-        let live: std::collections::BTreeSet<i32> = self.run.watch.alive().into_iter().collect();
-        self.stats.retain(|pid, _| live.contains(pid));
-        let shown = self.shown_rows();
-        for pid in live {
-            let Some(mut record) = self.run.latest(pid).cloned() else {
-                continue;
-            };
-            let fresh = shown.contains(&pid) || !self.stats.contains_key(&pid);
-            let status = if fresh {
-                self.reader.status(pid).ok()
-            } else {
-                None
-            };
-            match (status, self.stats.get(&pid)) {
-                (Some(status), _) => record.apply_status(status),
-                (None, Some(old)) => record.keep_status_of(old),
-                (None, None) => {}
-            }
-            self.stats.insert(pid, record);
-        }
-    }
-
     /// The pids of the rows the table showed last, and the selected one.
     fn shown_rows(&self) -> Vec<i32> {
         let height = self
+            .ui
             .table_rows
-            .map_or(self.order.len(), |r| usize::from(r.height));
+            .map_or(self.ui.order.len(), |r| usize::from(r.height));
         let selected = self
+            .ui
             .selected
-            .and_then(|pid| self.order.iter().position(|p| *p == pid));
+            .and_then(|pid| self.ui.order.iter().position(|p| *p == pid));
         let first = super::widgets::table::first_visible(selected, height);
-        self.order
+        self.ui
+            .order
             .iter()
             .skip(first)
             .take(height)
             .copied()
-            .chain(self.selected)
+            .chain(self.ui.selected)
             .collect()
     }
 
     /// Does what the user asked. Popups take their keys in [`App::popup_key`].
     pub fn act(&mut self, action: UserAction) {
-        self.message = None;
+        self.ui.message = None;
         match action {
             UserAction::Up => self.move_selection(-1),
             UserAction::Down => self.move_selection(1),
-            UserAction::First => self.selected = self.order.first().copied(),
-            UserAction::Last => self.selected = self.order.last().copied(),
-            UserAction::SignalSelected(signal) => match self.selected {
+            UserAction::First => self.ui.selected = self.ui.order.first().copied(),
+            UserAction::Last => self.ui.selected = self.ui.order.last().copied(),
+            UserAction::SignalSelected(signal) => match self.ui.selected {
                 Some(pid) => self.ask(Command::Signal {
                     signal,
                     to: Recipients::Process(pid),
                 }),
-                None => self.message = Some("no process selected".into()),
+                None => self.ui.message = Some("no process selected".into()),
             },
             UserAction::SignalGroup(signal) => self.ask(Command::Signal {
                 signal,
@@ -371,25 +203,23 @@ impl App {
                     self.ask(stop);
                 }
             }
-            UserAction::SignalMenu => self.popup = Some(Popup::SignalMenu(MenuState::new())),
+            UserAction::SignalMenu => self.ui.popup = Some(Popup::SignalMenu(MenuState::new())),
             UserAction::PauseResume => self.pause_resume(),
             UserAction::Restart if self.run.attached() => {
-                self.message =
+                self.ui.message =
                     Some("r restarts what sigtree started; attached, it started nothing".into());
             }
             UserAction::Restart => self.restart(None),
             UserAction::ChooseScenario if self.scenario.is_none() => {
-                self.message =
+                self.ui.message =
                     Some("c chooses a scenario in the demo; r restarts the command".into());
             }
-            UserAction::ChooseScenario => self.popup = Some(Popup::Scenarios(0)),
+            UserAction::ChooseScenario => self.ui.popup = Some(Popup::Scenarios(0)),
             UserAction::ScrollOutput(lines) => self.scroll_output(lines),
-            UserAction::Orphans => {
-                self.orphans = Some((super::view::orphans(self), Instant::now()));
-                self.popup = Some(Popup::Orphans(0));
-            }
-            UserAction::ToggleDetail => self.show_detail = !self.show_detail,
-            UserAction::Help => self.popup = Some(Popup::Help),
+            // The session scans for it, off this thread, once told it shows.
+            UserAction::Orphans => self.ui.popup = Some(Popup::Orphans(0)),
+            UserAction::ToggleDetail => self.ui.show_detail = !self.ui.show_detail,
+            UserAction::Help => self.ui.popup = Some(Popup::Help),
             UserAction::Quit => self.request_quit(),
             // The event loop handles what needs the terminal.
             UserAction::Suspend | UserAction::Redraw => {}
@@ -398,11 +228,11 @@ impl App {
 
     /// A key while a popup is open.
     pub fn popup_key(&mut self, key: PopupKey) {
-        let Some(popup) = self.popup.take() else {
+        let Some(popup) = self.ui.popup.take() else {
             return;
         };
-        self.message = None;
-        self.popup = match (popup, key) {
+        self.ui.message = None;
+        self.ui.popup = match (popup, key) {
             (_, PopupKey::Cancel) => None,
             (Popup::Help, _) => None,
             (Popup::Orphans(i), PopupKey::Up) => Some(Popup::Orphans(i.saturating_sub(1))),
@@ -434,18 +264,18 @@ impl App {
             MenuStep::Stay => Some(Popup::SignalMenu(menu)),
             MenuStep::Close => None,
             MenuStep::Invalid => {
-                self.message = Some(format!("'{}' names no signal", menu.input));
+                self.ui.message = Some(format!("'{}' names no signal", menu.input));
                 Some(Popup::SignalMenu(menu))
             }
             MenuStep::Send(signal, target) => {
                 let Some(to) = self.menu_recipients(target) else {
-                    self.message = Some("no process selected".into());
+                    self.ui.message = Some("no process selected".into());
                     return Some(Popup::SignalMenu(menu));
                 };
                 match self.request(Command::Signal { signal, to }) {
                     Ok(popup) => popup,
                     Err(error) => {
-                        self.message = Some(self.explain(&error, None));
+                        self.ui.message = Some(self.explain(&error, None));
                         // Attached, a group holding processes outside the
                         // subtree is refused: the menu offers the subtree.
                         if target == MenuTarget::Group && matches!(error, SignalError::Refused(_)) {
@@ -460,26 +290,81 @@ impl App {
 
     /// Who a menu target is: `None` when it needs a selection and there is
     /// none.
-    pub fn menu_recipients(&self, target: MenuTarget) -> Option<Recipients> {
+    fn menu_recipients(&self, target: MenuTarget) -> Option<Recipients> {
         match target {
-            MenuTarget::Process => self.selected.map(Recipients::Process),
+            MenuTarget::Process => self.ui.selected.map(Recipients::Process),
             MenuTarget::Group => Some(Recipients::Group),
-            MenuTarget::Subtree => self.selected.map(Recipients::Subtree),
+            MenuTarget::Subtree => self.ui.selected.map(Recipients::Subtree),
         }
     }
 
-    /// What `command` hits now, or why it is refused: what a question
-    /// lists, from the same code that executes it.
-    pub fn targets(&self, command: &Command) -> Result<Plan<'_>, SignalError> {
-        command.targets(&self.run, &self.protected)
+    /// What the open popup's command hits now, resolved by the engine: a
+    /// question lists what the same code then executes. The signal menu
+    /// resolves its target with SIGTERM when the text names no signal:
+    /// who a signal reaches does not depend on the signal.
+    fn asked(&self) -> Option<Asked> {
+        let command = match self.ui.popup.as_ref()? {
+            Popup::Confirm(command) => *command,
+            Popup::SignalMenu(menu) => Command::Signal {
+                signal: menu.signal().unwrap_or(Signal::TERM),
+                to: self.menu_recipients(menu.target)?,
+            },
+            _ => return None,
+        };
+        Some(super::question::asked(&self.run, &self.protected, &command))
+    }
+
+    /// The next frame at `now`. The session is told first what is shown
+    /// (the rows last drawn, the selected process, the open question's
+    /// targets, the orphans view) and reads for it; the selection follows
+    /// the rows: the first one until the user chooses.
+    pub fn frame(&mut self, now: &Now) -> Screen {
+        let asked = self.asked();
+        let focus = self
+            .ui
+            .selected
+            .into_iter()
+            .chain(asked.iter().flat_map(Asked::pids))
+            .collect();
+        self.run.show(Shown {
+            rows: self.shown_rows(),
+            focus,
+            orphans: matches!(self.ui.popup, Some(Popup::Orphans(_))),
+        });
+        let mut screen = super::view::screen(&self.model(asked.as_ref()), now);
+        self.ui.order = screen.rows.iter().map(|r| r.pid).collect();
+        if self
+            .ui
+            .selected
+            .is_none_or(|pid| !self.ui.order.contains(&pid))
+            && !self.ui.order.is_empty()
+        {
+            // A selected pid stays selected while rows come and go.
+            self.ui.selected = self.ui.order.first().copied();
+            screen = super::view::screen(&self.model(asked.as_ref()), now);
+        }
+        screen
+    }
+
+    /// What the view shows: the session's view, the UI state, the mode.
+    fn model<'a>(&'a self, asked: Option<&'a Asked>) -> Model<'a> {
+        Model {
+            run: self.run.view(),
+            ui: &self.ui,
+            mode: self.mode_name(),
+            subject: self.subject(),
+            scenario: self.scenario.as_ref(),
+            stopping: self.stop.as_ref().map(StopSequence::step),
+            asked,
+        }
     }
 
     /// Asks for `command` (see [`App::request`]); a refusal becomes the
     /// message.
     fn ask(&mut self, command: Command) {
         match self.request(command) {
-            Ok(popup) => self.popup = popup,
-            Err(error) => self.message = Some(self.explain(&error, None)),
+            Ok(popup) => self.ui.popup = popup,
+            Err(error) => self.ui.message = Some(self.explain(&error, None)),
         }
     }
 
@@ -491,7 +376,7 @@ impl App {
             return Ok(None);
         }
         command.look_again(&mut self.run);
-        self.targets(&command)?;
+        command.targets(&self.run, &self.protected)?;
         Ok(Some(Popup::Confirm(command)))
     }
 
@@ -501,13 +386,14 @@ impl App {
         // report before the send returns.
         let now = monotonic_ms();
         if let Command::Stop(_) = command {
-            self.markers
+            self.ui
+                .markers
                 .push((now.saturating_sub(self.run.watch.start_ms()), "g".into()));
         }
         match command.execute(&mut self.run, &self.protected) {
             Ok(Executed::Stopping(stop)) => self.stop = Some(stop),
             Ok(Executed::Sent(sent)) => self.sent(command, sent, now),
-            Err(error) => self.message = Some(self.explain(&error, None)),
+            Err(error) => self.ui.message = Some(self.explain(&error, None)),
         }
     }
 
@@ -524,7 +410,7 @@ impl App {
             } else {
                 String::new()
             };
-            self.message = Some(format!("{}{also}", self.explain(error, Some(*pid))));
+            self.ui.message = Some(format!("{}{also}", self.explain(error, Some(*pid))));
         }
         if sent.hit.is_empty() {
             return;
@@ -541,7 +427,11 @@ impl App {
         self.run.watch.acted(sent.act(at_ms, signal, By::Key(key)));
         let what = match to {
             Recipients::Process(pid) => {
-                format!("{} to {pid} ({})", signal.name(), self.role_of(pid))
+                format!(
+                    "{} to {pid} ({})",
+                    signal.name(),
+                    super::question::role_of(&self.run.watch, pid)
+                )
             }
             _ => format!(
                 "{} to {}{}",
@@ -561,22 +451,23 @@ impl App {
     }
 
     fn move_selection(&mut self, step: isize) {
-        if self.order.is_empty() {
+        if self.ui.order.is_empty() {
             return;
         }
         let current = self
+            .ui
             .selected
-            .and_then(|pid| self.order.iter().position(|p| *p == pid))
+            .and_then(|pid| self.ui.order.iter().position(|p| *p == pid))
             .unwrap_or(0);
         let next = current
             .saturating_add_signed(step)
-            .min(self.order.len() - 1);
-        self.selected = Some(self.order[next]);
+            .min(self.ui.order.len() - 1);
+        self.ui.selected = Some(self.ui.order[next]);
     }
 
     /// Logs a user action in the timeline and puts its marker on the axis.
     fn record(&mut self, what: String, key: char, at_ms: u64) {
-        self.markers.push((
+        self.ui.markers.push((
             at_ms.saturating_sub(self.run.watch.start_ms()),
             key.to_string(),
         ));
@@ -585,7 +476,8 @@ impl App {
 
     /// A signal error in words; EPERM names the owner's uid of `pid`.
     fn explain(&self, error: &SignalError, pid: Option<i32>) -> String {
-        match (error, pid.and_then(|pid| self.stats.get(&pid)?.uid)) {
+        let view = self.run.view();
+        match (error, pid.and_then(|pid| view.status.get(&pid)?.uid)) {
             (SignalError::NotPermitted(target), Some(uid)) => {
                 format!("not permitted: {target} is owned by uid {uid}")
             }
@@ -595,13 +487,13 @@ impl App {
 
     fn set_stop_event(&mut self) {
         let Some(block) = self.run.block() else {
-            self.message = Some(
+            self.ui.message = Some(
                 "e: the stop event exists only in the demo's pool; g runs the stop sequence".into(),
             );
             return;
         };
         if block.stop_requested() {
-            self.message = Some("the stop event is already set".into());
+            self.ui.message = Some("the stop event is already set".into());
             return;
         }
         let at = monotonic_ms();
@@ -614,11 +506,11 @@ impl App {
     /// when one runs already or nothing is left to stop.
     fn stop_command(&mut self) -> Option<Command> {
         if self.stop.is_some() {
-            self.message = Some("a graceful stop is already running".into());
+            self.ui.message = Some("a graceful stop is already running".into());
             return None;
         }
         if self.run.ended() {
-            self.message = Some(if self.run.attached() {
+            self.ui.message = Some(if self.run.attached() {
                 "the attached subtree has ended: nothing to stop".into()
             } else {
                 "everything has ended: r restarts it".into()
@@ -646,14 +538,15 @@ impl App {
 
     /// `p`: SIGSTOP to the selected process, or SIGCONT when it is stopped.
     fn pause_resume(&mut self) {
-        let Some(pid) = self.selected else {
-            self.message = Some("no process selected".into());
+        let Some(pid) = self.ui.selected else {
+            self.ui.message = Some("no process selected".into());
             return;
         };
-        // Read now, not from the last refresh: a SIGSTOP sent a moment ago
-        // may not have shown there yet.
-        let stopped = self.reader.stat(pid).is_ok_and(|r| r.state.is_stopped());
-        let signal = if stopped { Signal::CONT } else { Signal::STOP };
+        let signal = if self.run.stopped_now(pid) {
+            Signal::CONT
+        } else {
+            Signal::STOP
+        };
         self.ask(Command::Signal {
             signal,
             to: Recipients::Process(pid),
@@ -683,14 +576,13 @@ impl App {
                 // The TUI is on screen: the new keeper holds the terminal.
                 self.run.lend_terminal(true);
                 self.stop = None;
-                self.selected = None;
-                self.markers.clear();
-                self.stats.clear();
+                self.ui.selected = None;
+                self.ui.markers.clear();
                 self.refreshed = None;
-                self.output_scroll = 0;
-                self.message = Some(format!("restarted: {}", self.subject()));
+                self.ui.output_scroll = 0;
+                self.ui.message = Some(format!("restarted: {}", self.subject()));
             }
-            Err(error) => self.message = Some(format!("{error:#}")),
+            Err(error) => self.ui.message = Some(format!("{error:#}")),
         }
     }
 
@@ -709,7 +601,7 @@ impl App {
             (Some(scenario), _) => scenario.name.clone(),
             (None, Mode::Run { argv, .. }) => escape_controls(&argv.join(" ")).into_owned(),
             (None, Mode::Attach { pid }) => {
-                let source = if crate::sys::pidfd::exit_info_supported() {
+                let source = if self.run.view().exit_info {
                     "outcomes from pidfds"
                 } else {
                     "outcomes inferred: this kernel has no PIDFD_INFO_EXIT"
@@ -722,36 +614,34 @@ impl App {
 
     fn scroll_output(&mut self, lines: isize) {
         let kept = self.run.output().map_or(0, |o| o.excerpt(0, 0).kept);
-        self.output_scroll = self.output_scroll.saturating_add_signed(lines).min(kept);
+        self.ui.output_scroll = self.ui.output_scroll.saturating_add_signed(lines).min(kept);
     }
 
     fn request_quit(&mut self) {
-        match self.quit {
+        match self.ui.quit {
             // Attached, q never signals anything.
-            _ if self.run.attached() => self.quit = Quit::Now,
-            _ if self.run.ended() => self.quit = Quit::Now,
+            _ if self.run.attached() => self.ui.quit = Quit::Now,
+            _ if self.run.ended() => self.ui.quit = Quit::Now,
             Quit::No => {
-                self.quit = Quit::Stopping;
+                self.ui.quit = Quit::Stopping;
                 if self.stop.is_none()
                     && let Some(stop) = self.stop_command()
                 {
                     self.execute(stop);
                 }
                 if self.stop.is_none() {
-                    self.quit = Quit::Now;
+                    self.ui.quit = Quit::Now;
                 }
             }
             Quit::Stopping | Quit::Now => {
                 self.kill_group('q');
-                self.quit = Quit::Now;
+                self.ui.quit = Quit::Now;
             }
         }
     }
 
     fn jump_to_orphan(&mut self, index: usize) {
-        let Some((view, _)) = &self.orphans else {
-            return;
-        };
+        let view = super::view::orphans(&self.run.view());
         // In the order the view lists them; a group jumps to its leader.
         let pids: Vec<i32> = view
             .witnessed
@@ -762,19 +652,10 @@ impl App {
             .chain(view.zombies.iter().map(|z| z.0))
             .collect();
         match pids.get(index) {
-            Some(pid) if self.order.contains(pid) => self.selected = Some(*pid),
-            Some(pid) => self.message = Some(format!("pid {pid} is not in this tree")),
+            Some(pid) if self.ui.order.contains(pid) => self.ui.selected = Some(*pid),
+            Some(pid) => self.ui.message = Some(format!("pid {pid} is not in this tree")),
             None => {}
         }
-    }
-
-    /// The role of an observed pid.
-    pub fn role_of(&self, pid: i32) -> String {
-        self.run
-            .watch
-            .processes()
-            .get(&pid)
-            .map_or_else(|| "process".to_string(), |p| p.role.clone())
     }
 
     /// SIGKILL to the watched group, as `X` sends it, without a question:
@@ -839,70 +720,5 @@ fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario
             let launch = Launch::Command { argv, ready: None };
             Ok((None, Run::start(exe, launch)?))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn typed(menu: &mut MenuState, text: &str) {
-        for c in text.chars() {
-            assert_eq!(menu.press(PopupKey::Type(c)), MenuStep::Stay);
-        }
-    }
-
-    #[test]
-    fn the_menu_opens_on_sigterm_to_the_selected_process() {
-        let mut menu = MenuState::new();
-        assert_eq!(
-            menu.press(PopupKey::Confirm),
-            MenuStep::Send(Signal::TERM, MenuTarget::Process)
-        );
-    }
-
-    #[test]
-    fn typing_a_name_or_number_picks_any_of_the_64_signals() {
-        let mut menu = MenuState::new();
-        for _ in 0..4 {
-            menu.press(PopupKey::Erase);
-        }
-        typed(&mut menu, "usr1");
-        assert_eq!(menu.signal(), Some(Signal::USR1));
-        for _ in 0..4 {
-            menu.press(PopupKey::Erase);
-        }
-        typed(&mut menu, "RTMIN+2");
-        assert_eq!(menu.signal().map(Signal::number), Some(36));
-        menu.input.clear();
-        typed(&mut menu, "64");
-        assert_eq!(menu.signal().map(Signal::name), Some("SIGRTMAX"));
-    }
-
-    #[test]
-    fn tab_cycles_process_group_subtree_and_enter_sends_to_it() {
-        let mut menu = MenuState::new();
-        menu.press(PopupKey::NextTarget);
-        assert_eq!(menu.target, MenuTarget::Group);
-        menu.press(PopupKey::NextTarget);
-        assert_eq!(menu.target, MenuTarget::Subtree);
-        menu.press(PopupKey::Up);
-        assert_eq!(menu.target, MenuTarget::Group);
-        menu.input = "KILL".into();
-        assert_eq!(
-            menu.press(PopupKey::Confirm),
-            MenuStep::Send(Signal::KILL, MenuTarget::Group)
-        );
-    }
-
-    #[test]
-    fn a_name_that_is_no_signal_is_refused_and_escape_closes() {
-        let mut menu = MenuState::new();
-        typed(&mut menu, "X");
-        assert_eq!(menu.input, "TERMX");
-        assert_eq!(menu.press(PopupKey::Confirm), MenuStep::Invalid);
-        assert_eq!(menu.press(PopupKey::Type('!')), MenuStep::Stay);
-        assert_eq!(menu.input, "TERMX", "only name characters are typed");
-        assert_eq!(menu.press(PopupKey::Cancel), MenuStep::Close);
     }
 }

@@ -583,6 +583,7 @@ mod tests {
                     (6001, s("2 h"), 1200, s("cron")),
                 ],
                 selected: 2,
+                scanning: false,
             })),
             ..stopping()
         };

@@ -3,25 +3,30 @@
 //! QUIT, TSTP, CONT), the run's news, and deadlines — the stop's next step,
 //! the 4 Hz refresh, the next frame. The main thread alone touches the
 //! terminal, and redraws only when something changed, at most every
-//! [`FRAME`].
+//! [`FRAME`]. The loop is generic over the display: a test drives the real
+//! app on ratatui's `TestBackend` and posts its keys.
 
 use std::io::IsTerminal;
 use std::time::Instant;
 
-use anyhow::{Context as _, bail};
+use anyhow::{Context as _, anyhow, bail};
 use ratatui::crossterm::event::{self, Event as TermEvent, MouseButton, MouseEventKind};
 use signal_hook::consts::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
 
-use super::app::{App, AppOptions, Quit};
+use super::app::{App, AppOptions};
 use super::input::{UserAction, popup_key, table_action, terminal_action};
-use super::terminal::TerminalGuard;
-use super::view;
+use super::state::{Popup, Quit};
+use super::terminal::{Display, TerminalGuard};
+use super::view::Now;
 use crate::engine::events::{Deadline, Event, Events, Poster};
 use crate::sys::process::signal_self;
 
 /// Environment variable that makes the TUI panic after its first frame:
 /// lets tests check that a panic restores the terminal and ends the pool.
 pub const TEST_PANIC_ENV: &str = "SIGTREE_TEST_PANIC";
+
+/// The TUI's event source: terminal events as input, its deadlines.
+pub type TuiEvents = Events<TermEvent, Due>;
 
 /// Why the TUI cannot run: stdout is not a terminal.
 #[derive(Debug)]
@@ -44,21 +49,36 @@ pub fn run_tui(options: AppOptions) -> anyhow::Result<()> {
         bail!(NotATerminal);
     }
     let mut app = App::start(options)?;
-    let result = drive(&mut app);
+    let result = on_the_terminal(&mut app);
     app.shut_down();
     result
 }
 
-fn drive(app: &mut App) -> anyhow::Result<()> {
-    let mut events = Events::new().context("cannot set up the event source")?;
+/// Runs the event loop on the real terminal, its input and signals.
+fn on_the_terminal(app: &mut App) -> anyhow::Result<()> {
+    let mut events = TuiEvents::new().context("cannot set up the event source")?;
     spawn_input(events.poster())?;
     events
         .catch_signals(&[SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGCONT])
         .context("cannot install signal handlers")?;
-
     // Lent before raw mode, so that the keeper keeps the settings to restore.
     app.run_mut().lend_terminal(true);
     let mut guard = TerminalGuard::enter().context("cannot set up the terminal")?;
+    let result = drive(app, &mut guard, &mut events);
+    drop(guard);
+    app.run_mut().lend_terminal(false);
+    result
+}
+
+/// The loop: draws on `display` when something changed, takes the next
+/// event (input, a signal, the run's news, a deadline) and handles it,
+/// until the app quits. A test drives the real app on a
+/// [`ratatui::backend::TestBackend`] and posts its keys to `events`.
+pub fn drive<D: Display>(
+    app: &mut App,
+    display: &mut D,
+    events: &mut TuiEvents,
+) -> anyhow::Result<()> {
     let panic_after_first_frame = std::env::var_os(TEST_PANIC_ENV).is_some();
     let mut dirty = true;
     let mut seen = (0, 0);
@@ -66,17 +86,11 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
     while app.quit() != Quit::Now {
         if dirty && last_frame.is_none_or(|at| at.elapsed() >= FRAME) {
             last_frame = Some(Instant::now());
-            let mut screen = view::screen(app);
-            app.order = screen.rows.iter().map(|r| r.pid).collect();
-            if app.selected.is_none_or(|pid| !app.order.contains(&pid)) && !app.order.is_empty() {
-                // Select the first row until the user chooses; a selected
-                // pid stays selected while rows come and go.
-                app.selected = app.order.first().copied();
-                screen = view::screen(app);
-            }
-            guard
+            let screen = app.frame(&Now::read());
+            display
                 .terminal()
-                .draw(|frame| app.table_rows = super::draw::draw(frame, &screen))?;
+                .draw(|frame| app.ui.table_rows = super::draw::draw(frame, &screen))
+                .map_err(|error| anyhow!("cannot draw: {error}"))?;
             dirty = false;
             if panic_after_first_frame {
                 panic!("{TEST_PANIC_ENV} is set: panicking after the first frame, as asked");
@@ -84,8 +98,8 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
         }
         let deadlines = deadlines(app, last_frame.filter(|_| dirty));
         match events.next(app.run_mut(), &deadlines) {
-            Event::Input(input) => dirty |= handle(app, &mut guard, input)?,
-            Event::Signal(signal) => dirty |= on_signal(app, &mut guard, signal)?,
+            Event::Input(input) => dirty |= handle(app, display, input)?,
+            Event::Signal(signal) => dirty |= on_signal(app, display, signal)?,
             Event::News => {
                 let news = (
                     app.run_mut().watch.logged(),
@@ -103,14 +117,12 @@ fn drive(app: &mut App) -> anyhow::Result<()> {
             Event::Due(Due::Frame) => {}
         }
     }
-    drop(guard);
-    app.run_mut().lend_terminal(false);
     Ok(())
 }
 
 /// The TUI's deadlines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Due {
+pub enum Due {
     /// The stop sequence's current step ends.
     Stop,
     /// The rows are re-read ([`App::next_refresh`]).
@@ -142,21 +154,21 @@ fn deadlines(app: &App, pending_frame: Option<Instant>) -> Vec<Deadline<Due>> {
 const FRAME: std::time::Duration = std::time::Duration::from_millis(33);
 
 /// Handles one event; true when the screen must be redrawn.
-fn handle(app: &mut App, guard: &mut TerminalGuard, event: TermEvent) -> anyhow::Result<bool> {
+fn handle(app: &mut App, display: &mut impl Display, event: TermEvent) -> anyhow::Result<bool> {
     match event {
         TermEvent::Key(key) => {
             // Terminal keys first, then the popup, then the table.
             let terminal = terminal_action(key);
-            if let (None, Some(popup)) = (terminal, &app.popup) {
-                let question = matches!(popup, super::app::Popup::Confirm(_));
+            if let (None, Some(popup)) = (terminal, &app.ui.popup) {
+                let question = matches!(popup, Popup::Confirm(_));
                 if let Some(key) = popup_key(key, question) {
                     app.popup_key(key);
                 }
                 return Ok(true);
             }
             match terminal.or_else(|| table_action(key)) {
-                Some(UserAction::Suspend) => suspend(app, guard)?,
-                Some(UserAction::Redraw) => guard.repaint()?,
+                Some(UserAction::Suspend) => suspend(app, display)?,
+                Some(UserAction::Redraw) => display.repaint()?,
                 Some(action) => app.act(action),
                 None => return Ok(false),
             }
@@ -174,12 +186,12 @@ fn handle(app: &mut App, guard: &mut TerminalGuard, event: TermEvent) -> anyhow:
 }
 
 /// Handles a signal sent to sigtree; true when the screen must be redrawn.
-fn on_signal(app: &mut App, guard: &mut TerminalGuard, signal: i32) -> anyhow::Result<bool> {
+fn on_signal(app: &mut App, display: &mut impl Display, signal: i32) -> anyhow::Result<bool> {
     match signal {
-        SIGTSTP => suspend(app, guard)?,
+        SIGTSTP => suspend(app, display)?,
         SIGCONT => {
             app.run_mut().lend_terminal(true);
-            guard.resume()?;
+            display.resume()?;
         }
         _ => app.act(UserAction::Quit),
     }
@@ -191,8 +203,8 @@ fn on_signal(app: &mut App, guard: &mut TerminalGuard, signal: i32) -> anyhow::R
 /// (POSIX job control: orphaned process groups), and sigtree's own handler has replaced TSTP's default.
 /// The terminal is taken back from the keeper once it is restored: a
 /// SIGKILL while stopped must not make the keeper write into the shell.
-fn suspend(app: &mut App, guard: &mut TerminalGuard) -> anyhow::Result<()> {
-    guard.suspend()?;
+fn suspend(app: &mut App, display: &mut impl Display) -> anyhow::Result<()> {
+    display.suspend()?;
     app.run_mut().lend_terminal(false);
     signal_self(libc::SIGSTOP)?;
     Ok(())
@@ -201,16 +213,17 @@ fn suspend(app: &mut App, guard: &mut TerminalGuard) -> anyhow::Result<()> {
 /// A click on a table row selects it, counting from the first row the
 /// table shows (it scrolls to keep the selection visible).
 fn select_clicked_row(app: &mut App, column: u16, row: u16) {
-    let Some(rows) = app.table_rows else { return };
+    let ui = &mut app.ui;
+    let Some(rows) = ui.table_rows else { return };
     if !rows.contains(ratatui::layout::Position { x: column, y: row }) {
         return;
     }
-    let selected = app
+    let selected = ui
         .selected
-        .and_then(|pid| app.order.iter().position(|p| *p == pid));
+        .and_then(|pid| ui.order.iter().position(|p| *p == pid));
     let first = super::widgets::table::first_visible(selected, usize::from(rows.height));
-    if let Some(pid) = app.order.get(first + usize::from(row - rows.y)) {
-        app.selected = Some(*pid);
+    if let Some(pid) = ui.order.get(first + usize::from(row - rows.y)) {
+        ui.selected = Some(*pid);
     }
 }
 

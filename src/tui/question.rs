@@ -1,31 +1,76 @@
 //! What the signal menu and a confirmation show before anything is sent:
 //! every pid a command hits now, from the same [`Command::targets`] that
-//! then executes it, with its role, command and the predicted effect of
-//! each signal it gets.
+//! then executes it ([`asked`], resolved by the engine), with its role,
+//! command and the predicted effect of each signal it gets (pure, over
+//! what the session read).
 
-use super::app::{App, MenuState, MenuTarget};
 use super::screen::SignalMenu;
+use super::state::{MenuState, MenuTarget};
+use super::view::Model;
 use crate::engine::command::Command;
 use crate::engine::reach::{Recipients, describe};
+use crate::engine::session::Run;
 use crate::engine::stop::recipients;
-use crate::procfs::scan::Reader;
+use crate::engine::target::Protected;
 use crate::signal::disposition::{Target, predict};
 use crate::signal::sigset::Signal;
 use crate::text::escape_controls;
 use crate::watch::action::{Action, Target as StopTarget};
+use crate::watch::model::Watch;
+
+/// What an open question's command hits now, as the engine resolved it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asked {
+    /// The command in words: the question's first line.
+    pub headline: String,
+    /// Each signal sent now with the pids it hits, or why the command is
+    /// refused.
+    pub sends: Result<Vec<(Signal, Vec<i32>)>, String>,
+    /// A stop goes on after these: its later steps reach the survivors and
+    /// any descendant found later.
+    pub later: bool,
+}
+
+impl Asked {
+    /// Every pid hit now (a pid hit by two signals, twice).
+    pub fn pids(&self) -> impl Iterator<Item = i32> + '_ {
+        self.sends
+            .iter()
+            .flatten()
+            .flat_map(|(_, pids)| pids.iter().copied())
+    }
+}
+
+/// What `command` hits in `run` now, from [`Command::targets`]: the code
+/// that executes it.
+pub fn asked(run: &Run, protected: &Protected, command: &Command) -> Asked {
+    let plan = command.targets(run, protected);
+    Asked {
+        headline: headline(run, command),
+        later: plan.as_ref().is_ok_and(|plan| plan.later),
+        sends: plan
+            .map(|plan| {
+                plan.sends
+                    .iter()
+                    .map(|(signal, targets)| (*signal, targets.pids()))
+                    .collect()
+            })
+            .map_err(|error| error.to_string()),
+    }
+}
 
 /// How much of a command line a question shows.
 const COMMAND_WIDTH: usize = 28;
 
 /// The signal menu: the signal typed, the target, and the predicted effect
 /// on every process the target reaches — or why it reaches none.
-pub fn signal_menu(app: &App, menu: &MenuState) -> SignalMenu {
+pub fn signal_menu(app: &Model<'_>, menu: &MenuState) -> SignalMenu {
     let signal = menu.signal();
-    let target = match (menu.target, app.selected) {
+    let target = match (menu.target, app.ui.selected) {
         (MenuTarget::Process, Some(pid)) => format!("process {pid}"),
         (MenuTarget::Group, _) => app
             .run
-            .group()
+            .group
             .map_or("group: unknown".into(), |g| format!("group {g}")),
         (MenuTarget::Subtree, Some(pid)) => format!("subtree of {pid}, each by its pidfd"),
         (_, None) => "none selected".into(),
@@ -39,85 +84,68 @@ pub fn signal_menu(app: &App, menu: &MenuState) -> SignalMenu {
         target,
         ..SignalMenu::default()
     };
-    let Some(to) = app.menu_recipients(menu.target) else {
+    // No targets: the target needs a selection and there is none.
+    let Some(asked) = app.asked else {
         return shown;
     };
-    // Who a signal reaches does not depend on the signal.
-    let command = Command::Signal {
-        signal: signal.unwrap_or(Signal::TERM),
-        to,
-    };
-    match app.targets(&command) {
-        Ok(plan) => {
-            let mut reader = Reader::default();
-            shown.effects = plan
-                .sends
-                .iter()
-                .flat_map(|(_, targets)| targets.pids())
+    match &asked.sends {
+        Ok(_) => {
+            shown.effects = asked
+                .pids()
                 .map(|pid| {
-                    let effect = signal.map_or_else(
-                        || "—".to_string(),
-                        |signal| effect(app, &mut reader, pid, signal),
-                    );
-                    (pid, app.role_of(pid), effect)
+                    let effect =
+                        signal.map_or_else(|| "—".to_string(), |signal| effect(app, pid, signal));
+                    (pid, role_of(app.run.watch, pid), effect)
                 })
                 .collect();
         }
-        Err(error) => shown.unreachable = Some(error.to_string()),
+        Err(error) => shown.unreachable = Some(error.clone()),
     }
     shown
 }
 
 /// The question asked before `command`: what it does, every pid it hits
 /// now with what each signal does to it, and for a stop, what comes later.
-pub fn confirmation(app: &App, command: &Command) -> String {
-    let plan = match app.targets(command) {
-        Ok(plan) => plan,
+pub fn confirmation(app: &Model<'_>, asked: &Asked) -> String {
+    let sends = match &asked.sends {
+        Ok(sends) => sends,
         Err(error) => return format!("{error}: nothing would be sent. n closes."),
     };
     let mut hits: Vec<(i32, Vec<Signal>)> = Vec::new();
-    for (signal, targets) in &plan.sends {
-        for pid in targets.pids() {
+    for (signal, pids) in sends {
+        for &pid in pids {
             match hits.iter_mut().find(|(p, _)| *p == pid) {
                 Some((_, signals)) => signals.push(*signal),
                 None => hits.push((pid, vec![*signal])),
             }
         }
     }
-    let mut lines = vec![headline(app, command)];
+    let mut lines = vec![asked.headline.clone()];
     lines.push(if hits.is_empty() {
         "It hits nothing now.".to_string()
     } else {
         "It hits now:".to_string()
     });
-    let mut reader = Reader::default();
     for (pid, signals) in hits {
         let effects: Vec<String> = signals
             .iter()
-            .map(|&signal| {
-                format!(
-                    "{} {}",
-                    signal.name(),
-                    effect(app, &mut reader, pid, signal)
-                )
-            })
+            .map(|&signal| format!("{} {}", signal.name(), effect(app, pid, signal)))
             .collect();
         lines.push(format!(
             "  {pid} {} {}: {}",
-            app.role_of(pid),
+            role_of(app.run.watch, pid),
             command_of(app, pid),
             effects.join("; ")
         ));
     }
-    if plan.later {
+    if asked.later {
         lines.push("  and any descendant found later".into());
     }
     lines.join("\n")
 }
 
 /// The first line of a question: the command in words.
-fn headline(app: &App, command: &Command) -> String {
-    let run = &app.run;
+fn headline(run: &Run, command: &Command) -> String {
     match *command {
         Command::Signal {
             signal,
@@ -157,7 +185,7 @@ fn headline(app: &App, command: &Command) -> String {
 }
 
 /// The command line of `pid`, escaped and cut to [`COMMAND_WIDTH`].
-fn command_of(app: &App, pid: i32) -> String {
+fn command_of(app: &Model<'_>, pid: i32) -> String {
     let cmd = app
         .run
         .watch
@@ -172,16 +200,29 @@ fn command_of(app: &App, pid: i32) -> String {
     }
 }
 
+/// The role of an observed pid.
+pub fn role_of(watch: &Watch, pid: i32) -> String {
+    watch
+        .processes()
+        .get(&pid)
+        .map_or_else(|| "process".to_string(), |p| p.role.clone())
+}
+
 /// The predicted effect of `signal` on `pid`, thread masks and stopped
-/// state taken into account.
-fn effect(app: &App, reader: &mut Reader, pid: i32, signal: Signal) -> String {
-    let Some(record) = app.stats.get(&pid) else {
+/// state taken into account, from what the session read.
+fn effect(app: &Model<'_>, pid: i32, signal: Signal) -> String {
+    let Some(record) = app.run.status.get(&pid) else {
         return "unknown: not read yet".into();
     };
     let masks = record.signals.unwrap_or_default();
     let target = Target {
         masks,
-        blocked_by_all_threads: reader.blocked_by_all_threads(pid).unwrap_or(masks.blocked),
+        blocked_by_all_threads: app
+            .run
+            .closer
+            .get(&pid)
+            .and_then(|closer| closer.blocked_by_all_threads)
+            .unwrap_or(masks.blocked),
         stopped: record.state.is_stopped(),
         zombie: record.state.is_zombie(),
     };

@@ -258,4 +258,7 @@ pub struct OrphansView {
     pub zombies: Vec<(i32, String, i32, String)>,
     /// The highlighted line.
     pub selected: usize,
+    /// The system-wide scan is not done yet: the last three sections are
+    /// still unknown.
+    pub scanning: bool,
 }

@@ -6,11 +6,77 @@ use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::crossterm::{cursor, event, execute, terminal};
 
 /// Whether the terminal is in sigtree's modes now (raw, alternate screen).
 static ENTERED: AtomicBool = AtomicBool::new(false);
+
+/// Where the event loop draws, and what it does to the terminal around
+/// Ctrl-Z, SIGCONT and Ctrl-L: the real terminal ([`TerminalGuard`]), or a
+/// bare ratatui [`Terminal`] over any backend (a test's `TestBackend`).
+pub trait Display {
+    /// The ratatui backend drawn on.
+    type Backend: Backend;
+
+    /// The ratatui terminal to draw on.
+    fn terminal(&mut self) -> &mut Terminal<Self::Backend>;
+
+    /// Gives the terminal back for a while (Ctrl-Z).
+    fn suspend(&mut self) -> io::Result<()>;
+
+    /// Takes it again after SIGCONT and repaints everything.
+    fn resume(&mut self) -> io::Result<()>;
+
+    /// Forgets what is on screen, so that the next frame is drawn whole
+    /// (Ctrl-L, SIGCONT).
+    fn repaint(&mut self) -> io::Result<()>;
+}
+
+impl Display for TerminalGuard {
+    type Backend = CrosstermBackend<Stdout>;
+
+    fn terminal(&mut self) -> &mut Terminal<Self::Backend> {
+        &mut self.terminal
+    }
+
+    fn suspend(&mut self) -> io::Result<()> {
+        leave_modes()
+    }
+
+    fn resume(&mut self) -> io::Result<()> {
+        enter_modes()?;
+        self.repaint()
+    }
+
+    fn repaint(&mut self) -> io::Result<()> {
+        execute!(io::stdout(), terminal::Clear(terminal::ClearType::All))?;
+        self.terminal = fresh_terminal()?;
+        Ok(())
+    }
+}
+
+/// A bare terminal has no modes to leave or enter: repainting clears it.
+impl<B: Backend> Display for Terminal<B> {
+    type Backend = B;
+
+    fn terminal(&mut self) -> &mut Terminal<B> {
+        self
+    }
+
+    fn suspend(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn resume(&mut self) -> io::Result<()> {
+        self.repaint()
+    }
+
+    fn repaint(&mut self) -> io::Result<()> {
+        self.clear()
+            .map_err(|error| io::Error::other(error.to_string()))
+    }
+}
 
 /// The terminal in raw mode on the alternate screen, while this lives.
 pub struct TerminalGuard {
@@ -26,30 +92,6 @@ impl TerminalGuard {
         Ok(Self {
             terminal: fresh_terminal()?,
         })
-    }
-
-    /// The ratatui terminal to draw on.
-    pub fn terminal(&mut self) -> &mut Terminal<CrosstermBackend<Stdout>> {
-        &mut self.terminal
-    }
-
-    /// Gives the terminal back for a while (Ctrl-Z).
-    pub fn suspend(&mut self) -> io::Result<()> {
-        leave_modes()
-    }
-
-    /// Takes it again after SIGCONT and repaints everything.
-    pub fn resume(&mut self) -> io::Result<()> {
-        enter_modes()?;
-        self.repaint()
-    }
-
-    /// Forgets what is on screen, so that the next frame is drawn whole
-    /// (Ctrl-L, SIGCONT).
-    pub fn repaint(&mut self) -> io::Result<()> {
-        execute!(io::stdout(), terminal::Clear(terminal::ClearType::All))?;
-        self.terminal = fresh_terminal()?;
-        Ok(())
     }
 }
 

@@ -1,16 +1,20 @@
-//! Turns the app's state into a [`Screen`]: rows in tree order with ghosts,
-//! the detail pane, lifelines, the log, the keys that apply.
+//! Turns a [`Model`] — the session's view, the UI state, the mode — and
+//! the time into a [`Screen`]: rows in tree order with ghosts, the detail
+//! pane, lifelines, the log, the keys that apply. Pure: no I/O, no clock
+//! read but the [`Now`] it is given.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
 
-use super::app::{App, Popup, Quit};
+use super::question::Asked;
 use super::screen::{
     Detail, EndMark, Header, Lane, Lifelines, LogLine, OrphansView, OutputPane, Overlay, Row,
     RowKind, Screen, Segment,
 };
+use super::state::{Popup, Quit, UiState};
+use crate::engine::session::SessionView;
 use crate::engine::stop::Step;
-use crate::procfs::scan::{Reader, ScanOptions};
-use crate::procfs::tree::ProcessTree;
+use crate::pool::scenario::Scenario;
 use crate::signal::sigset::Signal;
 use crate::sys::{boottime_ms, monotonic_ms};
 use crate::text::{escape_controls, pid_list};
@@ -18,21 +22,64 @@ use crate::watch::model::{Actor, Observed, Outcome};
 use crate::watch::vocabulary::Phase;
 use crate::watch::wording::{self, duration};
 
-/// The whole screen for the app's current state.
-pub fn screen(app: &App) -> Screen {
-    let watch = &app.run.watch;
-    let now = monotonic_ms().saturating_sub(watch.start_ms());
-    let rows = rows(app);
+/// Everything one frame shows.
+#[derive(Clone, Debug)]
+pub struct Model<'a> {
+    /// The session as it reads now.
+    pub run: SessionView<'a>,
+    /// The UI's state.
+    pub ui: &'a UiState,
+    /// "demo", "run" or "attach".
+    pub mode: &'static str,
+    /// The scenario's name, or the command line, or the attached pid.
+    pub subject: String,
+    /// The demo's scenario; `None` in run and attach.
+    pub scenario: Option<&'a Scenario>,
+    /// Where a running stop sequence is.
+    pub stopping: Option<Step>,
+    /// What the open question's command hits now.
+    pub asked: Option<&'a Asked>,
+}
+
+/// The time a frame is drawn at, on each clock the view needs.
+#[derive(Clone, Copy, Debug)]
+pub struct Now {
+    /// Monotonic milliseconds (the model's clock).
+    pub monotonic_ms: u64,
+    /// Milliseconds since boot, suspend included (start times' clock).
+    pub boottime_ms: u64,
+    /// For the stop sequence's deadlines.
+    pub instant: Instant,
+}
+
+impl Now {
+    /// The clocks now.
+    pub fn read() -> Self {
+        Self {
+            monotonic_ms: monotonic_ms(),
+            boottime_ms: boottime_ms(),
+            instant: Instant::now(),
+        }
+    }
+}
+
+/// The whole screen for `app` at `now`.
+pub fn screen(app: &Model<'_>, at: &Now) -> Screen {
+    let watch = app.run.watch;
+    let now = at.monotonic_ms.saturating_sub(watch.start_ms());
+    let rows = rows(app, at);
     let order: Vec<i32> = rows.iter().map(|r| r.pid).collect();
     let selected = app
+        .ui
         .selected
         .and_then(|pid| order.iter().position(|p| *p == pid));
     Screen {
-        header: header(app, now),
+        header: header(app, now, at),
         detail: app
+            .ui
             .selected
-            .filter(|_| app.show_detail)
-            .and_then(|pid| detail(app, pid)),
+            .filter(|_| app.ui.show_detail)
+            .and_then(|pid| detail(app, pid, at)),
         selected,
         rows,
         lifelines: lifelines(app, now),
@@ -51,17 +98,17 @@ pub fn screen(app: &App) -> Screen {
             })
             .collect(),
         keys: keys(app),
-        message: app.message.clone().or_else(|| status_line(app)),
+        message: app.ui.message.clone().or_else(|| status_line(app)),
         overlay: overlay(app),
-        output: app.run.output().map(|output| {
-            let excerpt = output.excerpt(app.output_scroll, 200);
+        output: app.run.output.map(|output| {
+            let excerpt = output.excerpt(app.ui.output_scroll, 200);
             OutputPane {
                 lines: excerpt.lines,
                 total: excerpt.total,
-                scrolled: app.output_scroll,
+                scrolled: app.ui.output_scroll,
             }
         }),
-        color: app.color,
+        color: app.ui.color,
     }
 }
 
@@ -69,12 +116,13 @@ fn seconds(ms: u64) -> String {
     format!("+{}.{} s", ms / 1000, (ms % 1000) / 100)
 }
 
-fn header(app: &App, now: u64) -> Header {
-    let watch = &app.run.watch;
-    let master = app.run.group();
-    let stop_event = app.run.block().map(|block| {
-        if block.stop_requested() {
+fn header(app: &Model<'_>, now: u64, at: &Now) -> Header {
+    let watch = app.run.watch;
+    let master = app.run.group;
+    let stop_event = app.run.stop_event.map(|set| {
+        if set {
             let set_at = app
+                .ui
                 .markers
                 .iter()
                 .find(|(_, key)| key == "e" || key == "g")
@@ -84,22 +132,24 @@ fn header(app: &App, now: u64) -> Header {
             "clear".to_string()
         }
     });
-    let accounts = app.run.accounts();
+    let accounts = app.run.accounts;
     Header {
-        mode: app.mode_name().into(),
-        subject: app.subject(),
+        mode: app.mode.into(),
+        subject: app.subject.clone(),
         pgid: master,
         sid: master
             .and_then(|m| watch.processes().get(&m))
             .map(|p| p.seen.sid),
-        own_pid: std::process::id() as i32,
-        own_pgid: crate::sys::process::own_group(),
+        own_pid: app.run.sigtree.0,
+        own_pgid: app.run.sigtree.1,
         stop_event,
         tasks: accounts.map(|a| (a.completed, a.lost, a.queued)),
-        stopping: app.stop.as_ref().map(|stop| match stop.step() {
-            Step::Draining(until) => format!("graceful stop: draining, SIGTERM in {}", left(until)),
+        stopping: app.stopping.map(|step| match step {
+            Step::Draining(until) => {
+                format!("graceful stop: draining, SIGTERM in {}", left(until, at))
+            }
             Step::Signalled(until) => {
-                format!("graceful stop: signalled, SIGKILL in {}", left(until))
+                format!("graceful stop: signalled, SIGKILL in {}", left(until, at))
             }
             Step::KillingGroup(_) => "graceful stop: SIGKILL sent to the group".into(),
             Step::Finishing(_) => "graceful stop: ending what left the group".into(),
@@ -109,17 +159,15 @@ fn header(app: &App, now: u64) -> Header {
     }
 }
 
-fn left(until: std::time::Instant) -> String {
-    let ms = until
-        .saturating_duration_since(std::time::Instant::now())
-        .as_millis() as u64;
+fn left(until: Instant, at: &Now) -> String {
+    let ms = until.saturating_duration_since(at.instant).as_millis() as u64;
     format!("{}.{} s", ms / 1000, (ms % 1000) / 100)
 }
 
 /// The rows: observed processes as a tree (parents before children), the
 /// ended ones as ghosts in place.
-fn rows(app: &App) -> Vec<Row> {
-    let watch = &app.run.watch;
+fn rows(app: &Model<'_>, at: &Now) -> Vec<Row> {
+    let watch = app.run.watch;
     let processes = watch.processes();
     let mut children: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
     for p in processes.values() {
@@ -135,6 +183,7 @@ fn rows(app: &App) -> Vec<Row> {
     for root in roots {
         push_tree(
             app,
+            at,
             root,
             String::new(),
             "",
@@ -146,8 +195,10 @@ fn rows(app: &App) -> Vec<Row> {
     rows
 }
 
+#[allow(clippy::too_many_arguments)]
 fn push_tree(
-    app: &App,
+    app: &Model<'_>,
+    at: &Now,
     pid: i32,
     guides: String,
     indent: &str,
@@ -159,7 +210,7 @@ fn push_tree(
         return;
     }
     if let Some(process) = app.run.watch.processes().get(&pid) {
-        rows.push(row(app, process, &guides));
+        rows.push(row(app, at, process, &guides));
     }
     let kids = children.get(&pid).map(Vec::as_slice).unwrap_or(&[]);
     for (i, &child) in kids.iter().enumerate() {
@@ -171,6 +222,7 @@ fn push_tree(
         };
         push_tree(
             app,
+            at,
             child,
             format!("{indent}{branch}"),
             &format!("{indent}{pipe}"),
@@ -181,14 +233,15 @@ fn push_tree(
     }
 }
 
-fn row(app: &App, process: &Observed, guides: &str) -> Row {
-    let watch = &app.run.watch;
+fn row(app: &Model<'_>, at: &Now, process: &Observed, guides: &str) -> Row {
+    let watch = app.run.watch;
     let pid = process.seen.pid;
     let stats = app
-        .stats
+        .run
+        .status
         .get(&pid)
         .filter(|_| !process.has_ended() || process.ending.is_none());
-    let group = app.run.group();
+    let group = app.run.group;
     let ghost = process.ending.is_some() || (process.has_ended() && stats.is_none());
     let kind = if ghost {
         RowKind::Ghost
@@ -209,7 +262,7 @@ fn row(app: &App, process: &Observed, guides: &str) -> Row {
                 masks.disposition(signal).label().to_string()
             })
     };
-    let boot_now = boottime_ms();
+    let boot_now = at.boottime_ms;
     Row {
         pid,
         ppid: process.seen.ppid,
@@ -235,20 +288,20 @@ fn row(app: &App, process: &Observed, guides: &str) -> Row {
         }),
         cmd: format!("{guides}{}", escape_controls(&process.seen.cmd)),
         kind,
-        outcome: outcome_text(app, process),
+        outcome: outcome_text(app, process, at),
     }
 }
 
 /// How a process ended and why, with what happened to it (orphaned, left
 /// the group, a zombie for a while), in the words `check` and the log use;
 /// or what is odd about a live one.
-pub fn outcome_text(app: &App, process: &Observed) -> Option<String> {
-    let watch = &app.run.watch;
-    let keeper = app.run.keeper_pid();
+pub fn outcome_text(app: &Model<'_>, process: &Observed, at: &Now) -> Option<String> {
+    let watch = app.run.watch;
+    let keeper = app.run.keeper;
     if process.ending.is_none() {
         if process.zombie_since.is_some() {
             let since = process.zombie_since.unwrap_or_default();
-            let ms = monotonic_ms().saturating_sub(since);
+            let ms = at.monotonic_ms.saturating_sub(since);
             return Some(format!(
                 "zombie for {}, parent {} does not reap",
                 duration(ms),
@@ -266,11 +319,11 @@ pub fn outcome_text(app: &App, process: &Observed) -> Option<String> {
     Some(said.join("; "))
 }
 
-fn detail(app: &App, pid: i32) -> Option<Detail> {
+fn detail(app: &Model<'_>, pid: i32, at: &Now) -> Option<Detail> {
     let process = app.run.watch.processes().get(&pid)?;
-    let stats = app.stats.get(&pid);
+    let stats = app.run.status.get(&pid);
     let mut notes = Vec::new();
-    if let Some(text) = outcome_text(app, process) {
+    if let Some(text) = outcome_text(app, process, at) {
         notes.push(text);
     }
     if app.run.watch.escaped_group(process) {
@@ -294,7 +347,7 @@ fn detail(app: &App, pid: i32) -> Option<Detail> {
         } else {
             format!(
                 "holds the stop event (set: {})",
-                if app.run.block().is_some_and(|b| b.stop_requested()) {
+                if app.run.stop_event == Some(true) {
                     "yes"
                 } else {
                     "no"
@@ -309,7 +362,11 @@ fn detail(app: &App, pid: i32) -> Option<Detail> {
         notes,
     };
     if let Some(record) = stats.filter(|_| !process.has_ended()) {
-        let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+        let wchan = app
+            .run
+            .closer
+            .get(&pid)
+            .map_or("", |closer| closer.wchan.as_str());
         detail.state = format!("{} {}", record.state.letter(), record.state.meaning());
         if !wchan.is_empty() && wchan != "0" {
             detail.state.push_str(&format!(", in {wchan}"));
@@ -332,8 +389,8 @@ fn detail(app: &App, pid: i32) -> Option<Detail> {
     Some(detail)
 }
 
-fn lifelines(app: &App, now: u64) -> Lifelines {
-    let watch = &app.run.watch;
+fn lifelines(app: &Model<'_>, now: u64) -> Lifelines {
+    let watch = app.run.watch;
     let start = watch.start_ms();
     let lanes = watch
         .processes()
@@ -361,7 +418,8 @@ fn lifelines(app: &App, now: u64) -> Lifelines {
             }
             if end_at.is_none()
                 && app
-                    .stats
+                    .run
+                    .status
                     .get(&p.seen.pid)
                     .is_some_and(|r| r.state.is_stopped())
                 && let Some(last) = segments.last_mut()
@@ -393,7 +451,7 @@ fn lifelines(app: &App, now: u64) -> Lifelines {
         from_ms: 0,
         to_ms: now.max(1),
         lanes,
-        markers: app.markers.clone(),
+        markers: app.ui.markers.clone(),
     }
 }
 
@@ -431,8 +489,8 @@ fn run_explanation() -> String {
 
 /// The keys that apply now: a popup's own, the force-quit while quitting,
 /// or the table's keys of the current mode.
-fn keys(app: &App) -> Vec<(String, String)> {
-    let pairs: Vec<(&str, &str)> = match app.popup {
+fn keys(app: &Model<'_>) -> Vec<(String, String)> {
+    let pairs: Vec<(&str, &str)> = match app.ui.popup {
         Some(Popup::SignalMenu(_)) => vec![
             ("type", "signal name or number"),
             ("Tab", "target"),
@@ -440,7 +498,9 @@ fn keys(app: &App) -> Vec<(String, String)> {
             ("Esc", "cancel"),
         ],
         Some(Popup::Confirm(_)) => vec![("y", "yes, send"), ("n", "no")],
-        Some(Popup::Help) | None if app.quit == Quit::Stopping => vec![("q", "force: SIGKILL now")],
+        Some(Popup::Help) | None if app.ui.quit == Quit::Stopping => {
+            vec![("q", "force: SIGKILL now")]
+        }
         Some(Popup::Help) | None => table_keys(app),
         Some(_) => vec![("↑↓", "move"), ("Enter", "choose"), ("Esc", "close")],
     };
@@ -452,9 +512,9 @@ fn keys(app: &App) -> Vec<(String, String)> {
 
 /// The table's keys in the current mode: the stop event and scenarios only
 /// in the demo, the output pane only in run, no restart when attached.
-fn table_keys(app: &App) -> Vec<(&'static str, &'static str)> {
+fn table_keys(app: &Model<'_>) -> Vec<(&'static str, &'static str)> {
     let demo = app.scenario.is_some();
-    let attached = app.run.attached();
+    let attached = app.run.attached;
     let mut keys = vec![("?", "help"), ("q", "quit"), ("↑↓", "select")];
     if demo {
         keys.push(("e", "stop event"));
@@ -488,53 +548,51 @@ fn table_keys(app: &App) -> Vec<(&'static str, &'static str)> {
     keys
 }
 
-fn status_line(app: &App) -> Option<String> {
-    if app.quit == Quit::Stopping {
+fn status_line(app: &Model<'_>) -> Option<String> {
+    if app.ui.quit == Quit::Stopping {
         return Some("quitting: the stop sequence runs; q again forces SIGKILL".into());
     }
-    if app.run.ended() {
+    if app.run.ended {
         let verdict = app.run.watch.verdict(false);
         let what = if app.scenario.is_some() {
             "the pool"
-        } else if app.run.attached() {
+        } else if app.run.attached {
             // Its group's other members are never stopped nor judged.
             "the attached subtree"
         } else {
             "everything watched"
         };
-        let restart = if app.run.attached() {
+        let restart = if app.run.attached {
             ""
         } else {
             "r restarts it, "
         };
         return Some(format!("{what} has ended ({verdict}): {restart}q quits"));
     }
-    let dropped = app.run.dropped_reports();
+    let dropped = app.run.dropped_reports;
     (dropped > 0).then(|| {
         format!("{dropped} pool reports were dropped while sigtree did not read them: phases may be missing")
     })
 }
 
-fn overlay(app: &App) -> Option<Overlay> {
-    Some(match app.popup.as_ref()? {
+fn overlay(app: &Model<'_>) -> Option<Overlay> {
+    Some(match app.ui.popup.as_ref()? {
         Popup::Help => Overlay::Help {
-            explanation: match &app.scenario {
+            explanation: match app.scenario {
                 Some(scenario) => scenario.explanation.clone(),
-                None if app.run.attached() => attach_explanation(),
+                None if app.run.attached => attach_explanation(),
                 None => run_explanation(),
             },
         },
         Popup::SignalMenu(menu) => Overlay::SignalMenu(super::question::signal_menu(app, menu)),
         Popup::Orphans(selected) => Overlay::Orphans(OrphansView {
             selected: *selected,
-            ..app
-                .orphans
-                .as_ref()
-                .map(|(view, _)| view.clone())
-                .unwrap_or_default()
+            ..orphans(&app.run)
         }),
-        Popup::Confirm(command) => Overlay::Confirm {
-            question: super::question::confirmation(app, command),
+        Popup::Confirm(_) => Overlay::Confirm {
+            question: app.asked.map_or_else(String::new, |asked| {
+                super::question::confirmation(app, asked)
+            }),
         },
         Popup::Scenarios(selected) => Overlay::Scenarios {
             entries: crate::pool::scenario::presets()
@@ -547,10 +605,10 @@ fn overlay(app: &App) -> Option<Overlay> {
     })
 }
 
-/// Orphans sigtree saw being re-parented, likely orphans system-wide,
-/// orphaned process groups and zombies.
-pub fn orphans(app: &App) -> OrphansView {
-    let watch = &app.run.watch;
+/// Orphans sigtree saw being re-parented, then the session's report:
+/// likely orphans system-wide, orphaned process groups and zombies.
+pub fn orphans(run: &SessionView<'_>) -> OrphansView {
+    let watch = run.watch;
     let witnessed = watch
         .processes()
         .values()
@@ -568,39 +626,36 @@ pub fn orphans(app: &App) -> OrphansView {
             ))
         })
         .collect();
-    let mut reader = Reader::default();
-    let snapshot = reader
-        .snapshot(ScanOptions { cmdline: true })
-        .unwrap_or_default();
-    let tree = ProcessTree::new(&snapshot);
-    let likely = tree
-        .likely_orphans(&app.run.keeper_pid().into_iter().collect::<Vec<_>>())
-        .into_iter()
-        .filter_map(|o| {
-            let cmd = escape_controls(&tree.get(o.pid)?.command()).into_owned();
-            Some((o.pid, o.lost_session_leader, cmd))
+    let Some(report) = run.orphans else {
+        return OrphansView {
+            witnessed,
+            scanning: true,
+            ..OrphansView::default()
+        };
+    };
+    let likely = report
+        .likely_orphans
+        .iter()
+        .map(|o| {
+            let cmd = escape_controls(&o.cmd).into_owned();
+            (o.pid, o.lost_session_leader, cmd)
         })
         .collect();
-    let groups = tree
-        .orphaned_groups()
-        .into_iter()
+    let groups = report
+        .orphaned_groups
+        .iter()
         .map(|g| (g.pgid, pid_list(&g.members), pid_list(&g.stopped)))
         .collect();
-    let zombies = tree
-        .zombies()
-        .into_iter()
-        .filter_map(|pid| {
-            let record = tree.get(pid)?;
-            let parent = tree
-                .get(record.ppid)
-                .map(|p| escape_controls(&p.command()).into_owned())
+    let zombies = report
+        .zombies
+        .iter()
+        .map(|z| {
+            let parent = z
+                .parent_cmd
+                .as_deref()
+                .map(|cmd| escape_controls(cmd).into_owned())
                 .unwrap_or_default();
-            Some((
-                pid,
-                duration(snapshot.taken_at_ms.saturating_sub(record.start_time_ms)),
-                record.ppid,
-                parent,
-            ))
+            (z.pid, duration(z.age_ms), z.ppid, parent)
         })
         .collect();
     OrphansView {
@@ -609,5 +664,9 @@ pub fn orphans(app: &App) -> OrphansView {
         groups,
         zombies,
         selected: 0,
+        scanning: false,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,104 +1,12 @@
-//! `sigtree ps --orphans`: likely orphans, orphaned process groups, zombies.
+//! `sigtree ps --orphans`: the orphans report of [`crate::procfs::orphans`]
+//! (likely orphans, orphaned process groups, zombies) as text or JSON.
 
 use std::io::Write;
 
-use serde::Serialize;
-
 use crate::cmd::text_table::{Align, write_table};
+use crate::procfs::orphans::OrphansReport;
 use crate::procfs::scan::Snapshot;
-use crate::procfs::tree::{OrphanedGroup, ProcessTree};
 use crate::text::{escape_controls, pid_list};
-
-/// What `--orphans` reports; field names are its JSON keys.
-#[derive(Serialize)]
-struct OrphansReport {
-    likely_orphans: Vec<OrphanEntry>,
-    orphaned_groups: Vec<GroupEntry>,
-    zombies: Vec<ZombieEntry>,
-}
-
-#[derive(Serialize)]
-struct OrphanEntry {
-    pid: i32,
-    ppid: i32,
-    pgid: i32,
-    lost_session_leader: i32,
-    cmd: String,
-}
-
-#[derive(Serialize)]
-struct GroupEntry {
-    pgid: i32,
-    sid: i32,
-    members: Vec<i32>,
-    stopped: Vec<i32>,
-}
-
-#[derive(Serialize)]
-struct ZombieEntry {
-    pid: i32,
-    ppid: i32,
-    comm: String,
-    /// Time since the zombie was started: /proc does not record when it died.
-    age_ms: u64,
-    parent_cmd: Option<String>,
-}
-
-impl OrphansReport {
-    fn new(snapshot: &Snapshot) -> Self {
-        let tree = ProcessTree::new(snapshot);
-        let likely_orphans = tree
-            .likely_orphans(&[])
-            .into_iter()
-            .filter_map(|orphan| {
-                let record = tree.get(orphan.pid)?;
-                Some(OrphanEntry {
-                    pid: orphan.pid,
-                    ppid: orphan.ppid,
-                    pgid: record.pgid,
-                    lost_session_leader: orphan.lost_session_leader,
-                    cmd: record.command(),
-                })
-            })
-            .collect();
-        let orphaned_groups = tree
-            .orphaned_groups()
-            .into_iter()
-            .map(
-                |OrphanedGroup {
-                     pgid,
-                     sid,
-                     members,
-                     stopped,
-                 }| GroupEntry {
-                    pgid,
-                    sid,
-                    members,
-                    stopped,
-                },
-            )
-            .collect();
-        let zombies = tree
-            .zombies()
-            .into_iter()
-            .filter_map(|pid| {
-                let record = tree.get(pid)?;
-                Some(ZombieEntry {
-                    pid,
-                    ppid: record.ppid,
-                    comm: record.comm.clone(),
-                    age_ms: snapshot.taken_at_ms.saturating_sub(record.start_time_ms),
-                    parent_cmd: tree.get(record.ppid).map(|parent| parent.command()),
-                })
-            })
-            .collect();
-        Self {
-            likely_orphans,
-            orphaned_groups,
-            zombies,
-        }
-    }
-}
 
 /// Prints the three lists, as text sections or as one JSON object.
 pub fn print(
@@ -107,7 +15,7 @@ pub fn print(
     width: Option<usize>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let report = OrphansReport::new(snapshot);
+    let report = OrphansReport::new(snapshot, &[]);
     if json {
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;

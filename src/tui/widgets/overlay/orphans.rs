@@ -16,7 +16,8 @@ use crate::tui::widgets::fit;
 const WIDTH: u16 = 100;
 
 /// Draws the orphans view; the selected line counts the entries of all
-/// sections in order, headings excluded.
+/// sections in order, headings excluded. While the system-wide scan runs,
+/// its three sections say so.
 pub fn render(frame: &mut Frame, area: Rect, view: &OrphansView, _color: bool) {
     let sections: [(&str, Vec<String>); 4] = [
         (
@@ -62,6 +63,11 @@ pub fn render(frame: &mut Frame, area: Rect, view: &OrphansView, _color: bool) {
     for (i, (title, entries)) in sections.iter().enumerate() {
         if i > 0 {
             lines.push(Line::default());
+        }
+        if view.scanning && i > 0 {
+            lines.push(Line::from(Span::styled(*title, bold)));
+            lines.push(Line::from("      scanning the system…"));
+            continue;
         }
         lines.push(Line::from(Span::styled(
             format!("{title} ({})", entries.len()),

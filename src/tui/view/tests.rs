@@ -1,0 +1,202 @@
+//! The real view over a hand-built model (a watch, what the session read,
+//! the UI state, a fixed now), drawn on a `TestBackend` and snapshotted.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use ratatui::{Terminal, backend::TestBackend};
+
+use super::{Model, Now, screen};
+use crate::engine::command::Command;
+use crate::engine::reach::Recipients;
+use crate::engine::session::{Closer, SessionView};
+use crate::engine::stop::Step;
+use crate::procfs::record::ProcessRecord;
+use crate::procfs::state::ProcessState;
+use crate::signal::disposition::SignalMasks;
+use crate::signal::sigset::{SigSet, Signal};
+use crate::sys::wait::Ending;
+use crate::tui::question::Asked;
+use crate::tui::state::{Popup, UiState};
+use crate::watch::cause::{Act, By, StopStep};
+use crate::watch::model::{Sighting, Source, Watch};
+
+/// When the hand-built run started, on the monotonic clock.
+const START: u64 = 1_000_000;
+
+/// A run of `sh -c ./serve` (leader 4100) with two children: 4101 ignores
+/// SIGTERM and sleeps, 4102 catches it and exited 0 800 ms after the
+/// stop's SIGTERM to the group at +5.0 s.
+fn watch() -> Watch {
+    let mut watch = Watch::new(START);
+    watch.set_group(4100);
+    let seen = |pid, ppid, cmd: &str| Sighting {
+        pid,
+        start_time_ms: 50_000 + pid as u64,
+        ppid,
+        pgid: 4100,
+        sid: 4000,
+        cmd: cmd.into(),
+        zombie: false,
+    };
+    watch.observe(START + 100, seen(4100, 4000, "sh -c ./serve"), || {
+        "leader".into()
+    });
+    watch.observe(START + 200, seen(4101, 4100, "serve --worker 1"), || {
+        "child".into()
+    });
+    watch.observe(START + 200, seen(4102, 4100, "serve --worker 2"), || {
+        "child".into()
+    });
+    watch.saw_caught(4102, sigset(&[Signal::TERM]));
+    watch.stop_requested(START + 5_000, "SIGTERM to the group (4100)");
+    watch.acted(Act::signal(
+        START + 5_000,
+        Signal::TERM,
+        By::Stop(StopStep::Action),
+        vec![4100, 4101, 4102],
+    ));
+    watch.ending(START + 5_800, 4102, Ending::Exited(0), Source::Waited);
+    watch
+}
+
+fn sigset(signals: &[Signal]) -> SigSet {
+    signals.iter().copied().collect()
+}
+
+/// What the session read of a live process: state, masks, CPU, memory.
+fn record(pid: i32, ppid: i32, state: char, masks: SignalMasks) -> ProcessRecord {
+    ProcessRecord {
+        pid,
+        ppid,
+        pgid: 4100,
+        sid: 4000,
+        tpgid: -1,
+        state: ProcessState::new(state),
+        comm: "serve".into(),
+        cmdline: Vec::new(),
+        threads: if pid == 4100 { 1 } else { 3 },
+        uid: Some(1000),
+        start_time_ms: 50_000 + pid as u64,
+        rss_kib: 2048,
+        cpu_ms: 1_300,
+        signals: Some(masks),
+    }
+}
+
+/// The leader catches SIGTERM but its main thread blocks it; 4101 ignores
+/// SIGTERM and sleeps in `do_nanosleep`.
+fn status() -> BTreeMap<i32, ProcessRecord> {
+    let leader = SignalMasks {
+        blocked: sigset(&[Signal::TERM]),
+        caught: sigset(&[Signal::TERM, Signal::CHLD]),
+        ..SignalMasks::default()
+    };
+    let worker = SignalMasks {
+        ignored: sigset(&[Signal::TERM]),
+        ..SignalMasks::default()
+    };
+    BTreeMap::from([
+        (4100, record(4100, 4000, 'S', leader)),
+        (4101, record(4101, 4100, 'S', worker)),
+    ])
+}
+
+/// Every thread was read for both: the leader's other threads do not
+/// block SIGTERM, so a process-directed SIGTERM is not left pending.
+fn closer() -> BTreeMap<i32, Closer> {
+    BTreeMap::from([
+        (
+            4100,
+            Closer {
+                wchan: "do_wait".into(),
+                blocked_by_all_threads: Some(SigSet::empty()),
+            },
+        ),
+        (
+            4101,
+            Closer {
+                wchan: "do_nanosleep".into(),
+                blocked_by_all_threads: Some(SigSet::empty()),
+            },
+        ),
+    ])
+}
+
+/// Draws the real view of the model on a `TestBackend`.
+fn drawn(ui: &UiState, asked: Option<&Asked>, width: u16, height: u16) -> TestBackend {
+    let watch = watch();
+    let status = status();
+    let closer = closer();
+    let now = Now {
+        monotonic_ms: START + 6_200,
+        boottime_ms: 50_000 + 4_100 + 6_300,
+        instant: Instant::now(),
+    };
+    let model = Model {
+        run: SessionView {
+            watch: &watch,
+            group: Some(4100),
+            keeper: Some(4000),
+            attached: false,
+            ended: false,
+            stop_event: None,
+            accounts: None,
+            dropped_reports: 0,
+            output: None,
+            status: &status,
+            closer: &closer,
+            orphans: None,
+            exit_info: true,
+            sigtree: (3990, 3990),
+        },
+        ui,
+        mode: "run",
+        subject: "sh -c ./serve".into(),
+        scenario: None,
+        stopping: Some(Step::Signalled(now.instant + Duration::from_millis(1_800))),
+        asked,
+    };
+    let screen = screen(&model, &now);
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
+    terminal
+        .draw(|frame| {
+            crate::tui::draw::draw(frame, &screen);
+        })
+        .expect("drawn");
+    terminal.backend().clone()
+}
+
+fn ui() -> UiState {
+    UiState {
+        selected: Some(4101),
+        markers: vec![(5_000, "g".into())],
+        ..UiState::new(false)
+    }
+}
+
+#[test]
+fn a_stop_under_way_with_a_ghost_and_the_selected_survivors_detail() {
+    insta::assert_snapshot!(drawn(&ui(), None, 140, 40));
+}
+
+#[test]
+fn a_question_lists_the_predicted_effect_on_each_target() {
+    let command = Command::Signal {
+        signal: Signal::TERM,
+        to: Recipients::Group,
+    };
+    let asked = Asked {
+        headline: "Send SIGTERM to process group 4100?".into(),
+        sends: Ok(vec![(Signal::TERM, vec![4100, 4101])]),
+        later: false,
+    };
+    let ui = UiState {
+        popup: Some(Popup::Confirm(command)),
+        ..ui()
+    };
+    let backend = drawn(&ui, Some(&asked), 100, 30);
+    let text = backend.to_string();
+    assert!(text.contains("4101 child"), "{text}");
+    insta::assert_snapshot!(backend);
+}
