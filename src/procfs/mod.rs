@@ -9,4 +9,5 @@ pub mod mounts;
 pub mod record;
 pub mod scan;
 pub mod state;
+pub mod target;
 pub mod tree;

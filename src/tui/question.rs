@@ -9,7 +9,8 @@ use crate::engine::command::Command;
 use crate::engine::reach::{Recipients, describe};
 use crate::engine::stop::recipients;
 use crate::procfs::scan::Reader;
-use crate::signal::disposition::{Target, predict};
+use crate::procfs::target::target_of_record;
+use crate::signal::effect::{Target, predict};
 use crate::signal::sigset::Signal;
 use crate::text::escape_controls;
 use crate::watch::action::{Action, Target as StopTarget};
@@ -178,12 +179,12 @@ fn effect(app: &App, reader: &mut Reader, pid: i32, signal: Signal) -> String {
     let Some(record) = app.stats.get(&pid) else {
         return "unknown: not read yet".into();
     };
-    let masks = record.signals.unwrap_or_default();
+    let seen = target_of_record(record);
     let target = Target {
-        masks,
-        blocked_by_all_threads: reader.blocked_by_all_threads(pid).unwrap_or(masks.blocked),
-        stopped: record.state.is_stopped(),
-        zombie: record.state.is_zombie(),
+        blocked_by_all_threads: reader
+            .blocked_by_all_threads(pid)
+            .unwrap_or(seen.blocked_by_all_threads),
+        ..seen
     };
-    predict(signal, &target).describe().to_string()
+    predict(signal, &target).to_string()
 }
