@@ -9,7 +9,7 @@
 use super::record::{self, ProcessRecord, ReadFailure};
 use super::scan::Reader;
 use super::state::ProcessState;
-use crate::signal::disposition::SignalMasks;
+use crate::signal::disposition::{ProcessSignals, SignalMasks};
 use crate::signal::effect::{Activity, CoreLimit, NamespaceInit, Target};
 use crate::signal::permission::{self, Sender, Uids};
 use crate::signal::sigset::SigSet;
@@ -181,6 +181,19 @@ impl Inspection {
             self.record.signals.unwrap_or_default().pending_any(),
             |all, t| all.union(t.masks.pending),
         )
+    }
+
+    /// The process's signal sets, pending and blocked taken over its threads.
+    pub fn signals(&self) -> ProcessSignals {
+        let main = self.record.signals.unwrap_or_default();
+        ProcessSignals {
+            pending: self.pending(),
+            shared_pending: main.shared_pending,
+            blocked: main.blocked,
+            blocked_by_all: self.blocked_by_all(),
+            ignored: main.ignored,
+            caught: main.caught,
+        }
     }
 
     /// The activity: a Z main thread with live threads is a live process

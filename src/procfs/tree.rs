@@ -139,10 +139,13 @@ impl<'a> ProcessTree<'a> {
     /// (kernel/exit.c, will_become_orphaned_pgrp): no member links it to
     /// another group of its session. A session leader's own group usually
     /// is: its SIGTSTP, SIGTTIN and SIGTTOU are discarded (FACTS 4d).
+    /// Kernel threads (group 0) belong to no group.
     pub fn is_orphaned_group(&self, pgid: i32) -> bool {
-        self.records()
-            .filter(|r| r.pgid == pgid)
-            .all(|member| !self.holds_group_open(member))
+        pgid > 0
+            && self
+                .records()
+                .filter(|r| r.pgid == pgid)
+                .all(|member| !self.holds_group_open(member))
     }
 
     /// True when `member`'s parent is in another group of the same session:

@@ -77,6 +77,24 @@ impl SignalMasks {
     }
 }
 
+/// A whole process's signal sets, as `explain --json` shows them under
+/// `process.signals` (SPEC, "JSON").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ProcessSignals {
+    /// Every thread's `SigPnd` united with `ShdPnd`.
+    pub pending: SigSet,
+    /// `ShdPnd`: pending for the whole process.
+    pub shared_pending: SigSet,
+    /// The main thread's mask.
+    pub blocked: SigSet,
+    /// Blocked in every live thread.
+    pub blocked_by_all: SigSet,
+    /// `SigIgn`.
+    pub ignored: SigSet,
+    /// `SigCgt`.
+    pub caught: SigSet,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
