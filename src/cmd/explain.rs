@@ -284,7 +284,7 @@ fn facts(inspection: &Inspection, target: &Target) -> Vec<String> {
         );
     }
     if let Some(tracer) = target.tracer {
-        facts.push(format!("traced by pid {tracer}"));
+        facts.push(format!("traced (TracerPid {tracer})"));
     }
     if target.kernel_thread {
         facts.push("a kernel thread".into());

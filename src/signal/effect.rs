@@ -95,7 +95,8 @@ pub struct Target {
     pub pending: SigSet,
     /// A kernel thread (PF_KTHREAD in its stat flags).
     pub kernel_thread: bool,
-    /// The tracer's pid (`TracerPid`), when traced.
+    /// `TracerPid` when traced: the id of the tracing thread (its pid when
+    /// the tracer is single-threaded).
     pub tracer: Option<i32>,
     /// Whether it is a pid namespace's init.
     pub namespace_init: NamespaceInit,
@@ -360,7 +361,7 @@ fn traced(signal: Signal, t: &Target) -> Option<Prediction> {
     };
     Some(Prediction::new(
         Effect::QueuedForTracer,
-        format!("queued for the tracer (pid {tracer}){note}"),
+        format!("queued for the tracer (TracerPid {tracer}){note}"),
     ))
 }
 

@@ -205,7 +205,7 @@ fn step_6_a_traced_process_queues_for_its_tracer_even_ignored_signals() {
     assert_eq!(effect(Signal::TERM, &traced), Effect::QueuedForTracer);
     assert_eq!(
         reason(Signal::TERM, &traced),
-        "queued for the tracer (pid 42), although SIGTERM is SIG_IGN: a traced process reports every signal but SIGKILL"
+        "queued for the tracer (TracerPid 42), although SIGTERM is SIG_IGN: a traced process reports every signal but SIGKILL"
     );
     assert_eq!(effect(Signal::INT, &traced), Effect::QueuedForTracer);
     let trace_stopped = Target {
