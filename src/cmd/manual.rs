@@ -8,9 +8,22 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionShell};
 
+/// sigtree's command line without its hidden subcommands (the pool's roles,
+/// which clap_complete would otherwise offer).
+fn public_command() -> clap::Command {
+    let full = Cli::command();
+    let mut public = clap::Command::new("sigtree")
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+    if let Some(about) = full.get_about() {
+        public = public.about(about.clone());
+    }
+    public
+}
+
 /// Writes the completion script for `shell`.
 pub fn completions(shell: CompletionShell, out: &mut impl Write) -> anyhow::Result<()> {
-    let mut command = Cli::command();
+    let mut command = public_command();
     clap_complete::generate(
         clap_complete::Shell::from(shell),
         &mut command,
@@ -21,17 +34,16 @@ pub fn completions(shell: CompletionShell, out: &mut impl Write) -> anyhow::Resu
 }
 
 /// Writes sigtree(1) in roff: the top-level page, then a section per
-/// visible subcommand with its synopsis, description and options.
+/// public subcommand with its synopsis, description and options.
 pub fn man_page(out: &mut impl Write) -> anyhow::Result<()> {
-    let command = Cli::command();
+    let command = public_command();
     let man = clap_mangen::Man::new(command.clone());
     man.render_title(out)?;
     man.render_name_section(out)?;
     man.render_synopsis_section(out)?;
     man.render_description_section(out)?;
     man.render_options_section(out)?;
-    man.render_subcommands_section(out)?;
-    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+    for sub in command.get_subcommands() {
         out.write_all(subcommand_section(sub)?.as_bytes())?;
     }
     man.render_version_section(out)?;
@@ -56,7 +68,7 @@ fn subcommand_section(sub: &clap::Command) -> anyhow::Result<String> {
             &format!(".SH \"SIGTREE {}\"", name.to_uppercase()),
             1,
         )
-        .replacen(".SH DESCRIPTION\n", "", 1)
+        .replacen(".SH DESCRIPTION\n", ".PP\n", 1)
         .replacen(".SH OPTIONS", ".SS Options", 1)
         .replacen(".SH EXTRA", ".SS Notes", 1))
 }
