@@ -28,6 +28,8 @@ pub enum Command {
     Attach(AttachArgs),
     /// One-shot listing of processes from /proc.
     Ps(PsArgs),
+    /// Why PID is (not) ending: state, dispositions per thread, and the predicted effect of each signal on each target, with the reason.
+    Explain(ExplainArgs),
     /// Headless stop test: start, wait, stop, watch, report; the exit status is the verdict.
     #[command(
         after_help = "Exit status: 0 graceful, 5 unclean, 4 terminated, 1 forced, 3 leaked; 2 for an error of check's own."
@@ -35,6 +37,13 @@ pub enum Command {
     Check(CheckArgs),
     /// List the scenarios, or print one's explanation.
     Scenarios(ScenariosArgs),
+    /// Print a shell completion script (bash, zsh or fish) to stdout.
+    #[command(
+        after_help = "bash: sigtree completions bash > ~/.local/share/bash-completion/completions/sigtree\nzsh:  sigtree completions zsh > \"${fpath[1]}/_sigtree\"\nfish: sigtree completions fish > ~/.config/fish/completions/sigtree.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout: `sigtree man | man -l -`.
+    Man,
     /// A process of the built-in pool (started by sigtree itself).
     #[command(name = "__pool", hide = true)]
     Pool(PoolArgs),
@@ -114,6 +123,55 @@ pub struct PsArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options of `sigtree explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The process to explain.
+    #[arg(value_parser = clap::value_parser!(i32).range(1..))]
+    pub pid: i32,
+    /// Signals to predict, by name or number (TERM, SIGUSR1, 10, RTMIN+2) [default: TERM INT HUP KILL].
+    #[arg(value_parser = parse_signal, value_name = "SIGNAL")]
+    pub signals: Vec<Signal>,
+    /// Predict for every member of PID's process group (what killpg reaches).
+    #[arg(long, conflicts_with = "subtree")]
+    pub group: bool,
+    /// Predict for PID and all its descendants.
+    #[arg(long)]
+    pub subtree: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `sigtree completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// The shells `sigtree completions` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    /// GNU bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+}
+
+impl From<CompletionShell> for clap_complete::Shell {
+    fn from(shell: CompletionShell) -> Self {
+        match shell {
+            CompletionShell::Bash => Self::Bash,
+            CompletionShell::Zsh => Self::Zsh,
+            CompletionShell::Fish => Self::Fish,
+        }
+    }
 }
 
 /// Options of `sigtree check`.

@@ -24,6 +24,23 @@ fn main() -> ExitCode {
                 sigtree::cmd::scenarios::run(args.name.as_deref(), &mut std::io::stdout().lock());
             finish(result, 2)
         }
+        Some(Command::Explain(args)) => {
+            let mut out = std::io::stdout().lock();
+            let result =
+                sigtree::cmd::explain::run(&args, &mut out).and_then(|()| Ok(out.flush()?));
+            finish(result, 1)
+        }
+        Some(Command::Completions(args)) => {
+            let mut out = std::io::stdout().lock();
+            let result = sigtree::cmd::manual::completions(args.shell, &mut out)
+                .and_then(|()| Ok(out.flush()?));
+            finish(result, 1)
+        }
+        Some(Command::Man) => {
+            let mut out = std::io::stdout().lock();
+            let result = sigtree::cmd::manual::man_page(&mut out).and_then(|()| Ok(out.flush()?));
+            finish(result, 1)
+        }
         Some(Command::Check(args)) => check(&args),
         Some(Command::Pool(args)) => {
             let result = match args.role {

@@ -10,4 +10,5 @@ pub mod orphans;
 pub mod record;
 pub mod scan;
 pub mod state;
+pub mod target;
 pub mod tree;

@@ -202,6 +202,13 @@ impl ProcessRecord {
         }
     }
 
+    /// True once every thread has exited: a zombie. A Z main thread whose
+    /// other threads still run is a live process (FACTS 4f); its stat still
+    /// counts them.
+    pub fn has_exited(&self) -> bool {
+        self.state.is_zombie() && self.threads <= 1
+    }
+
     /// True for a session leader: its pid is its session's ID.
     pub fn is_session_leader(&self) -> bool {
         self.pid == self.sid

@@ -79,7 +79,7 @@ impl Reader {
     }
 
     /// Reads `/proc/<pid>/<file>` (or any path below `/proc`) into the buffer.
-    fn read(&mut self, pid: i32, file: &str) -> Result<&[u8], ReadFailure> {
+    pub(super) fn read(&mut self, pid: i32, file: &str) -> Result<&[u8], ReadFailure> {
         use std::fmt::Write;
         self.path.clear();
         let _ = write!(self.path, "/proc/{pid}/{file}");
@@ -121,15 +121,11 @@ impl Reader {
     /// The signal masks of every thread of `pid`, by thread id. Threads that
     /// end while being read are left out.
     pub fn thread_masks(&mut self, pid: i32) -> Result<Vec<(i32, SignalMasks)>, ReadFailure> {
-        let mut masks = Vec::new();
-        for tid in task_ids(pid)? {
-            match self.read(pid, &format!("task/{tid}/status")) {
-                Ok(text) => masks.push((tid, record::parse_status(text)?.signals)),
-                Err(ReadFailure::Gone) => continue,
-                Err(other) => return Err(other),
-            }
-        }
-        Ok(masks)
+        Ok(self
+            .threads(pid)?
+            .into_iter()
+            .map(|thread| (thread.tid, thread.masks))
+            .collect())
     }
 
     /// The signals every thread of `pid` blocks: a process-directed signal
@@ -207,7 +203,7 @@ fn read_whole(file: &mut File, buf: &mut Vec<u8>) -> std::io::Result<()> {
 }
 
 /// The thread ids of `pid`, from `/proc/PID/task`.
-fn task_ids(pid: i32) -> Result<Vec<i32>, ReadFailure> {
+pub(super) fn task_ids(pid: i32) -> Result<Vec<i32>, ReadFailure> {
     let mut tids = Vec::new();
     for entry in std::fs::read_dir(format!("/proc/{pid}/task"))? {
         if let Some(tid) = entry?.file_name().to_str().and_then(|n| n.parse().ok()) {

@@ -135,11 +135,28 @@ impl<'a> ProcessTree<'a> {
         orphaned
     }
 
+    /// Whether process group `pgid` is orphaned as the kernel decides it
+    /// (kernel/exit.c, will_become_orphaned_pgrp): no member links it to
+    /// another group of its session. A session leader's own group usually
+    /// is: its SIGTSTP, SIGTTIN and SIGTTOU are discarded (FACTS 4d).
+    /// Kernel threads (group 0) belong to no group.
+    pub fn is_orphaned_group(&self, pgid: i32) -> bool {
+        pgid > 0
+            && self
+                .records()
+                .filter(|r| r.pgid == pgid)
+                .all(|member| !self.holds_group_open(member))
+    }
+
     /// True when `member`'s parent is in another group of the same session:
-    /// such a parent keeps the member's group from being orphaned.
+    /// such a parent keeps the member's group from being orphaned. A member
+    /// that has exited does not (FACTS 5), nor does init as the parent.
     fn holds_group_open(&self, member: &ProcessRecord) -> bool {
-        self.get(member.ppid)
-            .is_some_and(|parent| parent.pgid != member.pgid && parent.sid == member.sid)
+        !member.has_exited()
+            && member.ppid != 1
+            && self
+                .get(member.ppid)
+                .is_some_and(|parent| parent.pgid != member.pgid && parent.sid == member.sid)
     }
 
     /// Processes whose parent is init (pid 1) or one of `subreapers`, that are
@@ -392,6 +409,23 @@ mod tests {
             .map(|o| o.pid)
             .collect();
         assert_eq!(pids, [11]);
+    }
+
+    #[test]
+    fn a_zombie_member_does_not_hold_its_group_open() {
+        // Shell 10 in session 10; job 20 whose only link to the shell, its
+        // member 21, has exited: orphaned. A Z with live threads still links.
+        let mut records = vec![
+            record(1, 0, 1, 1, 'S'),
+            record(10, 1, 10, 10, 'S'),
+            record(20, 1, 20, 10, 'S'),
+            record(21, 10, 20, 10, 'Z'),
+        ];
+        assert!(ProcessTree::new(&snapshot(&records)).is_orphaned_group(20));
+        records[3].threads = 2;
+        assert!(!ProcessTree::new(&snapshot(&records)).is_orphaned_group(20));
+        // A session leader's own group, its parent in another session.
+        assert!(ProcessTree::new(&snapshot(&records)).is_orphaned_group(10));
     }
 
     #[test]

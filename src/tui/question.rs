@@ -12,7 +12,8 @@ use crate::engine::reach::{Recipients, describe};
 use crate::engine::session::Run;
 use crate::engine::stop::recipients;
 use crate::engine::target::Protected;
-use crate::signal::disposition::{Target, predict};
+use crate::procfs::target::target_of_record;
+use crate::signal::effect::{Target, predict};
 use crate::signal::sigset::Signal;
 use crate::text::escape_controls;
 use crate::watch::action::{Action, Target as StopTarget};
@@ -214,17 +215,15 @@ fn effect(app: &Model<'_>, pid: i32, signal: Signal) -> String {
     let Some(record) = app.run.status.get(&pid) else {
         return "unknown: not read yet".into();
     };
-    let masks = record.signals.unwrap_or_default();
+    let seen = target_of_record(record);
     let target = Target {
-        masks,
         blocked_by_all_threads: app
             .run
             .closer
             .get(&pid)
             .and_then(|closer| closer.blocked_by_all_threads)
-            .unwrap_or(masks.blocked),
-        stopped: record.state.is_stopped(),
-        zombie: record.state.is_zombie(),
+            .unwrap_or(seen.blocked_by_all_threads),
+        ..seen
     };
-    predict(signal, &target).describe().to_string()
+    predict(signal, &target).to_string()
 }
