@@ -11,7 +11,7 @@ use common::{TaggedCleanup, run_id, wait_until_untagged};
 use nix::sys::signal::{Signal as NixSignal, kill};
 use nix::unistd::Pid;
 use sigtree::engine::events::wait_until;
-use sigtree::engine::session::{Launch, Run};
+use sigtree::engine::session::{Launch, Session};
 use sigtree::engine::stop::{StopPlan, StopSequence};
 use sigtree::engine::target::Protected;
 use sigtree::pool::scenario;
@@ -22,16 +22,20 @@ use sigtree::watch::verdict::Verdict;
 
 /// Starts a pool of preset `name`. Its processes inherit this test
 /// binary's SIGTREE_RUN_ID, set once in [`the_stop_sequence`].
-fn start(name: &str) -> Run {
+fn start(name: &str) -> Session {
     let scenario = scenario::load(name).expect("a preset");
     let exe = Path::new(env!("CARGO_BIN_EXE_sigtree"));
     let launch = Launch::Pool {
         source: name,
         scenario: &scenario,
     };
-    let mut run = Run::start(exe, launch).expect("the pool starts");
+    let mut run = Session::start(exe, launch).expect("the pool starts");
     assert!(
-        wait_until(&mut run, Duration::from_secs(20), Run::all_workers_started),
+        wait_until(
+            &mut run,
+            Duration::from_secs(20),
+            Session::all_workers_started
+        ),
         "every worker reports"
     );
     run

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::engine::command::{Command, Executed};
 use crate::engine::events::wait_until;
-use crate::engine::session::{Launch, Run};
+use crate::engine::session::{Launch, Session};
 use crate::engine::stop::StopPlan;
 use crate::engine::target::Protected;
 use crate::pool::block::Accounts;
@@ -116,13 +116,17 @@ pub fn run(plan: &CheckPlan) -> anyhow::Result<CheckReport> {
     perform_stop(&mut run, &protected, plan)
 }
 
-fn start_pool(exe: &std::path::Path, source: &str, workers: Option<u32>) -> anyhow::Result<Run> {
+fn start_pool(
+    exe: &std::path::Path,
+    source: &str,
+    workers: Option<u32>,
+) -> anyhow::Result<Session> {
     let mut scenario = scenario::load(source).map_err(|e| anyhow!("{e}"))?;
     if let Some(workers) = workers {
         scenario.pool.workers = workers;
     }
     let workers = scenario.pool.workers;
-    let mut run = Run::start(
+    let mut run = Session::start(
         exe,
         Launch::Pool {
             source,
@@ -136,12 +140,16 @@ fn start_pool(exe: &std::path::Path, source: &str, workers: Option<u32>) -> anyh
     Ok(run)
 }
 
-fn start_command(exe: &std::path::Path, argv: &[String], plan: &CheckPlan) -> anyhow::Result<Run> {
+fn start_command(
+    exe: &std::path::Path,
+    argv: &[String],
+    plan: &CheckPlan,
+) -> anyhow::Result<Session> {
     let program = argv
         .first()
         .ok_or_else(|| anyhow!("no command given after --"))?;
     crate::sys::process::find_program(program)?;
-    let mut run = Run::start(
+    let mut run = Session::start(
         exe,
         Launch::Command {
             argv,
@@ -171,12 +179,12 @@ fn start_command(exe: &std::path::Path, argv: &[String], plan: &CheckPlan) -> an
 /// Waits `--after` (unless `--ready` already waited), performs the action,
 /// and the escalation if needed.
 fn perform_stop(
-    run: &mut Run,
+    run: &mut Session,
     protected: &Protected,
     plan: &CheckPlan,
 ) -> anyhow::Result<CheckReport> {
     if plan.ready.is_none() {
-        wait_until(run, plan.after, Run::ended);
+        wait_until(run, plan.after, Session::ended);
     }
     if run.ended() {
         bail!("the run ended before the stop request");

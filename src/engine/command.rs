@@ -6,7 +6,7 @@
 use super::reach::{self, Recipients, Sent, Targets};
 use super::stop::{self, StopPlan, StopSequence};
 use super::target::{Protected, SignalError};
-use crate::engine::session::Run;
+use crate::engine::session::Session;
 use crate::signal::sigset::Signal;
 
 /// Something the user asks sigtree to do to processes.
@@ -48,7 +48,7 @@ impl Command {
     /// step; a target of it that has already ended is left out.
     pub fn targets<'r>(
         &self,
-        run: &'r Run,
+        run: &'r Session,
         protected: &Protected,
     ) -> Result<Plan<'r>, SignalError> {
         match *self {
@@ -72,7 +72,7 @@ impl Command {
 
     /// Attached, a group signal first looks for the group's members again:
     /// one that appeared since the last scan may make it refused.
-    pub fn look_again(&self, run: &mut Run) {
+    pub fn look_again(&self, run: &mut Session) {
         if let Self::Signal {
             to: Recipients::Group,
             ..
@@ -84,7 +84,11 @@ impl Command {
 
     /// Does it: the signal to what [`Command::targets`] gives now, or the
     /// stop sequence, whose first step sends what it lists.
-    pub fn execute(&self, run: &mut Run, protected: &Protected) -> Result<Executed, SignalError> {
+    pub fn execute(
+        &self,
+        run: &mut Session,
+        protected: &Protected,
+    ) -> Result<Executed, SignalError> {
         // What was born since the last walk is known before anything acts:
         // its ending is then the run's, not a stranger's.
         run.collect_now();

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use signal_hook::iterator::Signals;
 
-use super::session::Run;
+use super::session::Session;
 use crate::sys::fds;
 
 /// What woke the front end. `I` is its input (a terminal event for the
@@ -119,7 +119,7 @@ impl<I: Send + 'static, D: Copy + Send + 'static> Events<I, D> {
     /// whatever comes first of the session's news, new input, and the
     /// earliest of `deadlines` (a past deadline is due at once). The
     /// session's own walk cadence is one of the deadlines it waits for.
-    pub fn next(&mut self, run: &mut Run, deadlines: &[Deadline<D>]) -> Event<I, D> {
+    pub fn next(&mut self, run: &mut Session, deadlines: &[Deadline<D>]) -> Event<I, D> {
         loop {
             if let Ok(event) = self.receiver.try_recv() {
                 return event;
@@ -142,14 +142,14 @@ impl<I: Send + 'static, D: Copy + Send + 'static> Events<I, D> {
 /// Waits for the run's next news (reports, exits, its walk when due) or
 /// for `until`, or for `wake` to become readable; true when the run took
 /// something in.
-pub fn wait_for_news(run: &mut Run, until: Instant, wake: Option<BorrowedFd<'_>>) -> bool {
+pub fn wait_for_news(run: &mut Session, until: Instant, wake: Option<BorrowedFd<'_>>) -> bool {
     let until = until.min(run.next_collect());
     run.tick(until.saturating_duration_since(Instant::now()), wake)
 }
 
 /// Ticks the run until `done` says so or `timeout` passes, woken by its
 /// news, not by a polling interval; true if done.
-pub fn wait_until(run: &mut Run, timeout: Duration, done: impl Fn(&Run) -> bool) -> bool {
+pub fn wait_until(run: &mut Session, timeout: Duration, done: impl Fn(&Session) -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     while !done(run) {
         if Instant::now() >= deadline {
@@ -181,7 +181,7 @@ mod tests {
         }
     }
 
-    fn attached_to_a_sleeper() -> (Sleeper, Run) {
+    fn attached_to_a_sleeper() -> (Sleeper, Session) {
         let child = std::process::Command::new("sleep")
             .arg("600")
             .spawn()
@@ -189,7 +189,7 @@ mod tests {
         let pid = child.id() as i32;
         let sleeper = Sleeper(child);
         let exe = std::path::Path::new("/proc/self/exe");
-        let run = Run::start(exe, Launch::Attach { pid }).expect("attach");
+        let run = Session::start(exe, Launch::Attach { pid }).expect("attach");
         (sleeper, run)
     }
 

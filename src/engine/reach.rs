@@ -7,7 +7,7 @@
 use super::target::{
     GroupDelivery, GroupTarget, Protected, SignalError, signal_group, signal_process,
 };
-use crate::engine::session::Run;
+use crate::engine::session::Session;
 use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
 use crate::sys::pidfd::PidFd;
@@ -54,7 +54,7 @@ pub struct Scene {
 
 impl Scene {
     /// The scene of `run` now.
-    pub fn of(run: &Run) -> Self {
+    pub fn of(run: &Session) -> Self {
         let nodes = run
             .watch
             .processes()
@@ -236,7 +236,7 @@ impl Targets<'_> {
 /// Resolves `recipients` in `run` (refusals first) to the pidfds that
 /// reach them now.
 pub fn targets<'r>(
-    run: &'r Run,
+    run: &'r Session,
     protected: &Protected,
     recipients: Recipients,
 ) -> Result<Targets<'r>, SignalError> {
@@ -339,7 +339,7 @@ pub fn send(
 /// (SigCgt): whether one that exits after it acted on it. SIGKILL and
 /// SIGSTOP cannot be caught: nothing to read.
 pub fn read_caught(
-    run: &mut Run,
+    run: &mut Session,
     protected: &Protected,
     signal: Signal,
     recipients: Recipients,
@@ -355,7 +355,7 @@ pub fn read_caught(
 /// the act (what they catch, then whom it reached) in the model; an error
 /// when nothing was hit.
 pub fn send_to(
-    run: &mut Run,
+    run: &mut Session,
     protected: &Protected,
     signal: Signal,
     recipients: Recipients,
@@ -369,7 +369,7 @@ pub fn send_to(
 }
 
 /// `recipients` in words, for the timeline and questions.
-pub fn describe(run: &Run, recipients: Recipients) -> String {
+pub fn describe(run: &Session, recipients: Recipients) -> String {
     let attached = run.attached();
     match recipients {
         Recipients::Process(pid) if attached && Some(pid) == run.leader() => {

@@ -149,8 +149,9 @@ struct Tracked {
     latest: ProcessRecord,
 }
 
-/// A started run and what is known of it.
-pub struct Run {
+/// The live session of a run (started, or attached to): what every front
+/// end talks to, and what is known of it.
+pub struct Session {
     /// The keeper, for what sigtree started; `None` when attached.
     keeper: Option<Keeper>,
     /// sigtree's end of the keeper's control socket; closing it tells the
@@ -192,7 +193,7 @@ pub struct Run {
     pub watch: Watch,
 }
 
-impl Run {
+impl Session {
     /// Starts what `launch` says under a new keeper; `exe` is the sigtree
     /// binary the keeper and the pool run (this one, or a test's build).
     pub fn start(exe: &Path, launch: Launch<'_>) -> Result<Self, StartError> {
@@ -484,7 +485,7 @@ impl Run {
     /// readable), then applies it: every report, and the ending of each
     /// process whose pidfd became readable. The walk for new descendants
     /// and the stat of every live process follow on their own cadence
-    /// ([`COLLECT_EVERY`], due at [`Run::next_collect`]), not at every
+    /// ([`COLLECT_EVERY`], due at [`Session::next_collect`]), not at every
     /// report: a busy pool reports thousands of times a second. True when
     /// the run took something in (reports, exits, a walk); false when only
     /// `wake` or the time ended the wait.
@@ -1012,7 +1013,7 @@ impl Run {
     }
 }
 
-impl Drop for Run {
+impl Drop for Session {
     fn drop(&mut self) {
         self.end_keeper();
     }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::events::wait_for_news;
 use super::reach::{Recipients, describe, send_to};
 use super::target::{Protected, SignalError, signal_process};
-use crate::engine::session::Run;
+use crate::engine::session::Session;
 use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
 use crate::watch::action::{Action, Target};
@@ -87,7 +87,7 @@ pub struct StopSequence {
 impl StopSequence {
     /// Starts the stop: its first step happens now.
     pub fn start(
-        run: &mut Run,
+        run: &mut Session,
         protected: &Protected,
         plan: StopPlan,
     ) -> Result<Self, SignalError> {
@@ -139,7 +139,7 @@ impl StopSequence {
 
     /// Moves on when the run has ended or the current step's time is up,
     /// doing what the next step does; returns true once done.
-    pub fn advance(&mut self, run: &mut Run, protected: &Protected) -> bool {
+    pub fn advance(&mut self, run: &mut Session, protected: &Protected) -> bool {
         let now = Instant::now();
         let (step, to_do) = self.next(now, run.ended(), || scope_alive(run));
         match to_do {
@@ -178,7 +178,7 @@ impl StopSequence {
 
     /// Runs the sequence to its end: woken by the run's news and by the
     /// current step's deadline, never by a polling interval.
-    pub fn run_to_end(&mut self, run: &mut Run, protected: &Protected) {
+    pub fn run_to_end(&mut self, run: &mut Session, protected: &Protected) {
         while !self.advance(run, protected) {
             wait_for_news(run, self.deadline().unwrap_or_else(Instant::now), None);
         }
@@ -213,13 +213,13 @@ impl Step {
 
 /// Whether the stop starts with the stop event (the pool's), its signals
 /// coming after half the grace.
-fn drains_first(run: &Run, plan: &StopPlan) -> bool {
+fn drains_first(run: &Session, plan: &StopPlan) -> bool {
     run.block().is_some() && plan.stop_event_first && plan.action != Action::StopEvent
 }
 
 /// Who a stop's signal to `target` goes to: the leader alone, or the
 /// group — attached, the attached subtree by pidfd, never the group.
-pub fn recipients(run: &Run, target: Target) -> Option<Recipients> {
+pub fn recipients(run: &Session, target: Target) -> Option<Recipients> {
     Some(aim(target, run.leader()?, run.attached()))
 }
 
@@ -235,7 +235,7 @@ fn aim(target: Target, leader: i32, attached: bool) -> Recipients {
 
 /// The signals the stop sends when it acts, in order, with their
 /// recipients: its action's signal, then SIGCONT when the plan says so.
-fn signals(run: &Run, plan: &StopPlan) -> Vec<(Signal, Recipients)> {
+fn signals(run: &Session, plan: &StopPlan) -> Vec<(Signal, Recipients)> {
     run.leader()
         .map(|leader| planned(plan, leader, run.attached()))
         .unwrap_or_default()
@@ -256,7 +256,7 @@ fn planned(plan: &StopPlan, leader: i32, attached: bool) -> Vec<(Signal, Recipie
 
 /// The signals the stop sends the moment it starts (none when it sets the
 /// stop event first): what a question before the stop lists.
-pub fn signals_now(run: &Run, plan: &StopPlan) -> Vec<(Signal, Recipients)> {
+pub fn signals_now(run: &Session, plan: &StopPlan) -> Vec<(Signal, Recipients)> {
     if drains_first(run, plan) {
         Vec::new()
     } else {
@@ -266,7 +266,7 @@ pub fn signals_now(run: &Run, plan: &StopPlan) -> Vec<(Signal, Recipients)> {
 
 /// Performs the plan's action on the run and records it as the stop
 /// request; then SIGCONT, when the plan says so.
-fn perform(run: &mut Run, protected: &Protected, plan: &StopPlan) -> Result<(), SignalError> {
+fn perform(run: &mut Session, protected: &Protected, plan: &StopPlan) -> Result<(), SignalError> {
     if plan.action == Action::StopEvent {
         let block = run.block().ok_or_else(|| {
             SignalError::Refused("the stop event exists only in the built-in pool".into())
@@ -309,7 +309,7 @@ fn perform(run: &mut Run, protected: &Protected, plan: &StopPlan) -> Result<(), 
 }
 
 /// SIGKILL to the group (attached: the attached subtree, by pidfd).
-fn kill_group(run: &mut Run, protected: &Protected) {
+fn kill_group(run: &mut Session, protected: &Protected) {
     let Some(scope) = recipients(run, Target::Group) else {
         return;
     };
@@ -338,7 +338,7 @@ fn kill_group(run: &mut Run, protected: &Protected) {
 
 /// Whether anything the group's SIGKILL was for still lives (attached:
 /// the attached subtree).
-fn scope_alive(run: &Run) -> bool {
+fn scope_alive(run: &Session) -> bool {
     let group = run.group();
     run.watch
         .processes()
@@ -349,7 +349,7 @@ fn scope_alive(run: &Run) -> bool {
 /// SIGKILL by pidfd to every observed process still alive: they left the
 /// group (attached: the group's other members are never stopped). Returns
 /// their pids.
-fn kill_escapees(run: &mut Run, protected: &Protected) -> Vec<i32> {
+fn kill_escapees(run: &mut Session, protected: &Protected) -> Vec<i32> {
     let leftovers = run.watch.judged_alive();
     for &pid in &leftovers {
         let at_ms = monotonic_ms();

@@ -1,7 +1,7 @@
 //! The app: the session and the UI state side by side, and what each
 //! action does — to the UI state, or as an [`engine::command::Command`] on
 //! the session. It reads nothing itself: the session reads what the app
-//! says it shows ([`Run::show`]), and [`super::view`] turns the session's
+//! says it shows ([`Session::show`]), and [`super::view`] turns the session's
 //! view and the UI state into a [`super::screen::Screen`].
 //!
 //! [`engine::command::Command`]: crate::engine::command::Command
@@ -18,7 +18,7 @@ use super::state::{MenuState, MenuStep, MenuTarget, Popup, Quit, UiState};
 use super::view::{Model, Now};
 use crate::engine::command::{Command, Executed};
 use crate::engine::reach::{Recipients, Sent, describe};
-use crate::engine::session::{Launch, Run, Shown};
+use crate::engine::session::{Launch, Session, Shown};
 use crate::engine::stop::{StopPlan, StopSequence};
 use crate::engine::target::{Protected, SignalError};
 use crate::pool::scenario::{self, Scenario};
@@ -75,7 +75,7 @@ pub struct App {
     exe: PathBuf,
     /// The demo's scenario; `None` in run mode.
     scenario: Option<Scenario>,
-    run: Run,
+    run: Session,
     protected: Protected,
     stop: Option<StopSequence>,
     /// The UI's own state.
@@ -108,7 +108,7 @@ impl App {
     }
 
     /// The running pool.
-    pub fn run_mut(&mut self) -> &mut Run {
+    pub fn run_mut(&mut self) -> &mut Session {
         &mut self.run
     }
 
@@ -688,7 +688,7 @@ impl App {
 }
 
 /// Starts the pool or the command of `mode`.
-fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario>, Run)> {
+fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario>, Session)> {
     match mode {
         Mode::Demo {
             scenario: source,
@@ -706,19 +706,19 @@ fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario
                 source,
                 scenario: &scenario,
             };
-            Ok((Some(scenario.clone()), Run::start(exe, launch)?))
+            Ok((Some(scenario.clone()), Session::start(exe, launch)?))
         }
         Mode::Attach { pid } => {
             if *pid == 1 {
                 anyhow::bail!("attaching to pid 1 is refused: its subtree is the whole system");
             }
-            Ok((None, Run::start(exe, Launch::Attach { pid: *pid })?))
+            Ok((None, Session::start(exe, Launch::Attach { pid: *pid })?))
         }
         Mode::Run { argv, .. } => {
             let program = argv.first().map_or("", String::as_str);
             crate::sys::process::find_program(program)?;
             let launch = Launch::Command { argv, ready: None };
-            Ok((None, Run::start(exe, launch)?))
+            Ok((None, Session::start(exe, launch)?))
         }
     }
 }

@@ -9,7 +9,7 @@ use super::state::{MenuState, MenuTarget};
 use super::view::Model;
 use crate::engine::command::Command;
 use crate::engine::reach::{Recipients, describe};
-use crate::engine::session::Run;
+use crate::engine::session::Session;
 use crate::engine::stop::recipients;
 use crate::engine::target::Protected;
 use crate::procfs::target::target_of_record;
@@ -44,7 +44,7 @@ impl Asked {
 
 /// What `command` hits in `run` now, from [`Command::targets`]: the code
 /// that executes it.
-pub fn asked(run: &Run, protected: &Protected, command: &Command) -> Asked {
+pub fn asked(run: &Session, protected: &Protected, command: &Command) -> Asked {
     let plan = command.targets(run, protected);
     Asked {
         headline: headline(run, command),
@@ -146,7 +146,7 @@ pub fn confirmation(app: &Model<'_>, asked: &Asked) -> String {
 }
 
 /// The first line of a question: the command in words.
-fn headline(run: &Run, command: &Command) -> String {
+fn headline(run: &Session, command: &Command) -> String {
     match *command {
         Command::Signal {
             signal,
@@ -177,7 +177,7 @@ fn headline(run: &Run, command: &Command) -> String {
                 String::new()
             };
             format!(
-                "Run the stop sequence: {first}{cont}; after {} s, SIGKILL to {scope}, \
+                "Session the stop sequence: {first}{cont}; after {} s, SIGKILL to {scope}, \
                  then by pidfd to whatever is left?",
                 plan.grace.as_secs_f32()
             )

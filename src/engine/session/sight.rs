@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::Run;
+use super::Session;
 use crate::pool::block::Accounts;
 use crate::pool::output::Output;
 use crate::procfs::orphans::OrphansReport;
@@ -119,7 +119,7 @@ impl Sight {
     }
 }
 
-impl Run {
+impl Session {
     /// A front end says what it shows: from now on the session reads for
     /// those. A process newly looked at closely is read at once (a question
     /// lists what each signal does to it); asking for the orphans report
