@@ -15,6 +15,7 @@ use super::input::{PopupKey, UserAction};
 use super::question::Asked;
 use super::screen::Screen;
 use super::state::{MenuState, MenuStep, MenuTarget, Popup, Quit, UiState};
+use super::update::{Facts, Intent, update};
 use super::view::{Model, Now};
 use crate::engine::command::{Command, Executed};
 use crate::engine::reach::{Recipients, Sent, describe};
@@ -178,51 +179,27 @@ impl App {
             .collect()
     }
 
-    /// Does what the user asked. Popups take their keys in [`App::popup_key`].
+    /// Does what the user asked: [`update`] applies it to the UI state, and
+    /// what it leaves for the session is done here. Popups take their keys
+    /// in [`App::popup_key`].
     pub fn act(&mut self, action: UserAction) {
-        self.ui.message = None;
-        match action {
-            UserAction::Up => self.move_selection(-1),
-            UserAction::Down => self.move_selection(1),
-            UserAction::First => self.ui.selected = self.ui.order.first().copied(),
-            UserAction::Last => self.ui.selected = self.ui.order.last().copied(),
-            UserAction::SignalSelected(signal) => match self.ui.selected {
-                Some(pid) => self.ask(Command::Signal {
-                    signal,
-                    to: Recipients::Process(pid),
-                }),
-                None => self.ui.message = Some("no process selected".into()),
-            },
-            UserAction::SignalGroup(signal) => self.ask(Command::Signal {
-                signal,
-                to: Recipients::Group,
-            }),
-            UserAction::StopEvent => self.set_stop_event(),
-            UserAction::GracefulStop => {
+        let facts = Facts {
+            attached: self.run.attached(),
+            demo: self.scenario.is_some(),
+        };
+        match update(&mut self.ui, action, facts) {
+            Intent::Nothing => {}
+            Intent::Ask(command) => self.ask(command),
+            Intent::Stop => {
                 if let Some(stop) = self.stop_command() {
                     self.ask(stop);
                 }
             }
-            UserAction::SignalMenu => self.ui.popup = Some(Popup::SignalMenu(MenuState::new())),
-            UserAction::PauseResume => self.pause_resume(),
-            UserAction::Restart if self.run.attached() => {
-                self.ui.message =
-                    Some("r restarts what sigtree started; attached, it started nothing".into());
-            }
-            UserAction::Restart => self.restart(None),
-            UserAction::ChooseScenario if self.scenario.is_none() => {
-                self.ui.message =
-                    Some("c chooses a scenario in the demo; r restarts the command".into());
-            }
-            UserAction::ChooseScenario => self.ui.popup = Some(Popup::Scenarios(0)),
-            UserAction::ScrollOutput(lines) => self.scroll_output(lines),
-            // The session scans for it, off this thread, once told it shows.
-            UserAction::Orphans => self.ui.popup = Some(Popup::Orphans(0)),
-            UserAction::ToggleDetail => self.ui.show_detail = !self.ui.show_detail,
-            UserAction::Help => self.ui.popup = Some(Popup::Help),
-            UserAction::Quit => self.request_quit(),
-            // The event loop handles what needs the terminal.
-            UserAction::Suspend | UserAction::Redraw => {}
+            Intent::StopEvent => self.set_stop_event(),
+            Intent::PauseResume(pid) => self.pause_resume(pid),
+            Intent::Restart => self.restart(None),
+            Intent::ScrollOutput(lines) => self.scroll_output(lines),
+            Intent::Quit => self.request_quit(),
         }
     }
 
@@ -450,21 +427,6 @@ impl App {
         self.record(what, key, at_ms);
     }
 
-    fn move_selection(&mut self, step: isize) {
-        if self.ui.order.is_empty() {
-            return;
-        }
-        let current = self
-            .ui
-            .selected
-            .and_then(|pid| self.ui.order.iter().position(|p| *p == pid))
-            .unwrap_or(0);
-        let next = current
-            .saturating_add_signed(step)
-            .min(self.ui.order.len() - 1);
-        self.ui.selected = Some(self.ui.order[next]);
-    }
-
     /// Logs a user action in the timeline and puts its marker on the axis.
     fn record(&mut self, what: String, key: char, at_ms: u64) {
         self.ui.markers.push((
@@ -537,11 +499,7 @@ impl App {
     }
 
     /// `p`: SIGSTOP to the selected process, or SIGCONT when it is stopped.
-    fn pause_resume(&mut self) {
-        let Some(pid) = self.ui.selected else {
-            self.ui.message = Some("no process selected".into());
-            return;
-        };
+    fn pause_resume(&mut self, pid: i32) {
         let signal = if self.run.stopped_now(pid) {
             Signal::CONT
         } else {
