@@ -685,20 +685,22 @@ fn ignore_term_t_then_the_stop_event_the_workers_end_after_the_stop_event() {
         "{}",
         tui.contents()
     );
+    press_e_and_see_ends_after_the_stop_event(tui, "worker-", "after SIGTERM");
+}
+
+/// Sets the stop event; the four `role` rows become ghosts that say they
+/// exited after it (the table may cut a note to its column; the log has it
+/// whole), and nothing on screen says `not_after`.
+fn press_e_and_see_ends_after_the_stop_event(mut tui: Tui, role: &str, not_after: &str) {
     tui.press("e");
-    let rows = wait_for_ghosts(&tui, "worker-", 4, "exit 0, ");
-    // The table may cut a note to its column; the log has it whole.
+    let rows = wait_for_ghosts(&tui, role, 4, "exit 0, ");
     assert!(
         rows.iter()
             .all(|row| exits_after(row, " after the stop event")),
         "{rows:#?}"
     );
     tui.wait_for_text(" after the stop event");
-    assert!(
-        !tui.contents().contains("after SIGTERM"),
-        "{}",
-        tui.contents()
-    );
+    assert!(!tui.contents().contains(not_after), "{}", tui.contents());
     tui.wait_for_text("the pool has ended");
     tui.quit();
 }
@@ -716,21 +718,7 @@ fn setsid_escape_x_then_the_stop_event_the_escapees_end_after_the_stop_event() {
     tui.press("X");
     tui.wait_for_text("died of SIGKILL sent by sigtree (X)");
     wait_for_ghosts(&tui, "worker-", 4, "died of SIGKILL");
-    tui.press("e");
-    let rows = wait_for_ghosts(&tui, "grandchild", 4, "exit 0, ");
-    assert!(
-        rows.iter()
-            .all(|row| exits_after(row, " after the stop event")),
-        "{rows:#?}"
-    );
-    tui.wait_for_text(" after the stop event");
-    assert!(
-        !tui.contents().contains("after SIGKILL"),
-        "{}",
-        tui.contents()
-    );
-    tui.wait_for_text("the pool has ended");
-    tui.quit();
+    press_e_and_see_ends_after_the_stop_event(tui, "grandchild", "after SIGKILL");
 }
 
 #[test]
