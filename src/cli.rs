@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::engine::policy::Policy;
 use crate::signal::sigset::Signal;
 use crate::watch::action::Action;
 
@@ -32,7 +33,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Headless stop test: start, wait, stop, watch, report; the exit status is the verdict.
     #[command(
-        after_help = "Exit status: 0 graceful, 5 unclean, 4 terminated, 1 forced, 3 leaked; 2 for an error of check's own."
+        after_help = "Exit status: 0 graceful, 5 unclean, 4 terminated, 1 forced, 3 leaked; 2 for an error of check's own.",
+        after_long_help = check_long_help()
     )]
     Check(CheckArgs),
     /// List the scenarios, or print one's explanation.
@@ -174,6 +176,20 @@ impl From<CompletionShell> for clap_complete::Shell {
     }
 }
 
+/// `check --help`'s end: the exit statuses, then each policy explained.
+fn check_long_help() -> String {
+    let policies: Vec<String> = Policy::ALL
+        .iter()
+        .map(|policy| format!("  {policy}\n      {}", policy.explanation()))
+        .collect();
+    format!(
+        "Exit status: 0 graceful, 5 unclean, 4 terminated, 1 forced, 3 leaked; 2 for an error of \
+         check's own.\n\nPolicies (--policy; containment is emulated: no pid namespace or cgroup \
+         is made yet):\n{}",
+        policies.join("\n")
+    )
+}
+
 /// Options of `sigtree check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -186,15 +202,22 @@ pub struct CheckArgs {
     /// Send this signal to the process group instead (name or number: TERM, SIGUSR1, 10, RTMIN+2).
     #[arg(long, value_parser = parse_signal)]
     pub signal: Option<Signal>,
+    /// Stop as a runtime would (its signals, grace, escalation, and when it
+    /// reports done; containment emulated): sigtree, docker, k8s, systemd,
+    /// systemd-mixed, supervisord, supervisord-group, process-compose, tini,
+    /// tini-g, honcho, s6, runit.
+    #[arg(long, conflicts_with_all = ["action", "signal"])]
+    pub policy: Option<Policy>,
     /// How long to wait before stopping, from the moment every worker started (a scenario) or from the command's start (250ms, 5s, 1m).
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub after: Duration,
     /// Wait for a line of the command's output to match instead of --after (commands only).
     #[arg(long)]
     pub ready: Option<String>,
-    /// How long to wait for the processes to end before SIGKILL.
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
-    pub grace: Duration,
+    /// How long to wait for the processes to end before SIGKILL (5s; a
+    /// policy's own grace unless given).
+    #[arg(long, value_parser = parse_duration)]
+    pub grace: Option<Duration>,
     /// Number of workers (1 to 1024), instead of the scenario's.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub workers: Option<u32>,

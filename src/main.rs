@@ -166,12 +166,16 @@ fn check_plan(args: &CheckArgs) -> anyhow::Result<sigtree::cmd::check::CheckPlan
         .map(regex::Regex::new)
         .transpose()
         .map_err(|e| anyhow::anyhow!("invalid --ready pattern: {e}"))?;
+    let grace = args.grace.unwrap_or(sigtree::cmd::check::DEFAULT_GRACE);
     Ok(CheckPlan {
         target,
         action: args.stop_action(),
+        policy: args
+            .policy
+            .map(|policy| policy.plan(args.grace, sigtree::cmd::check::DEFAULT_GRACE)),
         after: args.after,
         ready,
-        grace: args.grace,
+        grace,
         strict: args.strict,
     })
 }

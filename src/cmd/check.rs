@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::engine::command::{Command, Executed};
 use crate::engine::events::wait_until;
+use crate::engine::policy::PolicyPlan;
 use crate::engine::session::{Launch, Session};
 use crate::engine::stop::StopPlan;
 use crate::engine::target::Protected;
@@ -43,6 +44,8 @@ pub struct CheckPlan {
     pub target: CheckTarget,
     /// The stop action.
     pub action: Action,
+    /// Instead of the action, a runtime's stop policy.
+    pub policy: Option<PolicyPlan>,
     /// Wait after every worker started (a scenario) or after the start (a command).
     pub after: Duration,
     /// Instead of `after`, wait for a line of the command's output to match.
@@ -51,6 +54,20 @@ pub struct CheckPlan {
     pub grace: Duration,
     /// Count what ended before the stop request against the verdict.
     pub strict: bool,
+}
+
+/// The grace period when neither `--grace` nor a policy gives one.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+
+impl CheckPlan {
+    /// The stop this check performs: the policy's, or its one action and
+    /// the escalation.
+    pub fn stop_plan(&self) -> StopPlan {
+        self.policy.map_or_else(
+            || StopPlan::action_only(self.action, self.grace),
+            StopPlan::policy,
+        )
+    }
 }
 
 /// One process in the report; field names are the spec's JSON keys.
@@ -85,14 +102,19 @@ pub struct ProcessReport {
 /// The report of one check; field names are the spec's JSON keys.
 #[derive(Debug, Serialize)]
 pub struct CheckReport {
+    /// The JSON's schema version (SPEC, "JSON").
+    schema: u32,
     /// The verdict.
     pub verdict: Verdict,
-    action: Action,
+    policy: Option<&'static str>,
+    action: Option<Action>,
     grace_ms: u64,
     time_to_exit_ms: Option<u64>,
     escalated: bool,
     leftovers: Vec<i32>,
     tasks: Option<Accounts>,
+    /// How outcomes were learned: sigtree reads no kernel events yet.
+    events_source: &'static str,
     processes: Vec<ProcessReport>,
     /// Pool reports lost because the channel was full (not a JSON key).
     #[serde(skip)]
@@ -190,7 +212,7 @@ fn perform_stop(
         bail!("the run ended before the stop request");
     }
     // The same Command the TUI's keys execute.
-    let command = Command::Stop(StopPlan::action_only(plan.action, plan.grace));
+    let command = Command::Stop(plan.stop_plan());
     let Executed::Stopping(mut stop) = command
         .execute(run, protected)
         .context("cannot perform the stop action")?
@@ -247,13 +269,16 @@ fn report(
         })
         .collect();
     CheckReport {
+        schema: 2,
         verdict: watch.verdict(plan.strict),
-        action: plan.action,
-        grace_ms: plan.grace.as_millis() as u64,
+        policy: plan.policy.map(|policy| policy.policy.name()),
+        action: plan.policy.is_none().then_some(plan.action),
+        grace_ms: plan.stop_plan().grace.as_millis() as u64,
         time_to_exit_ms: watch.time_to_exit_ms(),
         escalated: watch.escalated_at().is_some(),
         leftovers,
         tasks,
+        events_source: "polling",
         processes,
         dropped_reports: 0,
         keeper_trouble: None,
@@ -300,7 +325,10 @@ pub fn print(report: &CheckReport, json: bool, out: &mut impl Write) -> anyhow::
         "verdict: {} (exit {}) after {}; {ended}",
         report.verdict,
         report.verdict.exit_status(),
-        report.action
+        report.policy.map_or_else(
+            || report.action.map(|a| a.to_string()).unwrap_or_default(),
+            |policy| format!("the {policy} policy")
+        )
     )?;
     if report.dropped_reports > 0 {
         writeln!(

@@ -362,6 +362,15 @@ impl FromStr for Policy {
 }
 
 impl PolicyPlan {
+    /// Whether PID 1 of a pid namespace runs the command: its death tears
+    /// the namespace down, killing what is left.
+    pub fn containment_is_a_pid_namespace(&self) -> bool {
+        matches!(
+            self.containment,
+            Containment::PidNamespace | Containment::InitNamespace
+        )
+    }
+
     /// How long the policy can last before it is over whatever lives: its
     /// wait, or [`ENDLESS_POLICY_LIMIT`] when it has none and no
     /// escalation ends it.

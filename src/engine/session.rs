@@ -450,6 +450,28 @@ impl Session {
         }
     }
 
+    /// Whether `pid` dies of `signal` once it is delivered: its default
+    /// action terminates, and its status shows it neither ignored, caught
+    /// nor blocked. A process that can no longer be read has ended.
+    pub fn will_die_of(&mut self, pid: i32, signal: Signal) -> bool {
+        use crate::signal::sigset::DefaultAction;
+        if !matches!(
+            signal.default_action(),
+            DefaultAction::Terminate | DefaultAction::Core
+        ) {
+            return false;
+        }
+        match self.reader.status(pid) {
+            Ok(status) => {
+                let masks = status.signals;
+                !masks.ignored.contains(signal)
+                    && !masks.caught.contains(signal)
+                    && !masks.blocked.contains(signal)
+            }
+            Err(_) => true,
+        }
+    }
+
     /// Reports the pool could not write because the channel was full.
     pub fn dropped_reports(&self) -> u32 {
         self.block.as_ref().map_or(0, PoolBlock::dropped_reports)

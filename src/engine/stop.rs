@@ -3,13 +3,20 @@
 //! → up to half the grace → the stop signal, then SIGCONT to the group → the
 //! rest of the grace → SIGKILL to the group → SIGKILL by pidfd to every
 //! observed process still alive → until nothing lives. `check` runs the same
-//! machine with its one action and no SIGCONT. Attached, every group step
-//! acts on the attached subtree by pidfd, never on the group by number.
-//! Each step is a timeline event.
+//! machine with its one action and no SIGCONT. A runtime's policy (see
+//! [`super::policy`]) runs on the same machine: its first signal to its
+//! recipients, its wait, its escalation if it has one, and the moment the
+//! runtime would call the stop done — what is alive then is leaked (or, for
+//! a pid namespace's PID 1, killed by the teardown). Containment is
+//! emulated: a cgroup is the leader's subtree by pidfd, and a signal PID 1
+//! of a pid namespace would drop (no handler) is withheld and said so.
+//! Attached, every group step acts on the attached subtree by pidfd, never
+//! on the group by number. Each step is a timeline event.
 
 use std::time::{Duration, Instant};
 
 use super::events::wait_for_news;
+use super::policy::{Containment, Done, Policy, PolicyPlan, Reach};
 use super::reach::{Recipients, describe, send_to};
 use super::target::{Protected, SignalError, signal_process};
 use crate::engine::session::Session;
@@ -35,6 +42,9 @@ pub struct StopPlan {
     pub continue_after: bool,
     /// The grace period before escalation.
     pub grace: Duration,
+    /// A runtime's policy, when the stop reproduces one (its first signal,
+    /// SIGCONT and grace are then the fields above).
+    pub runtime: Option<PolicyPlan>,
 }
 
 impl StopPlan {
@@ -45,6 +55,7 @@ impl StopPlan {
             action,
             continue_after: false,
             grace,
+            runtime: None,
         }
     }
 
@@ -56,6 +67,24 @@ impl StopPlan {
             action: Action::Signal { signal, target },
             continue_after: true,
             grace,
+            runtime: None,
+        }
+    }
+
+    /// The stop a runtime's policy would do.
+    pub fn policy(policy: PolicyPlan) -> Self {
+        let (signal, reach) = policy.first;
+        let target = match reach {
+            Reach::Leader | Reach::ThroughInit { group: false } => Target::Leader,
+            Reach::Group | Reach::Cgroup | Reach::ThroughInit { group: true } => Target::Group,
+        };
+        Self {
+            stop_event_first: policy.stop_event_first,
+            action: Action::Signal { signal, target },
+            continue_after: policy.continue_after,
+            grace: policy.limit(),
+            // sigtree's own policy is the machine's own sequence.
+            runtime: (policy.policy != Policy::Sigtree).then_some(policy),
         }
     }
 }
@@ -69,6 +98,10 @@ pub enum Step {
     Signalled(Instant),
     /// SIGKILL sent to the group; waiting for its members to die.
     KillingGroup(Instant),
+    /// The runtime would call the stop done, but processes its signal
+    /// reached are dying of it (default action, not blocked): they are
+    /// given until then to end before the rest counts as left.
+    Settling(Instant),
     /// Escapees killed by pidfd; waiting for the last statuses.
     Finishing(Instant),
     /// Nothing lives any more (or the last wait ran out).
@@ -141,35 +174,103 @@ impl StopSequence {
     /// doing what the next step does; returns true once done.
     pub fn advance(&mut self, run: &mut Session, protected: &Protected) -> bool {
         let now = Instant::now();
-        let (step, to_do) = self.next(now, run.ended(), || scope_alive(run));
+        let runtime_done = self
+            .plan
+            .runtime
+            .is_some_and(|policy| runtime_says_done(run, policy.done));
+        let leader_lives = run
+            .leader()
+            .is_some_and(|leader| run.watch.alive().contains(&leader));
+        let dying = runtime_done && self.dying(run);
+        let seen = Seen {
+            ended: run.ended(),
+            runtime_done,
+            leader_lives,
+            dying,
+        };
+        let (step, to_do) = self.next(now, seen, || scope_alive(run));
+        if self.plan.runtime.is_some() && matches!(to_do, Move::KillEscapees | Move::Teardown) {
+            // What has already ended is known before anything is called
+            // left: its pidfd and stat say so now, not at the next walk.
+            run.collect_now();
+        }
         match to_do {
             // The signal is the stop's second step; an error (the target
             // is gone) leaves the grace to run out.
             Move::Perform => drop(perform(run, protected, &self.plan)),
-            Move::KillGroup => kill_group(run, protected),
-            Move::KillEscapees => self.leftovers = kill_escapees(run, protected),
+            Move::KillGroup => kill_group(run, protected, self.plan.runtime),
+            Move::KillEscapees => {
+                let step = if self.plan.runtime.is_some() {
+                    StopStep::RuntimeDone
+                } else {
+                    StopStep::Escapees
+                };
+                self.leftovers = kill_escapees(run, protected, step);
+            }
+            Move::Teardown => teardown(run, protected),
             Move::Nothing => {}
         }
         self.step = step;
         self.step == Step::Done
     }
 
+    /// Whether a judged process still alive is dying of a signal the stop
+    /// sent it: reached by it, and its disposition is the default, fatal
+    /// one (read now from /proc; neither ignored, caught nor blocked).
+    fn dying(&self, run: &mut Session) -> bool {
+        let Action::Signal { signal, .. } = self.plan.action else {
+            return false;
+        };
+        let reached: Vec<i32> = run
+            .watch
+            .judged_alive()
+            .into_iter()
+            .filter(|&pid| run.watch.was_sent(pid, signal))
+            .collect();
+        reached.into_iter().any(|pid| run.will_die_of(pid, signal))
+    }
+
     /// The step after the current one at `now`, and what moving to it
     /// does: pure, so that the machine is tested with a made-up clock.
-    fn next(&self, now: Instant, ended: bool, scope_alive: impl FnOnce() -> bool) -> (Step, Move) {
-        if ended {
+    fn next(&self, now: Instant, seen: Seen, scope_alive: impl FnOnce() -> bool) -> (Step, Move) {
+        if seen.ended {
             return (Step::Done, Move::Nothing);
         }
+        let runtime = self.plan.runtime;
+        let over = || match runtime {
+            Some(policy) if policy.containment_is_a_pid_namespace() => Move::Teardown,
+            _ => Move::KillEscapees,
+        };
         match self.step {
+            // The runtime calls the stop done: what lives now is left (or
+            // dies with its namespace).
+            Step::Draining(_) | Step::Signalled(_) | Step::KillingGroup(_)
+                if seen.runtime_done && seen.dying =>
+            {
+                (Step::Settling(now + FINAL_WAIT), Move::Nothing)
+            }
+            Step::Draining(_) | Step::Signalled(_) | Step::KillingGroup(_) if seen.runtime_done => {
+                (Step::Finishing(now + FINAL_WAIT), over())
+            }
+            Step::Settling(until) if !seen.dying || now >= until => {
+                (Step::Finishing(now + FINAL_WAIT), over())
+            }
             Step::Draining(until) if now >= until => (
                 Step::Signalled(self.started + self.plan.grace),
                 Move::Perform,
             ),
-            Step::Signalled(until) if now >= until => {
-                (Step::KillingGroup(now + GROUP_KILL_WAIT), Move::KillGroup)
-            }
-            Step::KillingGroup(until) if now >= until || !scope_alive() => {
-                (Step::Finishing(now + FINAL_WAIT), Move::KillEscapees)
+            Step::Signalled(until) if now >= until => match runtime {
+                None => (Step::KillingGroup(now + GROUP_KILL_WAIT), Move::KillGroup),
+                Some(policy)
+                    if policy.escalation.is_some()
+                        && (seen.leader_lives || !policy.escalate_only_while_leader_lives) =>
+                {
+                    (Step::KillingGroup(now + GROUP_KILL_WAIT), Move::KillGroup)
+                }
+                Some(_) => (Step::Finishing(now + FINAL_WAIT), over()),
+            },
+            Step::KillingGroup(until) if now >= until || (runtime.is_none() && !scope_alive()) => {
+                (Step::Finishing(now + FINAL_WAIT), over())
             }
             Step::Finishing(until) if now >= until => (Step::Done, Move::Nothing),
             other => (other, Move::Nothing),
@@ -192,10 +293,40 @@ enum Move {
     Perform,
     /// SIGKILL to the group (attached: the subtree).
     KillGroup,
-    /// SIGKILL by pidfd to every judged process still alive.
+    /// SIGKILL by pidfd to every judged process still alive: leaked.
     KillEscapees,
+    /// PID 1 of the (emulated) pid namespace is gone: SIGKILL by pidfd to
+    /// every process still alive, killed by the teardown.
+    Teardown,
     /// Nothing.
     Nothing,
+}
+
+/// What the machine needs to know of the run at a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Seen {
+    /// Nothing judged lives.
+    ended: bool,
+    /// The runtime would call the stop done now.
+    runtime_done: bool,
+    /// The leader lives.
+    leader_lives: bool,
+    /// A process still alive is dying of a signal the stop sent it.
+    dying: bool,
+}
+
+/// Whether the runtime would call the stop done now (its rule, on what
+/// sigtree sees: a cgroup is the run's watched processes).
+fn runtime_says_done(run: &Session, done: Done) -> bool {
+    let leader_ended = run
+        .leader()
+        .is_some_and(|leader| !run.watch.alive().contains(&leader));
+    match done {
+        Done::NothingLeft | Done::CgroupEmpty | Done::AllStopped => run.ended(),
+        Done::Pid1Exits | Done::LeaderReaped | Done::LeaderExits | Done::ProcessGoneOrWaitOver => {
+            leader_ended
+        }
+    }
 }
 
 impl Step {
@@ -205,6 +336,7 @@ impl Step {
             Step::Draining(at)
             | Step::Signalled(at)
             | Step::KillingGroup(at)
+            | Step::Settling(at)
             | Step::Finishing(at) => Some(at),
             Step::Done => None,
         }
@@ -247,11 +379,33 @@ fn planned(plan: &StopPlan, leader: i32, attached: bool) -> Vec<(Signal, Recipie
     let Action::Signal { signal, target } = plan.action else {
         return Vec::new();
     };
-    let mut signals = vec![(signal, aim(target, leader, attached))];
+    // A runtime sends SIGCONT where it sent its signal; sigtree to the group.
+    let (first, cont) = match plan.runtime {
+        Some(policy) => {
+            let to = reach_of(policy.first.1, leader, attached);
+            (to, to)
+        }
+        None => (
+            aim(target, leader, attached),
+            aim(Target::Group, leader, attached),
+        ),
+    };
+    let mut signals = vec![(signal, first)];
     if plan.continue_after {
-        signals.push((Signal::CONT, aim(Target::Group, leader, attached)));
+        signals.push((Signal::CONT, cont));
     }
     signals
+}
+
+/// Who a runtime's signal to `reach` goes to: a cgroup (emulated) is the
+/// leader's subtree, orphans born in it included, by pidfd; tini forwards
+/// to its child (the leader) or its group.
+fn reach_of(reach: Reach, leader: i32, attached: bool) -> Recipients {
+    match reach {
+        Reach::Leader | Reach::ThroughInit { group: false } => Recipients::Process(leader),
+        Reach::Group | Reach::ThroughInit { group: true } => aim(Target::Group, leader, attached),
+        Reach::Cgroup => Recipients::Subtree(leader),
+    }
 }
 
 /// The signals the stop sends the moment it starts (none when it sets the
@@ -283,6 +437,19 @@ fn perform(run: &mut Session, protected: &Protected, plan: &StopPlan) -> Result<
     let (signal, first) = signals
         .next()
         .ok_or_else(|| SignalError::NoSuchTarget("the leader".into()))?;
+    if let (Some(policy), Recipients::Process(leader)) = (plan.runtime, first)
+        && policy.containment == Containment::PidNamespace
+        && pid1_would_drop(run, leader, signal)
+    {
+        let at = monotonic_ms();
+        let words = format!(
+            "{} to PID 1 ({leader}) withheld: {} (emulated: no pid namespace)",
+            signal.name(),
+            "the init of a pid namespace ignores a signal it has no handler for"
+        );
+        run.watch.stop_requested(at, words);
+        return Ok(());
+    }
     // Taken before the signal: what it ends, the keeper may reap and
     // report before the send returns.
     let at = monotonic_ms();
@@ -308,32 +475,79 @@ fn perform(run: &mut Session, protected: &Protected, plan: &StopPlan) -> Result<
     Ok(())
 }
 
-/// SIGKILL to the group (attached: the attached subtree, by pidfd).
-fn kill_group(run: &mut Session, protected: &Protected) {
-    let Some(scope) = recipients(run, Target::Group) else {
+/// Whether the kernel would drop `signal` sent to `leader` as PID 1 of a
+/// pid namespace: neither SIGKILL nor SIGSTOP, and no handler for it.
+fn pid1_would_drop(run: &mut Session, leader: i32, signal: Signal) -> bool {
+    if signal == Signal::KILL || signal == Signal::STOP {
+        return false;
+    }
+    run.read_caught(&[leader]);
+    run.watch
+        .processes()
+        .get(&leader)
+        .and_then(|process| process.caught)
+        .is_some_and(|caught| !caught.contains(signal))
+}
+
+/// The escalation: SIGKILL to the group (attached: the attached subtree,
+/// by pidfd), or to the runtime's recipients.
+fn kill_group(run: &mut Session, protected: &Protected, runtime: Option<PolicyPlan>) {
+    let Some(leader) = run.leader() else {
         return;
+    };
+    let (signal, scope) = match runtime.and_then(|policy| policy.escalation) {
+        Some((signal, reach)) => (signal, reach_of(reach, leader, run.attached())),
+        None => (Signal::KILL, aim(Target::Group, leader, run.attached())),
     };
     // Taken before the signal, as in `perform`.
     let at = monotonic_ms();
     let by = By::Stop(StopStep::Escalation);
-    let what = match send_to(run, protected, Signal::KILL, scope, by) {
+    let what = match send_to(run, protected, signal, scope, by) {
         Ok(sent) => format!(
-            "grace period over: SIGKILL to {}{}",
+            "grace period over: {} to {}{}",
+            signal.name(),
             describe(run, scope),
             sent.how()
         ),
         Err(error) => {
             // The step happened and reached nobody: what is still alive
             // after it leaked after it.
-            run.watch
-                .acted(Act::signal(at, Signal::KILL, by, Vec::new()));
+            run.watch.acted(Act::signal(at, signal, by, Vec::new()));
             format!(
-                "grace period over: SIGKILL to {}: {error}",
+                "grace period over: {} to {}: {error}",
+                signal.name(),
                 describe(run, scope)
             )
         }
     };
     run.watch.escalated(at, what);
+}
+
+/// PID 1 of the pid namespace is gone (emulated containment): its
+/// teardown SIGKILLs every process left, by pidfd; they are killed, not
+/// leaked.
+fn teardown(run: &mut Session, protected: &Protected) {
+    let left = run.watch.judged_alive();
+    let at = monotonic_ms();
+    let mut reached = Vec::new();
+    for &pid in &left {
+        if let Some(pidfd) = run.pidfd(pid)
+            && signal_process(protected, pidfd, Signal::KILL).is_ok()
+        {
+            reached.push(pid);
+        }
+    }
+    let by = By::Stop(StopStep::Teardown);
+    run.watch.acted(Act::signal(at, Signal::KILL, by, reached));
+    if !left.is_empty() {
+        run.watch.escalated(
+            at,
+            format!(
+                "PID 1 exited: the pid namespace's teardown (emulated) SIGKILLs {}",
+                crate::text::pid_list(&left)
+            ),
+        );
+    }
 }
 
 /// Whether anything the group's SIGKILL was for still lives (attached:
@@ -349,8 +563,22 @@ fn scope_alive(run: &Session) -> bool {
 /// SIGKILL by pidfd to every observed process still alive: they left the
 /// group (attached: the group's other members are never stopped). Returns
 /// their pids.
-fn kill_escapees(run: &mut Session, protected: &Protected) -> Vec<i32> {
+fn kill_escapees(run: &mut Session, protected: &Protected, step: StopStep) -> Vec<i32> {
     let leftovers = run.watch.judged_alive();
+    if step == StopStep::RuntimeDone && !leftovers.is_empty() {
+        // The moment the runtime would report done: what lives leaked then.
+        let at_ms = monotonic_ms();
+        run.watch
+            .acted(Act::signal(at_ms, Signal::KILL, By::Stop(step), Vec::new()));
+        run.watch.log(
+            at_ms,
+            crate::watch::model::Actor::Sigtree,
+            format!(
+                "the runtime would report the stop done now; still alive: {}",
+                crate::text::pid_list(&leftovers)
+            ),
+        );
+    }
     for &pid in &leftovers {
         let at_ms = monotonic_ms();
         if let Some(pidfd) = run.pidfd(pid)
@@ -374,6 +602,7 @@ mod tests {
             stop_event_first: false,
             action: Action::Signal { signal, target },
             continue_after,
+            runtime: None,
             grace: Duration::from_secs(5),
         }
     }
@@ -409,6 +638,24 @@ mod tests {
         assert!(planned(&stop_event, 40, false).is_empty());
     }
 
+    /// The run as a step sees it: something lives, the runtime is not done.
+    fn running() -> Seen {
+        Seen {
+            ended: false,
+            runtime_done: false,
+            leader_lives: true,
+            dying: false,
+        }
+    }
+
+    /// The run as a step sees it: nothing judged lives.
+    fn ended() -> Seen {
+        Seen {
+            ended: true,
+            ..running()
+        }
+    }
+
     /// A sequence at `step` of a plan with `grace`, started at `started`.
     fn at(step: Step, started: Instant, grace: Duration) -> StopSequence {
         StopSequence {
@@ -429,25 +676,25 @@ mod tests {
         let ms = Duration::from_millis;
         let draining = at(Step::Draining(t0 + grace / 2), t0, grace);
         assert_eq!(draining.deadline(), Some(t0 + ms(2000)));
-        let early = draining.next(t0 + ms(1999), false, || true);
+        let early = draining.next(t0 + ms(1999), running(), || true);
         assert_eq!(early, (Step::Draining(t0 + ms(2000)), Move::Nothing));
-        let due = draining.next(t0 + ms(2000), false, || true);
+        let due = draining.next(t0 + ms(2000), running(), || true);
         assert_eq!(due, (Step::Signalled(t0 + grace), Move::Perform));
 
         let signalled = at(Step::Signalled(t0 + grace), t0, grace);
-        let early = signalled.next(t0 + ms(3999), false, || true);
+        let early = signalled.next(t0 + ms(3999), running(), || true);
         assert_eq!(early.1, Move::Nothing);
         let late = t0 + ms(4001);
-        let due = signalled.next(late, false, || true);
+        let due = signalled.next(late, running(), || true);
         assert_eq!(
             due,
             (Step::KillingGroup(late + GROUP_KILL_WAIT), Move::KillGroup)
         );
 
         let killing = at(Step::KillingGroup(late + GROUP_KILL_WAIT), t0, grace);
-        let waiting = killing.next(late + ms(10), false, || true);
+        let waiting = killing.next(late + ms(10), running(), || true);
         assert_eq!(waiting.1, Move::Nothing);
-        let emptied = killing.next(late + ms(10), false, || false);
+        let emptied = killing.next(late + ms(10), running(), || false);
         assert_eq!(
             emptied,
             (
@@ -455,12 +702,12 @@ mod tests {
                 Move::KillEscapees
             )
         );
-        let timed_out = killing.next(late + GROUP_KILL_WAIT, false, || true);
+        let timed_out = killing.next(late + GROUP_KILL_WAIT, running(), || true);
         assert_eq!(timed_out.1, Move::KillEscapees);
 
         let finishing = at(Step::Finishing(late + FINAL_WAIT), t0, grace);
         assert_eq!(
-            finishing.next(late + FINAL_WAIT, false, || true),
+            finishing.next(late + FINAL_WAIT, running(), || true),
             (Step::Done, Move::Nothing)
         );
         assert_eq!(at(Step::Done, t0, grace).deadline(), None);
@@ -477,7 +724,71 @@ mod tests {
             Step::Finishing(t0 + grace),
         ] {
             let stop = at(step, t0, grace);
-            assert_eq!(stop.next(t0, true, || true), (Step::Done, Move::Nothing));
+            assert_eq!(stop.next(t0, ended(), || true), (Step::Done, Move::Nothing));
         }
+    }
+
+    /// A sequence of `policy` at `step`.
+    fn under(policy: Policy, step: Step, t0: Instant) -> StopSequence {
+        let plan = StopPlan::policy(policy.plan(None, Duration::from_secs(5)));
+        StopSequence {
+            plan,
+            started: t0,
+            step,
+            leftovers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_runtime_that_calls_the_stop_done_leaks_the_rest_or_tears_its_namespace_down() {
+        let t0 = Instant::now();
+        let done = Seen {
+            runtime_done: true,
+            ..running()
+        };
+        let later = t0 + Duration::from_millis(5);
+        let step = Step::Signalled(t0 + Duration::from_secs(10));
+        let supervisord = under(Policy::Supervisord, step, t0);
+        assert_eq!(
+            supervisord.next(later, done, || true),
+            (Step::Finishing(later + FINAL_WAIT), Move::KillEscapees)
+        );
+        let docker = under(Policy::Docker, step, t0);
+        assert_eq!(
+            docker.next(later, done, || true),
+            (Step::Finishing(later + FINAL_WAIT), Move::Teardown)
+        );
+        assert_eq!(
+            docker.next(later, running(), || true),
+            (step, Move::Nothing)
+        );
+    }
+
+    #[test]
+    fn a_runtime_escalates_only_as_it_would() {
+        let t0 = Instant::now();
+        let at = t0 + Duration::from_secs(60);
+        let step = Step::Signalled(t0);
+        // runit never escalates: at the end of its wait, the rest is left.
+        let runit = under(Policy::Runit, step, t0);
+        assert_eq!(runit.next(at, running(), || true).1, Move::KillEscapees);
+        // process-compose escalates only with a timeout, only while the
+        // leader lives.
+        let plan = Policy::ProcessCompose.plan(Some(Duration::from_secs(1)), Duration::ZERO);
+        let compose = StopSequence {
+            plan: StopPlan::policy(plan),
+            started: t0,
+            step,
+            leftovers: Vec::new(),
+        };
+        assert_eq!(compose.next(at, running(), || true).1, Move::KillGroup);
+        let leader_gone = Seen {
+            leader_lives: false,
+            ..running()
+        };
+        assert_eq!(compose.next(at, leader_gone, || true).1, Move::KillEscapees);
+        // supervisord escalates to its SIGKILL at the grace.
+        let supervisord = under(Policy::Supervisord, step, t0);
+        assert_eq!(supervisord.next(at, running(), || true).1, Move::KillGroup);
     }
 }

@@ -481,6 +481,7 @@ impl App {
         }
         let grace = self.options.grace;
         let signal_plan = |signal, target| StopPlan {
+            runtime: None,
             stop_event_first: false,
             action: Action::Signal { signal, target },
             continue_after: true,

@@ -152,6 +152,7 @@ fn header(app: &Model<'_>, now: u64, at: &Now) -> Header {
                 format!("graceful stop: signalled, SIGKILL in {}", left(until, at))
             }
             Step::KillingGroup(_) => "graceful stop: SIGKILL sent to the group".into(),
+            Step::Settling(_) => "stop: the runtime is done; waiting for the dying to end".into(),
             Step::Finishing(_) => "graceful stop: ending what left the group".into(),
             Step::Done => "graceful stop: done".into(),
         }),

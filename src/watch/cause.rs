@@ -33,6 +33,12 @@ pub enum StopStep {
     Escalation,
     /// SIGKILL by pidfd to what outlived the group's SIGKILL.
     Escapees,
+    /// Under a runtime's policy, the runtime would call the stop done now:
+    /// what still lives is leaked, ended by pidfd.
+    RuntimeDone,
+    /// PID 1 of the (emulated) pid namespace is gone: its teardown kills
+    /// what still lives.
+    Teardown,
 }
 
 /// Which key or stop step did an act.
@@ -93,7 +99,7 @@ impl Act {
     /// Whether this act reached `process` while it lived: its pid was
     /// reached, after its first sighting (a pid is reused) and no later
     /// than its end.
-    fn reaches(&self, process: &Observed) -> bool {
+    pub fn reaches(&self, process: &Observed) -> bool {
         let when = self.at_ms >= process.first_seen_ms
             && process.ended_at.is_none_or(|end| self.at_ms <= end);
         when && match &self.reached {
@@ -134,6 +140,16 @@ pub enum Cause {
     },
     /// It ended by itself: nothing sigtree did that it acts on came first.
     Own,
+    /// Killed by its pid namespace's teardown when PID 1 died.
+    Teardown {
+        /// From the teardown to its end.
+        after_ms: Option<u64>,
+    },
+    /// Still alive when the runtime would have called the stop done.
+    RuntimeDone {
+        /// From that moment to its end (by pidfd).
+        after_ms: Option<u64>,
+    },
     /// Its status is unknown.
     Unknown,
 }
@@ -182,13 +198,24 @@ pub fn decide<'a>(
             }
         }
         Outcome::Killed | Outcome::Leaked => {
+            let ending_steps = [
+                By::Stop(StopStep::Escalation),
+                By::Stop(StopStep::Teardown),
+                By::Stop(StopStep::RuntimeDone),
+            ];
             let step = acts
                 .into_iter()
-                .filter(|act| act.by == By::Stop(StopStep::Escalation))
+                .filter(|act| ending_steps.contains(&act.by))
+                // The teardown kills only what it reached; an escalation or
+                // the runtime's end counts for whatever was alive after it.
+                .filter(|act| act.by != By::Stop(StopStep::Teardown) || act.reaches(process))
                 .filter(|act| process.ended_at.is_none_or(|end| act.at_ms <= end))
                 .last();
-            Cause::Escalation {
-                after_ms: step.and_then(|act| act.before(process)),
+            let after_ms = step.and_then(|act| act.before(process));
+            match step.map(|act| act.by) {
+                Some(By::Stop(StopStep::Teardown)) => Cause::Teardown { after_ms },
+                Some(By::Stop(StopStep::RuntimeDone)) => Cause::RuntimeDone { after_ms },
+                _ => Cause::Escalation { after_ms },
             }
         }
         Outcome::Unknown => Cause::Unknown,
@@ -225,6 +252,13 @@ impl Serialize for Cause {
                 Some("sigtree"),
                 after_ms,
             ),
+            Self::Teardown { after_ms } => (
+                "namespace_teardown",
+                Some(Signal::KILL.name()),
+                Some("sigtree"),
+                after_ms,
+            ),
+            Self::RuntimeDone { after_ms } => ("runtime_done", None, None, after_ms),
             Self::Own => ("own", None, None, None),
             Self::Unknown => ("unknown", None, None, None),
         };

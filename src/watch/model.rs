@@ -353,6 +353,16 @@ impl Watch {
         self.acts.push_back(act);
     }
 
+    /// Whether sigtree sent `signal` to `pid` (its latest process) and it
+    /// reached it.
+    pub fn was_sent(&self, pid: i32, signal: Signal) -> bool {
+        self.processes.get(&pid).is_some_and(|process| {
+            self.acts
+                .iter()
+                .any(|act| act.deed == cause::Deed::Signal(signal) && act.reaches(process))
+        })
+    }
+
     /// Why `process` ended (SPEC's decision table), from what sigtree did
     /// and what procfs showed.
     pub fn cause(&self, process: &Observed) -> Cause {

@@ -25,6 +25,8 @@ pub fn by(by: By) -> String {
         By::Stop(StopStep::Continue) => "the stop's SIGCONT".into(),
         By::Stop(StopStep::Escalation) => "escalation".into(),
         By::Stop(StopStep::Escapees) => "escalation, by pidfd".into(),
+        By::Stop(StopStep::RuntimeDone) => "the runtime's end of the stop, by pidfd".into(),
+        By::Stop(StopStep::Teardown) => "the pid namespace's teardown".into(),
     }
 }
 
@@ -115,22 +117,33 @@ fn describe(
             },
         },
         Outcome::Killed => {
-            let when = match cause {
-                Cause::Escalation { after_ms } => since_sent(after_ms),
-                _ => String::new(),
-            };
             let was = phase.map_or_else(String::new, |phase| format!("; was {}", phase.label()));
-            format!("SIGKILL by escalation{when}{was}")
+            match cause {
+                Cause::Teardown { after_ms } => format!(
+                    "SIGKILL by its pid namespace's teardown (PID 1 exited){}{was}",
+                    since_sent(after_ms)
+                ),
+                Cause::Escalation { after_ms } => {
+                    format!("SIGKILL by escalation{}{was}", since_sent(after_ms))
+                }
+                _ => format!("SIGKILL by escalation{was}"),
+            }
         }
         Outcome::Leaked => {
             let left = left.map_or_else(String::new, |how| format!("{how}; "));
-            let ended = match cause {
-                Cause::Escalation { after_ms: Some(ms) } => {
-                    format!(", ended by pidfd {} later", duration(ms))
-                }
-                _ => ", ended by pidfd".into(),
+            let (when, after_ms) = match cause {
+                Cause::RuntimeDone { after_ms } => (
+                    "alive when the runtime would report the stop done",
+                    after_ms,
+                ),
+                Cause::Escalation { after_ms } => ("alive after escalation's SIGKILL", after_ms),
+                _ => ("alive after escalation's SIGKILL", None),
             };
-            format!("leaked: {left}alive after escalation's SIGKILL{ended}")
+            let ended = after_ms.map_or_else(
+                || ", ended by pidfd".into(),
+                |ms| format!(", ended by pidfd {} later", duration(ms)),
+            );
+            format!("leaked: {left}{when}{ended}")
         }
         Outcome::Unknown => "ended, status unknown".into(),
     }

@@ -1,0 +1,208 @@
+//! `sigtree check --policy P`: each runtime's distinguishing behaviour on
+//! real processes, with its containment emulated (sigtree makes no pid
+//! namespace or cgroup yet; the report says "emulated" where it matters).
+
+mod common;
+
+use std::process::Command;
+
+use common::{TaggedCleanup, run_id, wait_until_untagged};
+
+/// Runs `check --json --ready ^ready$ --policy POLICY ARGS -- CMD…`;
+/// returns the exit status and the report, once nothing of the run is left.
+fn check_policy(policy: &str, args: &[&str], command: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let id = run_id(&format!("policy-{policy}"));
+    let _cleanup = TaggedCleanup(id.clone());
+    let output = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["check", "--json", "--ready", "^ready$", "--policy", policy])
+        .args(args)
+        .arg("--")
+        .args(command)
+        .env("SIGTREE_RUN_ID", &id)
+        .output()
+        .expect("sigtree runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
+    let left = wait_until_untagged(&id);
+    assert!(left.is_empty(), "processes of the run remain: {left:?}");
+    (output.status.code(), report)
+}
+
+/// The outcome and cause kind of every process whose command is `cmd`.
+fn endings(report: &serde_json::Value, cmd: &str) -> Vec<(String, String)> {
+    report["processes"]
+        .as_array()
+        .expect("processes")
+        .iter()
+        .filter(|p| p["cmd"] == cmd)
+        .map(|p| {
+            (
+                p["outcome"].as_str().unwrap_or_default().to_string(),
+                p["cause"]["kind"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A shell with two background `sleep`s, each seen as `sleep` before
+/// ready is said.
+const SHELL_WITH_TWO_CHILDREN: &str = "sleep 30 & a=$!; sleep 31 & b=$!; \
+     until grep -qx sleep /proc/$a/comm && grep -qx sleep /proc/$b/comm; do sleep 0.01; done; \
+     echo ready; wait";
+
+#[test]
+fn docker_withholds_sigterm_pid_1_has_no_handler_for_and_kills_at_the_grace() {
+    let (code, report) = check_policy(
+        "docker",
+        &["--grace", "1s"],
+        &["sh", "-c", SHELL_WITH_TWO_CHILDREN],
+    );
+    assert_eq!(code, Some(1), "forced: {report:#}");
+    assert_eq!(report["policy"], "docker", "{report:#}");
+    assert!(report["action"].is_null(), "{report:#}");
+    assert_eq!(report["grace_ms"], 1000, "--grace replaces docker's 10 s");
+    let leader = report["processes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["role"] == "leader"))
+        .expect("the leader");
+    // The shell has no SIGTERM handler: withheld, so only SIGKILL ended it.
+    assert_eq!(leader["outcome"], "killed", "{report:#}");
+    assert_eq!(leader["cause"]["kind"], "escalation", "{report:#}");
+    let time = report["time_to_exit_ms"].as_u64().expect("a time to exit");
+    assert!(time >= 1000, "nothing ended before the grace: {report:#}");
+    // Its children die with the namespace.
+    for cmd in ["sleep 30", "sleep 31"] {
+        assert_eq!(
+            endings(&report, cmd),
+            [("killed".to_string(), "namespace_teardown".to_string())],
+            "{report:#}"
+        );
+    }
+}
+
+#[test]
+fn docker_on_a_program_that_handles_sigterm_is_graceful() {
+    let Some(python) = common::python() else {
+        eprintln!("skipped: python3 not found");
+        return;
+    };
+    let script = "import signal, sys\n\
+                  signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n\
+                  print('ready', flush=True)\n\
+                  while True: signal.pause()\n";
+    let python = python.display().to_string();
+    let (code, report) = check_policy("docker", &[], &[&python, "-c", script]);
+    assert_eq!(code, Some(0), "graceful: {report:#}");
+    let leader = &report["processes"][0];
+    assert_eq!(leader["outcome"], "exited", "{report:#}");
+    assert_eq!(leader["cause"]["kind"], "signal", "{report:#}");
+    assert_eq!(leader["cause"]["signal"], "SIGTERM", "{report:#}");
+}
+
+#[test]
+fn supervisord_reports_done_at_the_leaders_reaping_and_its_children_leak() {
+    let (code, report) = check_policy("supervisord", &[], &["sh", "-c", SHELL_WITH_TWO_CHILDREN]);
+    assert_eq!(code, Some(3), "leaked: {report:#}");
+    for cmd in ["sleep 30", "sleep 31"] {
+        assert_eq!(
+            endings(&report, cmd),
+            [("leaked".to_string(), "runtime_done".to_string())],
+            "{report:#}"
+        );
+    }
+}
+
+#[test]
+fn supervisord_with_stopasgroup_terminates_the_same_shell() {
+    let (code, report) = check_policy(
+        "supervisord-group",
+        &[],
+        &["sh", "-c", SHELL_WITH_TWO_CHILDREN],
+    );
+    assert_eq!(code, Some(4), "terminated: {report:#}");
+    for cmd in ["sleep 30", "sleep 31"] {
+        assert_eq!(
+            endings(&report, cmd),
+            [("signaled".to_string(), "signal".to_string())],
+            "{report:#}"
+        );
+    }
+}
+
+#[test]
+fn process_compose_reports_done_when_the_leader_exits_and_a_member_ignoring_sigterm_leaks() {
+    // The member ignores SIGTERM (SIG_IGN survives exec): the group's
+    // SIGTERM ends only the leader's `sleep`.
+    let script = "(trap '' TERM; exec sleep 32) & m=$!; \
+                  until grep -qx sleep /proc/$m/comm; do sleep 0.01; done; \
+                  echo ready; exec sleep 30";
+    let (code, report) = check_policy("process-compose", &[], &["sh", "-c", script]);
+    assert_eq!(code, Some(3), "leaked: {report:#}");
+    // The leader (first seen as the shell, then `sleep 30`).
+    let leader = report["processes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["role"] == "leader"))
+        .expect("the leader");
+    assert_eq!(leader["outcome"], "signaled", "{report:#}");
+    assert_eq!(leader["cause"]["kind"], "signal", "{report:#}");
+    assert_eq!(
+        endings(&report, "sleep 32"),
+        [("leaked".to_string(), "runtime_done".to_string())],
+        "{report:#}"
+    );
+    assert_eq!(
+        report["escalated"], false,
+        "no timeout, no SIGKILL: {report:#}"
+    );
+}
+
+#[test]
+fn s6_sends_sigcont_after_sigterm() {
+    let Some(python) = common::python() else {
+        eprintln!("skipped: python3 not found");
+        return;
+    };
+    // Writes each signal it gets to a file, unbuffered (a buffered write
+    // is not reentrant: the SIGCONT handler may run inside SIGTERM's);
+    // exits 0 on SIGCONT.
+    let dir = tempfile::tempdir().expect("a tempdir");
+    let log = dir.path().join("signals");
+    let script = format!(
+        "import os, signal\n\
+         fd = os.open({log:?}, os.O_WRONLY | os.O_CREAT | os.O_APPEND)\n\
+         def got(n, _):\n    os.write(fd, signal.Signals(n).name.encode() + b'\\n')\n    \
+         if n == signal.SIGCONT: os._exit(0)\n\
+         signal.signal(signal.SIGTERM, got)\n\
+         signal.signal(signal.SIGCONT, got)\n\
+         print('ready', flush=True)\n\
+         while True: signal.pause()\n",
+        log = log.display().to_string()
+    );
+    let python = python.display().to_string();
+    let (code, report) = check_policy("s6", &[], &[&python, "-c", &script]);
+    assert_eq!(code, Some(0), "graceful: {report:#}");
+    let got = std::fs::read_to_string(&log).expect("the signal log");
+    assert_eq!(got, "SIGTERM\nSIGCONT\n", "{report:#}");
+}
+
+#[test]
+fn an_unknown_policy_is_a_usage_error_naming_them_all() {
+    let output = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["check", "--policy", "dockr", "--", "true"])
+        .output()
+        .expect("sigtree runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown policy 'dockr'") && stderr.contains("process-compose"),
+        "{stderr}"
+    );
+    let both = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args([
+            "check", "--policy", "docker", "--action", "term", "--", "true",
+        ])
+        .output()
+        .expect("sigtree runs");
+    assert_eq!(both.status.code(), Some(2), "--policy with --action");
+}
