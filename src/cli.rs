@@ -176,6 +176,21 @@ impl From<CompletionShell> for clap_complete::Shell {
     }
 }
 
+/// The policies `--policies` names, in its order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyList(pub Vec<Policy>);
+
+/// `--policies`: `all`, or policy names separated by commas.
+fn parse_policies(text: &str) -> Result<PolicyList, String> {
+    if text == "all" {
+        return Ok(PolicyList(Policy::ALL.to_vec()));
+    }
+    text.split(',')
+        .map(|name| name.trim().parse::<Policy>().map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()
+        .map(PolicyList)
+}
+
 /// `check --help`'s end: the exit statuses, then each policy explained.
 fn check_long_help() -> String {
     let policies: Vec<String> = Policy::ALL
@@ -208,6 +223,13 @@ pub struct CheckArgs {
     /// tini-g, honcho, s6, runit.
     #[arg(long, conflicts_with_all = ["action", "signal"])]
     pub policy: Option<Policy>,
+    /// Run the check once per policy (a comma-separated list, or `all`) and
+    /// print one row each; the exit status is the worst verdict.
+    #[arg(long, conflicts_with_all = ["action", "signal", "policy"], value_parser = parse_policies)]
+    pub policies: Option<PolicyList>,
+    /// Run each check N times (1 to 100); the exit status is the worst verdict.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
     /// How long to wait before stopping, from the moment every worker started (a scenario) or from the command's start (250ms, 5s, 1m).
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub after: Duration,

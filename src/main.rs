@@ -124,16 +124,39 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(plan) => plan,
         Err(error) => return finish(Err(error), 2),
     };
-    let report = match sigtree::cmd::check::run(&plan) {
-        Ok(report) => report,
+    let mut out = std::io::stdout().lock();
+    if args.policies.is_none() && args.repeat == 1 {
+        let report = match sigtree::cmd::check::run(&plan) {
+            Ok(report) => report,
+            Err(error) => return finish(Err(error), 2),
+        };
+        let printed = sigtree::cmd::check::print(&report, args.json, &mut out);
+        return match printed {
+            // A reader that went away early (`| head -1`) does not change the
+            // verdict: the exit status is the verdict, always.
+            Err(error) if !is_broken_pipe(&error) => finish(Err(error), 2),
+            _ => ExitCode::from(report.verdict.exit_status()),
+        };
+    }
+    let default_grace = sigtree::cmd::check::DEFAULT_GRACE;
+    let plans: Vec<_> = match &args.policies {
+        Some(policies) => policies
+            .0
+            .iter()
+            .map(|policy| sigtree::cmd::check::CheckPlan {
+                policy: Some(policy.plan(args.grace, default_grace)),
+                ..plan.clone()
+            })
+            .collect(),
+        None => vec![plan],
+    };
+    let runs = match sigtree::cmd::check::run_all(&plans, args.repeat) {
+        Ok(runs) => runs,
         Err(error) => return finish(Err(error), 2),
     };
-    let printed = sigtree::cmd::check::print(&report, args.json, &mut std::io::stdout().lock());
-    match printed {
-        // A reader that went away early (`| head -1`) does not change the
-        // verdict: the exit status is the verdict, always.
+    match sigtree::cmd::check::print_runs(&runs, args.json, &mut out) {
         Err(error) if !is_broken_pipe(&error) => finish(Err(error), 2),
-        _ => ExitCode::from(report.verdict.exit_status()),
+        _ => ExitCode::from(runs.verdict.exit_status()),
     }
 }
 

@@ -206,3 +206,50 @@ fn an_unknown_policy_is_a_usage_error_naming_them_all() {
         .expect("sigtree runs");
     assert_eq!(both.status.code(), Some(2), "--policy with --action");
 }
+
+#[test]
+fn policies_and_repeat_run_each_policy_each_time_and_exit_with_the_worst() {
+    let id = run_id("policies-repeat");
+    let _cleanup = TaggedCleanup(id.clone());
+    let output = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["check", "--json", "--ready", "^ready$"])
+        .args([
+            "--policies",
+            "supervisord-group,supervisord",
+            "--repeat",
+            "2",
+        ])
+        .args(["--", "sh", "-c", SHELL_WITH_TWO_CHILDREN])
+        .env("SIGTREE_RUN_ID", &id)
+        .output()
+        .expect("sigtree runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "the worst, leaked: {report:#}"
+    );
+    assert_eq!(report["verdict"], "leaked", "{report:#}");
+    let runs: Vec<(String, u64, String)> = report["runs"]
+        .as_array()
+        .expect("runs")
+        .iter()
+        .map(|run| {
+            (
+                run["policy"].as_str().unwrap_or_default().to_string(),
+                run["repeat"].as_u64().unwrap_or_default(),
+                run["verdict"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("supervisord-group", 1, "terminated"),
+        ("supervisord-group", 2, "terminated"),
+        ("supervisord", 1, "leaked"),
+        ("supervisord", 2, "leaked"),
+    ]
+    .map(|(policy, repeat, verdict)| (policy.to_string(), repeat, verdict.to_string()));
+    assert_eq!(runs, expected, "{report:#}");
+    let left = wait_until_untagged(&id);
+    assert!(left.is_empty(), "processes of the runs remain: {left:?}");
+}

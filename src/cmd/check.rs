@@ -107,6 +107,9 @@ pub struct CheckReport {
     /// The verdict.
     pub verdict: Verdict,
     policy: Option<&'static str>,
+    /// Which repetition this was (1 on), with `--repeat`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repeat: Option<u32>,
     action: Option<Action>,
     grace_ms: u64,
     time_to_exit_ms: Option<u64>,
@@ -272,6 +275,7 @@ fn report(
         schema: 2,
         verdict: watch.verdict(plan.strict),
         policy: plan.policy.map(|policy| policy.policy.name()),
+        repeat: None,
         action: plan.policy.is_none().then_some(plan.action),
         grace_ms: plan.stop_plan().grace.as_millis() as u64,
         time_to_exit_ms: watch.time_to_exit_ms(),
@@ -283,6 +287,92 @@ fn report(
         dropped_reports: 0,
         keeper_trouble: None,
     }
+}
+
+/// Several checks: one per policy and repetition, and the worst verdict.
+#[derive(Debug, Serialize)]
+pub struct Runs {
+    /// The worst verdict of all runs.
+    pub verdict: Verdict,
+    /// Every run's report, in order.
+    pub runs: Vec<CheckReport>,
+}
+
+/// Runs each plan `repeat` times, one after the other.
+pub fn run_all(plans: &[CheckPlan], repeat: u32) -> anyhow::Result<Runs> {
+    let mut runs = Vec::new();
+    for plan in plans {
+        for time in 1..=repeat {
+            let mut report = run(plan)?;
+            report.repeat = (repeat > 1).then_some(time);
+            runs.push(report);
+        }
+    }
+    let verdict = runs
+        .iter()
+        .map(|report| report.verdict)
+        .reduce(Verdict::worst)
+        .unwrap_or(Verdict::Graceful);
+    Ok(Runs { verdict, runs })
+}
+
+/// Prints several checks: JSON, or one row per run (its verdict, time,
+/// who was force-killed, who leaked) and the worst verdict.
+pub fn print_runs(runs: &Runs, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, runs)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    use crate::cmd::text_table::{Align, write_table};
+    let pids = |report: &CheckReport, outcome: Outcome| {
+        let pids: Vec<i32> = report
+            .processes
+            .iter()
+            .filter(|p| p.outcome == outcome)
+            .map(|p| p.pid)
+            .collect();
+        if pids.is_empty() {
+            "-".to_string()
+        } else {
+            crate::text::pid_list(&pids)
+        }
+    };
+    let rows: Vec<Vec<String>> = runs
+        .runs
+        .iter()
+        .map(|report| {
+            vec![
+                report.policy.map_or_else(
+                    || report.action.map(|a| a.to_string()).unwrap_or_default(),
+                    str::to_string,
+                ),
+                report.repeat.map_or("-".into(), |time| time.to_string()),
+                report.verdict.to_string(),
+                report
+                    .time_to_exit_ms
+                    .map_or("-".into(), |ms| format!("{ms} ms")),
+                pids(report, Outcome::Killed),
+                pids(report, Outcome::Leaked),
+            ]
+        })
+        .collect();
+    let header = [
+        ("POLICY", Align::Left),
+        ("RUN", Align::Right),
+        ("VERDICT", Align::Left),
+        ("TIME", Align::Right),
+        ("FORCE-KILLED", Align::Left),
+        ("LEAKED", Align::Left),
+    ];
+    write_table(&header, &rows, None, out)?;
+    writeln!(
+        out,
+        "worst verdict: {} (exit {})",
+        runs.verdict,
+        runs.verdict.exit_status()
+    )?;
+    Ok(())
 }
 
 /// Prints the report: JSON, or one line per process and the verdict.

@@ -33,6 +33,22 @@ impl Verdict {
         }
     }
 
+    /// The worse of two verdicts, by the precedence above (leaked first).
+    pub fn worst(self, other: Self) -> Self {
+        let rank = |v: Self| match v {
+            Self::Leaked => 0,
+            Self::Forced => 1,
+            Self::Terminated => 2,
+            Self::Unclean => 3,
+            Self::Graceful => 4,
+        };
+        if rank(other) < rank(self) {
+            other
+        } else {
+            self
+        }
+    }
+
     /// The verdict's name, as JSON and the scenario files spell it.
     pub fn as_str(self) -> &'static str {
         match self {
