@@ -316,6 +316,9 @@ impl Watch {
             if known.phases.len() == PHASES_KEPT {
                 known.phases.pop_front();
             }
+            // The whole ring at the first phase: memory does not grow while
+            // it fills (a busy worker's takes minutes), nor copy as it grows.
+            known.phases.reserve_exact(PHASES_KEPT - known.phases.len());
             known.phases.push_back((at_ms, phase));
             let who = Actor::Process(pid, known.role.clone());
             self.log(at_ms, who, phase.label());
@@ -700,11 +703,15 @@ mod tests {
     #[test]
     fn the_timeline_and_phase_histories_are_rings() {
         let mut watch = pool();
+        watch.phase(1999, 11, Phase::Idle);
+        let room = watch.processes()[&11].phases.capacity();
+        assert!(room >= PHASES_KEPT, "the ring's room is taken at once");
         for task in 0..(PHASES_KEPT as u32 + 10) {
             watch.phase(2000 + u64::from(task), 11, Phase::Busy(task));
         }
         let worker = &watch.processes()[&11];
         assert_eq!(worker.phases.len(), PHASES_KEPT);
+        assert_eq!(worker.phases.capacity(), room, "and never grows");
         assert_eq!(worker.phase(), Some(Phase::Busy(PHASES_KEPT as u32 + 9)));
         assert_eq!(worker.phases.front().map(|p| p.1), Some(Phase::Busy(10)));
         watch.stop_requested(5000, "SIGTERM to the leader (10)");
@@ -714,7 +721,7 @@ mod tests {
         assert_eq!(watch.timeline().len(), EVENTS_KEPT);
         assert_eq!(
             watch.logged(),
-            3 + PHASES_KEPT as u64 + 10 + 1 + EVENTS_KEPT as u64
+            4 + PHASES_KEPT as u64 + 10 + 1 + EVENTS_KEPT as u64
         );
         // The stop request's line was dropped with the oldest; the request
         // itself is kept.
