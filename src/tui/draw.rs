@@ -310,6 +310,7 @@ mod tests {
                 from_ms: 0,
                 to_ms: 12_400,
                 lanes: running_lanes(),
+                total_lanes: running_lanes().len(),
                 markers: vec![(5000, s("p")), (7000, s("p"))],
             },
             log: log(&[
@@ -413,6 +414,7 @@ mod tests {
                 from_ms: 0,
                 to_ms: 15_200,
                 lanes: stopping_lanes(),
+                total_lanes: stopping_lanes().len(),
                 markers: vec![(9000, s("g"))],
             },
             log: log(&[

@@ -80,44 +80,70 @@ pub fn drive<D: Display>(
     events: &mut TuiEvents,
 ) -> anyhow::Result<()> {
     let panic_after_first_frame = std::env::var_os(TEST_PANIC_ENV).is_some();
-    let mut dirty = true;
+    // The shortest time since the last frame before the next one: FRAME
+    // after what the user did, NEWS_FRAME after what the run did; none
+    // when the screen is up to date.
+    let mut wanted = Some(FRAME);
     let mut seen = (0, 0);
     let mut last_frame: Option<Instant> = None;
     while app.quit() != Quit::Now {
-        if dirty && last_frame.is_none_or(|at| at.elapsed() >= FRAME) {
+        if let Some(gap) = wanted
+            && last_frame.is_none_or(|at| at.elapsed() >= gap)
+        {
             last_frame = Some(Instant::now());
             let screen = app.frame(&Now::read());
             display
                 .terminal()
                 .draw(|frame| app.ui.table_rows = super::draw::draw(frame, &screen))
                 .map_err(|error| anyhow!("cannot draw: {error}"))?;
-            dirty = false;
+            wanted = None;
             if panic_after_first_frame {
                 panic!("{TEST_PANIC_ENV} is set: panicking after the first frame, as asked");
             }
         }
-        let deadlines = deadlines(app, last_frame.filter(|_| dirty));
+        let next_frame = wanted.zip(last_frame).map(|(gap, at)| at + gap);
+        let deadlines = deadlines(app, next_frame);
         match events.next(app.run_mut(), &deadlines) {
-            Event::Input(input) => dirty |= handle(app, display, input)?,
-            Event::Signal(signal) => dirty |= on_signal(app, display, signal)?,
+            Event::Input(input) => {
+                let changed = handle(app, display, input)?;
+                want(&mut wanted, FRAME, changed);
+            }
+            Event::Signal(signal) => {
+                let changed = on_signal(app, display, signal)?;
+                want(&mut wanted, FRAME, changed);
+            }
             Event::News => {
                 let news = (
                     app.run_mut().watch.logged(),
                     app.run_mut().watch.alive().len(),
                 );
-                if news != seen {
-                    seen = news;
-                    dirty = true;
-                }
+                let changed = news != seen;
+                seen = news;
+                want(&mut wanted, NEWS_FRAME, changed);
                 // The run may have ended: the stop is then done.
-                dirty |= app.advance_stop();
+                let stopped = app.advance_stop();
+                want(&mut wanted, FRAME, stopped);
             }
-            Event::Due(Due::Stop) => dirty |= app.advance_stop(),
-            Event::Due(Due::Refresh) => dirty |= app.on_tick(),
+            Event::Due(Due::Stop) => {
+                let changed = app.advance_stop();
+                want(&mut wanted, FRAME, changed);
+            }
+            Event::Due(Due::Refresh) => {
+                let changed = app.on_tick();
+                want(&mut wanted, NEWS_FRAME, changed);
+            }
             Event::Due(Due::Frame) => {}
         }
     }
     Ok(())
+}
+
+/// A frame is wanted `gap` after the last one, if `changed` (the sooner of
+/// two wishes wins).
+fn want(wanted: &mut Option<std::time::Duration>, gap: std::time::Duration, changed: bool) {
+    if changed {
+        *wanted = Some(wanted.map_or(gap, |was| was.min(gap)));
+    }
 }
 
 /// The TUI's deadlines.
@@ -127,13 +153,14 @@ pub enum Due {
     Stop,
     /// The rows are re-read ([`App::next_refresh`]).
     Refresh,
-    /// A pending change can be drawn ([`FRAME`] after the last frame).
+    /// A pending change can be drawn ([`FRAME`] or [`NEWS_FRAME`] after
+    /// the last frame).
     Frame,
 }
 
 /// What the loop waits for besides input and news: the refresh, the stop's
 /// step, and the next frame when a change waits for one.
-fn deadlines(app: &App, pending_frame: Option<Instant>) -> Vec<Deadline<Due>> {
+fn deadlines(app: &App, next_frame: Option<Instant>) -> Vec<Deadline<Due>> {
     let refresh = Deadline {
         at: app.next_refresh(),
         what: Due::Refresh,
@@ -142,16 +169,21 @@ fn deadlines(app: &App, pending_frame: Option<Instant>) -> Vec<Deadline<Due>> {
         at,
         what: Due::Stop,
     });
-    let frame = pending_frame.map(|at| Deadline {
-        at: at + FRAME,
+    let frame = next_frame.map(|at| Deadline {
+        at,
         what: Due::Frame,
     });
     [Some(refresh), stop, frame].into_iter().flatten().collect()
 }
 
-/// The shortest time between two frames: a busy pool changes the model
-/// thousands of times a second, the screen follows at most 30 times.
+/// The shortest time between two frames after a key: the screen answers
+/// the user at up to 30 frames a second.
 const FRAME: std::time::Duration = std::time::Duration::from_millis(33);
+
+/// The shortest time between two frames for the run's own news: a busy
+/// pool changes the model thousands of times a second, the screen follows
+/// 10 times.
+const NEWS_FRAME: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Handles one event; true when the screen must be redrawn.
 fn handle(app: &mut App, display: &mut impl Display, event: TermEvent) -> anyhow::Result<bool> {

@@ -186,11 +186,20 @@ pub struct Lifelines {
     pub from_ms: u64,
     /// The axis: to (now).
     pub to_ms: u64,
-    /// One lane per worker.
+    /// One lane per worker, the first [`LANES_BUILT`] of them.
     pub lanes: Vec<Lane>,
+    /// How many workers have a lane, built or not.
+    pub total_lanes: usize,
     /// The user's actions: (ms, short label like "e", "T", "g").
     pub markers: Vec<(u64, String)>,
 }
+
+/// The most lanes a frame builds: more than any terminal has rows for.
+pub const LANES_BUILT: usize = 128;
+
+/// The most log lines a frame builds, newest last: more than any
+/// terminal has rows for.
+pub const LOG_LINES_BUILT: usize = 256;
 
 /// One line of the event log.
 #[derive(Clone, Debug, Default, PartialEq)]

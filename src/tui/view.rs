@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use super::question::Asked;
 use super::screen::{
-    Detail, EndMark, Header, Lane, Lifelines, LogLine, OrphansView, OutputPane, Overlay, Row,
-    RowKind, Screen, Segment,
+    Detail, EndMark, Header, LANES_BUILT, LOG_LINES_BUILT, Lane, Lifelines, LogLine, OrphansView,
+    OutputPane, Overlay, Row, RowKind, Screen, Segment,
 };
 use super::state::{Popup, Quit, UiState};
 use crate::engine::session::SessionView;
@@ -83,9 +83,13 @@ pub fn screen(app: &Model<'_>, at: &Now) -> Screen {
         selected,
         rows,
         lifelines: lifelines(app, now),
+        // The log pane shows its newest lines; older ones are not built.
         log: watch
             .timeline()
             .iter()
+            .rev()
+            .take(LOG_LINES_BUILT)
+            .rev()
             .map(|event| LogLine {
                 at: seconds(event.at_ms),
                 who: match &event.who {
@@ -393,11 +397,14 @@ fn detail(app: &Model<'_>, pid: i32, at: &Now) -> Option<Detail> {
 fn lifelines(app: &Model<'_>, now: u64) -> Lifelines {
     let watch = app.run.watch;
     let start = watch.start_ms();
+    let laned = |p: &&Observed| p.role.starts_with("worker-") || app.scenario.is_none();
+    let total_lanes = watch.processes().values().filter(laned).count();
     let lanes = watch
         .processes()
         .values()
         // The demo's workers; in a run, every process (there are no workers).
-        .filter(|p| p.role.starts_with("worker-") || app.scenario.is_none())
+        .filter(laned)
+        .take(LANES_BUILT)
         .map(|p| {
             let end_at = p.ended_at.map(|at| at.saturating_sub(start));
             let mut segments = Vec::new();
@@ -452,6 +459,7 @@ fn lifelines(app: &Model<'_>, now: u64) -> Lifelines {
         from_ms: 0,
         to_ms: now.max(1),
         lanes,
+        total_lanes,
         markers: app.ui.markers.clone(),
     }
 }

@@ -113,9 +113,9 @@ pub fn height(lifelines: &Lifelines, max: u16) -> u16 {
 /// Draws the lanes, the axis with the markers' labels, and the legend.
 pub fn render(frame: &mut Frame, area: Rect, lifelines: &Lifelines, color: bool) {
     let room = usize::from(area.height.saturating_sub(3));
-    let hidden = lifelines.lanes.len().saturating_sub(room);
+    let hidden = lifelines.total_lanes.saturating_sub(room);
     let title = if hidden > 0 {
-        format!(" lifelines (first {room} of {}) ", lifelines.lanes.len())
+        format!(" lifelines (first {room} of {}) ", lifelines.total_lanes)
     } else {
         " lifelines ".to_string()
     };
