@@ -14,7 +14,7 @@ use super::screen::{
 use super::state::{Popup, Quit, UiState};
 use crate::engine::session::SessionView;
 use crate::engine::stop::Step;
-use crate::pool::scenario::Scenario;
+use crate::pool::scenario::{Scenario, Tasks};
 use crate::signal::sigset::Signal;
 use crate::sys::{boottime_ms, monotonic_ms};
 use crate::text::{escape_controls, pid_list};
@@ -133,6 +133,7 @@ fn header(app: &Model<'_>, now: u64, at: &Now) -> Header {
         }
     });
     let accounts = app.run.accounts;
+    let endless = app.scenario.is_some_and(|s| s.pool.tasks == Tasks::Endless);
     Header {
         mode: app.mode.into(),
         subject: app.subject.clone(),
@@ -143,7 +144,7 @@ fn header(app: &Model<'_>, now: u64, at: &Now) -> Header {
         own_pid: app.run.sigtree.0,
         own_pgid: app.run.sigtree.1,
         stop_event,
-        tasks: accounts.map(|a| (a.completed, a.lost, a.queued)),
+        tasks: accounts.map(|a| (a.completed, a.lost, (!endless).then_some(a.queued))),
         stopping: app.stopping.map(|step| match step {
             Step::Draining(until) => {
                 format!("graceful stop: draining, SIGTERM in {}", left(until, at))
