@@ -1068,6 +1068,8 @@ fn command_line(reader: &mut Reader, record: &ProcessRecord) -> String {
     record.command()
 }
 
+/// What the model is told of `record`. A Z main thread with live threads is
+/// a live process, not a zombie (FACTS 4f).
 fn sighting(record: &ProcessRecord) -> Sighting {
     Sighting {
         pid: record.pid,
@@ -1076,7 +1078,7 @@ fn sighting(record: &ProcessRecord) -> Sighting {
         pgid: record.pgid,
         sid: record.sid,
         cmd: record.command(),
-        zombie: record.state.is_zombie(),
+        zombie: record.has_exited(),
     }
 }
 
@@ -1090,4 +1092,33 @@ fn leader_pidfd(reader: &mut Reader, pgid: i32) -> Option<PidFd> {
     let after = reader.stat(pgid).ok()?;
     (before.start_time_ms == after.start_time_ms && after.pgid == pgid && pidfd.is_running())
         .then_some(pidfd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::procfs::state::ProcessState;
+
+    #[test]
+    fn a_z_main_thread_with_live_threads_is_sighted_alive() {
+        let mut record = ProcessRecord {
+            pid: 40,
+            ppid: 1,
+            pgid: 40,
+            sid: 40,
+            tpgid: -1,
+            state: ProcessState::new('Z'),
+            comm: "python3".into(),
+            cmdline: Vec::new(),
+            threads: 2,
+            uid: None,
+            start_time_ms: 0,
+            rss_kib: 0,
+            cpu_ms: 0,
+            signals: None,
+        };
+        assert!(!sighting(&record).zombie, "FACTS 4f: alive");
+        record.threads = 1;
+        assert!(sighting(&record).zombie);
+    }
 }

@@ -106,7 +106,7 @@ impl<'a> ProcessTree<'a> {
     /// Zombies, ascending; each record's `ppid` is the parent that does not
     /// reap it.
     pub fn zombies(&self) -> Vec<i32> {
-        self.pids_where(|r| r.state.is_zombie())
+        self.pids_where(ProcessRecord::has_exited)
     }
 
     /// Orphaned process groups other than session leaders' own groups (those
@@ -178,7 +178,7 @@ impl<'a> ProcessTree<'a> {
     /// True when session `sid` has no living leader: it exited, and is gone
     /// or a zombie.
     fn leader_gone(&self, sid: i32) -> bool {
-        self.get(sid).is_none_or(|leader| leader.state.is_zombie())
+        self.get(sid).is_none_or(ProcessRecord::has_exited)
     }
 
     /// The processes of `selected` drawn as a forest: each one whose parent
@@ -432,6 +432,19 @@ mod tests {
     fn zombies_are_listed() {
         let snap = snapshot(&[record(1, 0, 1, 1, 'S'), record(9, 1, 1, 1, 'Z')]);
         assert_eq!(ProcessTree::new(&snap).zombies(), [9]);
+    }
+
+    #[test]
+    fn a_z_main_thread_with_live_threads_is_no_zombie_and_leads_its_session() {
+        let mut live = record(9, 1, 9, 9, 'Z');
+        live.threads = 2;
+        let member = record(10, 9, 10, 9, 'S');
+        let tree_records = [record(1, 0, 1, 1, 'S'), live, member];
+        let snap = snapshot(&tree_records);
+        let tree = ProcessTree::new(&snap);
+        assert!(tree.zombies().is_empty());
+        assert!(!tree.leader_gone(9), "its session leader lives on");
+        assert!(tree.likely_orphans(&[]).is_empty());
     }
 
     #[test]
