@@ -1097,26 +1097,11 @@ fn leader_pidfd(reader: &mut Reader, pgid: i32) -> Option<PidFd> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::procfs::state::ProcessState;
 
     #[test]
     fn a_z_main_thread_with_live_threads_is_sighted_alive() {
-        let mut record = ProcessRecord {
-            pid: 40,
-            ppid: 1,
-            pgid: 40,
-            sid: 40,
-            tpgid: -1,
-            state: ProcessState::new('Z'),
-            comm: "python3".into(),
-            cmdline: Vec::new(),
-            threads: 2,
-            uid: None,
-            start_time_ms: 0,
-            rss_kib: 0,
-            cpu_ms: 0,
-            signals: None,
-        };
+        let mut record = ProcessRecord::sample(40, 1, 40, 40, 'Z');
+        record.threads = 2;
         assert!(!sighting(&record).zombie, "FACTS 4f: alive");
         record.threads = 1;
         assert!(sighting(&record).zombie);

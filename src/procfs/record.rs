@@ -216,6 +216,29 @@ impl ProcessRecord {
 }
 
 #[cfg(test)]
+impl ProcessRecord {
+    /// A record for tests: `state`, one thread, comm `pPID`, no command line.
+    pub(crate) fn sample(pid: i32, ppid: i32, pgid: i32, sid: i32, state: char) -> Self {
+        Self {
+            pid,
+            ppid,
+            pgid,
+            sid,
+            tpgid: -1,
+            state: ProcessState::new(state),
+            comm: format!("p{pid}"),
+            cmdline: Vec::new(),
+            threads: 1,
+            uid: None,
+            start_time_ms: 0,
+            rss_kib: 0,
+            cpu_ms: 0,
+            signals: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::signal::sigset::Signal;

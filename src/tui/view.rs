@@ -645,18 +645,24 @@ pub fn orphans(run: &SessionView<'_>) -> OrphansView {
     let groups = report
         .orphaned_groups
         .iter()
-        .map(|g| (g.pgid, pid_list(&g.members), pid_list(&g.stopped)))
+        .map(|g| {
+            let members: Vec<i32> = g.members.iter().map(|m| m.pid).collect();
+            (g.pgid, pid_list(&members), pid_list(&g.stopped))
+        })
         .collect();
     let zombies = report
         .zombies
         .iter()
-        .map(|z| {
-            let parent = z
+        .flat_map(|group| {
+            let parent = group
                 .parent_cmd
                 .as_deref()
                 .map(|cmd| escape_controls(cmd).into_owned())
                 .unwrap_or_default();
-            (z.pid, duration(z.age_ms), z.ppid, parent)
+            group
+                .zombies
+                .iter()
+                .map(move |z| (z.pid, duration(z.age_ms), group.ppid, parent.clone()))
         })
         .collect();
     OrphansView {
