@@ -304,8 +304,8 @@ pub fn outcome_text(app: &Model<'_>, process: &Observed, at: &Now) -> Option<Str
             let since = process.zombie_since.unwrap_or_default();
             let ms = at.monotonic_ms.saturating_sub(since);
             return Some(format!(
-                "zombie for {}, parent {} does not reap",
-                duration(ms),
+                "{}, parent {} does not reap",
+                wording::zombie_for(process, ms),
                 process.seen.ppid
             ));
         }
