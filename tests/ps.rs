@@ -122,6 +122,63 @@ fn sigterm_ignored_before_exec_stays_ignored() {
 }
 
 #[test]
+fn a_signal_pending_for_another_thread_is_pending_for_the_process() {
+    let Some(python) = python() else {
+        eprintln!("skipped: needs python3 (a thread with a signal pending for it alone)");
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    // A second thread blocks SIGUSR1 and gets one sent to it alone
+    // (pthread_kill: tgkill): pending in its SigPnd, not the main thread's.
+    let script = "import os, signal, threading, time\n\
+                  ready = threading.Event()\n\
+                  def hold():\n    \
+                      signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})\n    \
+                      ready.set()\n    \
+                      time.sleep(300)\n\
+                  thread = threading.Thread(target=hold)\n\
+                  thread.start()\n\
+                  ready.wait()\n\
+                  signal.pthread_kill(thread.ident, signal.SIGUSR1)\n\
+                  print(os.getpid(), flush=True)\n\
+                  time.sleep(300)";
+    let mut command = Command::new(python);
+    command.args(["-c", script]).stdout(Stdio::piped());
+    let pid = cleanup.spawn(&mut command);
+    assert_eq!(read_pid_line(cleanup.child(pid)), pid);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let sigpnd = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigPnd:"))
+        .expect("SigPnd")
+        .trim();
+    assert_eq!(
+        u64::from_str_radix(sigpnd, 16).expect("hex") & (1 << (libc::SIGUSR1 - 1)),
+        0,
+        "the main thread's own SigPnd does not hold it"
+    );
+
+    let process = wait_for_entry(pid, "SIGUSR1 pending", |p| has(p, "pending", "SIGUSR1"));
+    assert!(
+        !has(&process, "shared_pending", "SIGUSR1"),
+        "thread-directed, not process-wide: {process}"
+    );
+    assert!(
+        !has(&process, "blocked", "SIGUSR1"),
+        "the main thread does not block it"
+    );
+    assert!(!has(&process, "blocked_by_all", "SIGUSR1"), "{process}");
+
+    let table = sigtree(&["ps", &pid.to_string(), "--signals"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with(&pid.to_string()))
+        .expect("a row for the process");
+    assert!(line.contains(" USR1 "), "PENDING column: {line}");
+}
+
+#[test]
 fn blocked_sigterm_sent_with_kill_is_shared_pending() {
     let mut cleanup = Cleanup::default();
     let mut command = sleeper();
@@ -605,7 +662,14 @@ fn json_has_exactly_the_spec_keys() {
     mask_keys.sort_unstable();
     assert_eq!(
         mask_keys,
-        ["blocked", "caught", "ignored", "pending", "shared_pending"]
+        [
+            "blocked",
+            "blocked_by_all",
+            "caught",
+            "ignored",
+            "pending",
+            "shared_pending"
+        ]
     );
 
     let without = ps_json(&["1"]);

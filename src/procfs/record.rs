@@ -45,7 +45,9 @@ pub struct ProcessRecord {
     /// User plus system CPU time in milliseconds.
     pub cpu_ms: u64,
     /// The five signal masks of the main thread, known once status was read.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Not in the JSON: `ps --json --signals` and `explain --json` show the
+    /// whole process's sets there (`ProcessSignals`, over every thread).
+    #[serde(skip)]
     pub signals: Option<SignalMasks>,
 }
 

@@ -373,8 +373,16 @@ fn detail(app: &Model<'_>, pid: i32, at: &Now) -> Option<Detail> {
             detail.state.push_str(&format!(", in {wchan}"));
         }
         if let Some(masks) = record.signals {
+            // Pending anywhere in the process: every thread's SigPnd and
+            // ShdPnd, once the threads were read; else the main thread's.
+            let pending = app
+                .run
+                .closer
+                .get(&pid)
+                .and_then(|closer| closer.pending)
+                .unwrap_or_else(|| masks.pending_any());
             detail.masks = vec![
-                ("pending".into(), masks.pending.to_string()),
+                ("pending".into(), pending.to_string()),
                 ("shared pending".into(), masks.shared_pending.to_string()),
                 ("blocked".into(), masks.blocked.to_string()),
                 ("ignored".into(), masks.ignored.to_string()),
