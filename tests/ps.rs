@@ -5,7 +5,7 @@ mod common;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
-use common::{Cleanup, find_program, ps_json, read_pid_line, sigtree, wait_for};
+use common::{Cleanup, find_program, ps_json, python, read_pid_line, sigtree, wait_for};
 use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, kill, sigaction, sigprocmask};
 use nix::unistd::Pid;
 use serde_json::Value;
@@ -122,6 +122,63 @@ fn sigterm_ignored_before_exec_stays_ignored() {
 }
 
 #[test]
+fn a_signal_pending_for_another_thread_is_pending_for_the_process() {
+    let Some(python) = python() else {
+        eprintln!("skipped: needs python3 (a thread with a signal pending for it alone)");
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    // A second thread blocks SIGUSR1 and gets one sent to it alone
+    // (pthread_kill: tgkill): pending in its SigPnd, not the main thread's.
+    let script = "import os, signal, threading, time\n\
+                  ready = threading.Event()\n\
+                  def hold():\n    \
+                      signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})\n    \
+                      ready.set()\n    \
+                      time.sleep(300)\n\
+                  thread = threading.Thread(target=hold)\n\
+                  thread.start()\n\
+                  ready.wait()\n\
+                  signal.pthread_kill(thread.ident, signal.SIGUSR1)\n\
+                  print(os.getpid(), flush=True)\n\
+                  time.sleep(300)";
+    let mut command = Command::new(python);
+    command.args(["-c", script]).stdout(Stdio::piped());
+    let pid = cleanup.spawn(&mut command);
+    assert_eq!(read_pid_line(cleanup.child(pid)), pid);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    let sigpnd = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigPnd:"))
+        .expect("SigPnd")
+        .trim();
+    assert_eq!(
+        u64::from_str_radix(sigpnd, 16).expect("hex") & (1 << (libc::SIGUSR1 - 1)),
+        0,
+        "the main thread's own SigPnd does not hold it"
+    );
+
+    let process = wait_for_entry(pid, "SIGUSR1 pending", |p| has(p, "pending", "SIGUSR1"));
+    assert!(
+        !has(&process, "shared_pending", "SIGUSR1"),
+        "thread-directed, not process-wide: {process}"
+    );
+    assert!(
+        !has(&process, "blocked", "SIGUSR1"),
+        "the main thread does not block it"
+    );
+    assert!(!has(&process, "blocked_by_all", "SIGUSR1"), "{process}");
+
+    let table = sigtree(&["ps", &pid.to_string(), "--signals"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with(&pid.to_string()))
+        .expect("a row for the process");
+    assert!(line.contains(" USR1 "), "PENDING column: {line}");
+}
+
+#[test]
 fn blocked_sigterm_sent_with_kill_is_shared_pending() {
     let mut cleanup = Cleanup::default();
     let mut command = sleeper();
@@ -207,16 +264,17 @@ fn zombie_whose_parent_does_not_reap_it() {
             .as_i64()?;
         Some(zombie)
     });
-    let report = ps_json(&["--orphans"]);
-    let listed = report["zombies"]
-        .as_array()
-        .expect("zombies array")
-        .iter()
-        .find(|z| z["pid"] == zombie)
-        .cloned()
-        .expect("ps --orphans lists the zombie");
-    assert_eq!(listed["ppid"], parent);
-    assert_eq!(listed["parent_cmd"], "sleep 300");
+    let group = zombies_of(parent).expect("ps --orphans lists the zombie's parent");
+    assert!(
+        group["zombies"]
+            .as_array()
+            .expect("its zombies")
+            .iter()
+            .any(|z| z["pid"] == zombie),
+        "ps --orphans lists the zombie under its parent: {group}"
+    );
+    assert_eq!(group["ppid"], parent);
+    assert_eq!(group["parent_cmd"], "sleep 300");
 
     let text = String::from_utf8_lossy(&sigtree(&["ps", "--orphans"]).stdout).into_owned();
     let zombies = text.split("Zombies").nth(1).expect("a zombie section");
@@ -224,6 +282,223 @@ fn zombie_whose_parent_does_not_reap_it() {
         zombies.contains(&format!(" {parent} sleep 300")),
         "{zombies}"
     );
+    let (_, runs) = zombie_group(&text, parent);
+    assert!(runs.contains(&(zombie, zombie)), "{runs:?}");
+}
+
+/// The `zombies` group of `parent` in `ps --orphans --json`.
+fn zombies_of(parent: i32) -> Option<Value> {
+    ps_json(&["--orphans"])["zombies"]
+        .as_array()
+        .expect("zombies array")
+        .iter()
+        .find(|g| g["ppid"] == parent)
+        .cloned()
+}
+
+/// In a `ps --orphans` text, the line of `parent`'s zombie group and the
+/// runs of pids (first, last) listed under it.
+fn zombie_group(text: &str, parent: i32) -> (String, Vec<(i64, i64)>) {
+    let heading = format!(" of parent {parent} ");
+    let mut lines = text.lines().skip_while(|line| !line.contains(&heading));
+    let line = lines
+        .next()
+        .unwrap_or_else(|| panic!("no zombie group of {parent}:\n{text}"));
+    assert_eq!(
+        lines
+            .next()
+            .and_then(|header| header.split_whitespace().next()),
+        Some("PIDS"),
+        "{text}"
+    );
+    let runs = lines
+        .map_while(|row| {
+            let pids = row.split_whitespace().next()?;
+            let (first, last) = pids.split_once('-').unwrap_or((pids, pids));
+            Some((first.parse().ok()?, last.parse().ok()?))
+        })
+        .collect();
+    (line.to_string(), runs)
+}
+
+/// The lines of `text` (a `ps --orphans` output) in the section whose
+/// heading starts with `heading`, up to the next blank line.
+fn section<'t>(text: &'t str, heading: &str) -> Vec<&'t str> {
+    text.split("\n\n")
+        .find(|part| part.starts_with(heading))
+        .unwrap_or_else(|| panic!("no section {heading:?} in:\n{text}"))
+        .lines()
+        .collect()
+}
+
+#[test]
+fn nine_hundred_zombies_of_one_parent_print_as_one_group() {
+    let Some(python) = python() else {
+        eprintln!("skipped: needs python3 (a parent that forks 900 children and never reaps them)");
+        return;
+    };
+    const ZOMBIES: usize = 900;
+    let mut cleanup = Cleanup::default();
+    // A long command line, as the issue saw it: printed once, not 900 times.
+    let marker = format!("never-reaps-{}-{}", std::process::id(), "x".repeat(120));
+    let script = "import os, sys, time\n\
+                  for _ in range(int(sys.argv[1])):\n    \
+                      if os.fork() == 0:\n        os._exit(0)\n\
+                  print(os.getpid(), flush=True)\n\
+                  time.sleep(300)";
+    let mut command = Command::new(python);
+    command
+        .args(["-c", script, &ZOMBIES.to_string(), &marker])
+        .stdout(Stdio::piped());
+    let parent = cleanup.spawn(&mut command);
+    assert_eq!(read_pid_line(cleanup.child(parent)), parent);
+    // Every child has exited by now or soon: wait until all 900 are zombies.
+    let group = wait_for("900 zombies under one parent", || {
+        zombies_of(parent).filter(|g| g["zombies"].as_array().is_some_and(|z| z.len() == ZOMBIES))
+    });
+    assert!(
+        group["parent_cmd"]
+            .as_str()
+            .is_some_and(|cmd| cmd.ends_with(&marker)),
+        "{}",
+        group["parent_cmd"]
+    );
+
+    let output = sigtree(&["ps", "--orphans"]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(
+        text.matches(&marker).count(),
+        1,
+        "the parent's command once:\n{text}"
+    );
+    let (line, runs) = zombie_group(&text, parent);
+    assert!(
+        line.starts_with("900 zombies of parent ") && line.ends_with(&marker),
+        "{line}"
+    );
+    let listed: i64 = runs.iter().map(|(first, last)| last - first + 1).sum();
+    assert_eq!(
+        listed, 900,
+        "every zombie under its parent's one line: {runs:?}"
+    );
+    assert!(
+        runs.len() < ZOMBIES,
+        "consecutive pids share a row: {} rows",
+        runs.len()
+    );
+}
+
+#[test]
+fn an_orphaned_group_shows_its_members_commands_escaped_one_row_each() {
+    let Some(python) = python() else {
+        eprintln!(
+            "skipped: needs python3 (a session leader that puts a child in a group of its own)"
+        );
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    // A session leader puts a child in a group of its own, whose command
+    // line holds a newline and terminal escapes, then exits: the child's
+    // group has no parent in another group of the session any more.
+    let script = "import os, sys\n\
+                  pid = os.fork()\n\
+                  if pid == 0:\n    \
+                      os.setpgid(0, 0)\n    \
+                      os.execvp('sh', ['sh', '-c', 'sleep 300; :', sys.argv[1]])\n\
+                  os.setpgid(pid, pid)\n\
+                  print(pid, flush=True)";
+    let mut command = Command::new(python);
+    command
+        .args(["-c", script, "job\nline two \u{1b}]0;PWNED\u{7} end"])
+        .stdout(Stdio::piped());
+    let leader = cleanup.spawn_session(&mut command);
+    let job = read_pid_line(cleanup.child(leader));
+    cleanup.group(job);
+    cleanup.child(leader).wait().expect("the leader exits");
+    let escaped = r"job\nline two \e]0;PWNED\x07 end";
+
+    let group = wait_for("the job's group to be orphaned", || {
+        ps_json(&["--orphans"])["orphaned_groups"]
+            .as_array()?
+            .iter()
+            .find(|g| g["pgid"] == job)
+            .cloned()
+    });
+    let member = group["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .find(|m| m["pid"] == job)
+        .cloned()
+        .unwrap_or_else(|| panic!("the job among its group's members: {group}"));
+    assert_eq!(
+        member["cmd"], "sh -c sleep 300; : job\nline two \u{1b}]0;PWNED\u{7} end",
+        "JSON keeps the bytes (as JSON escapes)"
+    );
+
+    let output = sigtree(&["ps", "--orphans"]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "no raw escape reaches the terminal"
+    );
+    let rows: Vec<&str> = section(&text, "Orphaned process groups")
+        .into_iter()
+        .filter(|line| line.contains("job"))
+        .collect();
+    assert_eq!(rows.len(), 1, "one row for the job: {rows:?}");
+    let cells: Vec<&str> = rows[0].split_whitespace().collect();
+    assert_eq!(
+        cells[..3],
+        [job.to_string(), group["sid"].to_string(), job.to_string()],
+        "PGID SID PID: {}",
+        rows[0]
+    );
+    assert!(
+        rows[0].ends_with(&format!("sh -c sleep 300; : {escaped}")),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        !section(&text, "Orphaned process groups")
+            .iter()
+            .any(|line| line.starts_with("line two") || line.starts_with(" end")),
+        "nothing of the command starts a line of its own"
+    );
+}
+
+#[test]
+fn a_z_main_thread_with_live_threads_is_no_zombie_for_ps_orphans() {
+    let Some(python) = python() else {
+        eprintln!("skipped: needs python3 (a main thread that exits alone)");
+        return;
+    };
+    let mut cleanup = Cleanup::default();
+    // The main thread leaves with the raw exit system call (not
+    // exit_group): the other thread, and the process, live on.
+    let script = format!(
+        "import ctypes, threading, time\n\
+         threading.Thread(target=time.sleep, args=(300,)).start()\n\
+         ctypes.CDLL(None).syscall({}, 0)",
+        libc::SYS_exit
+    );
+    let pid = cleanup.spawn(Command::new(python).args(["-c", &script]));
+    wait_for("a Z main thread with a live thread", || {
+        common::stat(pid)
+            .filter(|r| r.state.is_zombie() && r.threads >= 2)
+            .map(drop)
+    });
+    let report = ps_json(&["--orphans"]);
+    let listed = report["zombies"]
+        .as_array()
+        .expect("zombies")
+        .iter()
+        .flat_map(|g| g["zombies"].as_array().cloned().unwrap_or_default())
+        .any(|z| z["pid"] == pid);
+    assert!(!listed, "a live process is no zombie (FACTS 4f): {report}");
+    assert!(common::is_alive(pid));
 }
 
 /// Starts `sh` as a session leader with a `sleep` child; returns both pids.
@@ -387,7 +662,14 @@ fn json_has_exactly_the_spec_keys() {
     mask_keys.sort_unstable();
     assert_eq!(
         mask_keys,
-        ["blocked", "caught", "ignored", "pending", "shared_pending"]
+        [
+            "blocked",
+            "blocked_by_all",
+            "caught",
+            "ignored",
+            "pending",
+            "shared_pending"
+        ]
     );
 
     let without = ps_json(&["1"]);
@@ -494,8 +776,8 @@ fn a_zombie_with_a_hostile_name_is_one_escaped_row() {
         .as_array()
         .expect("zombies")
         .iter()
+        .flat_map(|group| group["zombies"].as_array().cloned().unwrap_or_default())
         .find(|z| z["pid"] == zombie)
-        .cloned()
         .expect("the zombie is listed");
     assert_eq!(listed["comm"], comm, "JSON keeps the bytes");
 }

@@ -244,6 +244,16 @@ impl Tui {
     fn wait_for_screen<T>(
         &self,
         what: &str,
+        condition: impl FnMut(&vt100::Screen) -> Option<T>,
+    ) -> T {
+        self.wait_for_screen_within(DEADLINE, what, condition)
+    }
+
+    /// [`Self::wait_for_screen`] with a deadline of `limit`.
+    fn wait_for_screen_within<T>(
+        &self,
+        limit: Duration,
+        what: &str,
         mut condition: impl FnMut(&vt100::Screen) -> Option<T>,
     ) -> T {
         let start = Instant::now();
@@ -257,7 +267,7 @@ impl Tui {
                 !feed.closed,
                 "the terminal closed without {what}; the final screen:\n{screen}"
             );
-            let Some(left) = DEADLINE.checked_sub(start.elapsed()) else {
+            let Some(left) = limit.checked_sub(start.elapsed()) else {
                 drop(feed);
                 panic!("timed out waiting for {what}; the screen:\n{screen}");
             };
@@ -606,6 +616,55 @@ fn capital_x_kills_the_group_and_the_screen_says_so() {
 #[test]
 fn capital_t_terminates_the_workers() {
     key_ends_the_group("graceful", "T", "died of SIGTERM");
+}
+
+/// The run's clock in the header's first line ("… · +31.2 s"), in seconds.
+fn header_clock(screen: &vt100::Screen) -> Option<f64> {
+    let contents = screen.contents();
+    let first = contents.lines().next()?;
+    let clock = first.trim_end().strip_suffix(" s")?.rsplit(' ').next()?;
+    clock.strip_prefix('+')?.parse().ok()
+}
+
+/// The completed tasks in the header ("tasks: N done").
+fn tasks_done(screen: &vt100::Screen) -> Option<u32> {
+    let contents = screen.contents();
+    let after = contents.split("tasks: ").nth(1)?;
+    after.split(' ').next()?.parse().ok()
+}
+
+/// The demo's queue is endless: 40 workers still have work after 30 s, when
+/// a counted queue of 200 tasks would have run dry after 2.5 s. What is
+/// asserted is the state then: every worker alive in procfs, tasks still
+/// being done, the header saying the queue is endless.
+#[test]
+fn the_demo_does_not_run_out_of_work() {
+    const WORKERS: usize = 40;
+    let mut tui = Tui::start(&["demo", "--workers", "40"], &[]);
+    let group = tui.pool_group();
+    tui.wait_for_text("endless queue");
+    let early = tui.wait_for_screen("tasks done", tasks_done);
+    let limit = Duration::from_secs(30) + DEADLINE;
+    let (clock, done) = tui.wait_for_screen_within(limit, "30 s on the run's clock", |screen| {
+        let clock = header_clock(screen).filter(|&s| s >= 30.0)?;
+        Some((clock, tasks_done(screen)?))
+    });
+    let contents = tui.contents();
+    assert!(
+        contents.contains("endless queue") && contents.contains("busy #"),
+        "at {clock} s the workers are still busy:\n{contents}"
+    );
+    assert!(
+        done > early.max(200),
+        "more tasks done at {clock} s ({done}) than at the start ({early}) and than a counted queue holds"
+    );
+    let members = group_members(group);
+    assert_eq!(
+        members.len(),
+        WORKERS + 1,
+        "the master and every worker still run at {clock} s: {members:?}"
+    );
+    tui.quit();
 }
 
 #[test]

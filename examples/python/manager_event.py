@@ -8,10 +8,11 @@ return, the parent joins them and shuts the Manager down. sigtree check
 reports: everyone "exit 0" -> verdict `graceful` (exit 0), in about a tenth
 of a second (one work slice).
 
-With `--action term-group` the story breaks (bpo-36368): killpg reaches the
-Manager's server process and the workers too; none has a SIGTERM handler, so
-they die of it, and the parent's handler finds the Manager gone and exits 1:
-leader "exit 1", children "died of SIGTERM" -> verdict `terminated` (exit 4).
+With `--action term-group` the story breaks: killpg reaches the Manager's
+server process and the workers too; none has a SIGTERM handler (bpo-36368
+made the Manager's server ignore SIGINT, not SIGTERM), so they die of it,
+and the parent's handler finds the Manager gone and exits 1: leader
+"exit 1", children "died of SIGTERM" -> verdict `terminated` (exit 4).
 """
 
 import multiprocessing as mp

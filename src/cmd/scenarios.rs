@@ -5,7 +5,7 @@ use std::io::Write;
 
 use crate::cmd::text_table::{Align, write_table};
 use crate::pool::scenario::{
-    self, Grandchild, MasterBehaviour, Reaction, Reactions, Scenario, WorkerBehaviour,
+    self, Grandchild, MasterBehaviour, Reaction, Reactions, Scenario, Tasks, WorkerBehaviour,
 };
 use crate::watch::action::Action;
 
@@ -55,13 +55,18 @@ fn describe(scenario: &Scenario, out: &mut impl Write) -> anyhow::Result<()> {
     let pool = &scenario.pool;
     writeln!(
         out,
-        "Pool: {} worker{}, {} task{} of {} ms each.",
+        "Pool: {} worker{}, {} of {} ms each.",
         pool.workers,
         plural(u64::from(pool.workers)),
         pool.tasks,
-        plural(u64::from(pool.tasks)),
         pool.task_ms
     )?;
+    if pool.tasks != Tasks::Endless {
+        writeln!(
+            out,
+            "(`check` hands out that many; the demo's tasks are endless unless --tasks is given.)"
+        )?;
+    }
     writeln!(out, "Master:")?;
     for line in master_lines(&scenario.master) {
         write_wrapped(&line, out)?;

@@ -1090,6 +1090,8 @@ fn command_line(reader: &mut Reader, record: &ProcessRecord) -> String {
     record.command()
 }
 
+/// What the model is told of `record`. A Z main thread with live threads is
+/// a live process, not a zombie (FACTS 4f).
 fn sighting(record: &ProcessRecord) -> Sighting {
     Sighting {
         pid: record.pid,
@@ -1098,7 +1100,7 @@ fn sighting(record: &ProcessRecord) -> Sighting {
         pgid: record.pgid,
         sid: record.sid,
         cmd: record.command(),
-        zombie: record.state.is_zombie(),
+        zombie: record.has_exited(),
     }
 }
 
@@ -1112,4 +1114,18 @@ fn leader_pidfd(reader: &mut Reader, pgid: i32) -> Option<PidFd> {
     let after = reader.stat(pgid).ok()?;
     (before.start_time_ms == after.start_time_ms && after.pgid == pgid && pidfd.is_running())
         .then_some(pidfd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_z_main_thread_with_live_threads_is_sighted_alive() {
+        let mut record = ProcessRecord::sample(40, 1, 40, 40, 'Z');
+        record.threads = 2;
+        assert!(!sighting(&record).zombie, "FACTS 4f: alive");
+        record.threads = 1;
+        assert!(sighting(&record).zombie);
+    }
 }

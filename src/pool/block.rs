@@ -4,6 +4,7 @@
 use std::io;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::scenario::Tasks;
 use crate::sys::shared::SharedWords;
 
 /// Word indices in the block.
@@ -13,8 +14,10 @@ const TOTAL_TASKS: usize = 2;
 const COMPLETED: usize = 3;
 const WORKERS_EXITED: usize = 4;
 const DROPPED_REPORTS: usize = 5;
-/// Then one word per worker: its current task + 1, or 0 when it holds none.
-const FIRST_SLOT: usize = 6;
+/// 1 when the queue is endless: `TOTAL_TASKS` then means nothing.
+const ENDLESS: usize = 6;
+/// Then one word per worker: 1 while it holds a task, else 0.
+const FIRST_SLOT: usize = 7;
 
 /// The most workers a pool may have.
 pub const MAX_WORKERS: u32 = 1024;
@@ -37,12 +40,21 @@ pub struct PoolBlock {
 }
 
 impl PoolBlock {
-    /// A new block for `workers` workers and `tasks` tasks (the monitor's side).
-    pub fn create(workers: u32, tasks: u32) -> io::Result<Self> {
+    /// A new block for `workers` workers handing out `tasks` (the
+    /// monitor's side).
+    pub fn create(workers: u32, tasks: Tasks) -> io::Result<Self> {
         let words = SharedWords::create(FIRST_SLOT + workers as usize)?;
         let block = Self { words };
-        block.word(TOTAL_TASKS).store(tasks, Ordering::SeqCst);
+        match tasks {
+            Tasks::Endless => block.word(ENDLESS).store(1, Ordering::SeqCst),
+            Tasks::Count(total) => block.word(TOTAL_TASKS).store(total, Ordering::SeqCst),
+        }
         Ok(block)
+    }
+
+    /// Whether the queue never runs dry.
+    pub fn endless(&self) -> bool {
+        self.word(ENDLESS).load(Ordering::SeqCst) != 0
     }
 
     /// Maps the block passed down as descriptor `fd` (a pool process's side).
@@ -77,15 +89,15 @@ impl PoolBlock {
         self.word(STOP_EVENT).store(1, Ordering::Release);
     }
 
-    /// Takes the next task for worker `index` (1-based); `None` when the
-    /// queue is empty.
+    /// Takes the next task for worker `index` (1-based); `None` when a
+    /// counted queue is empty. An endless queue always has one (its numbers
+    /// wrap around after 2^32 tasks).
     pub fn take_task(&self, index: u32) -> Option<u32> {
-        let total = self.word(TOTAL_TASKS).load(Ordering::SeqCst);
         let task = self.word(NEXT_TASK).fetch_add(1, Ordering::SeqCst);
-        if task >= total {
+        if !self.endless() && task >= self.word(TOTAL_TASKS).load(Ordering::SeqCst) {
             return None;
         }
-        self.slot(index).store(task + 1, Ordering::SeqCst);
+        self.slot(index).store(1, Ordering::SeqCst);
         Some(task)
     }
 
@@ -116,7 +128,8 @@ impl PoolBlock {
     }
 
     /// The accounts; `alive(index)` tells whether worker `index` still runs
-    /// (a task held by a worker that ended is lost).
+    /// (a task held by a worker that ended is lost). An endless queue has
+    /// no count to tell: its `queued` is 0 (see [`Self::endless`]).
     pub fn accounts(&self, alive: impl Fn(u32) -> bool) -> Accounts {
         let total = self.word(TOTAL_TASKS).load(Ordering::SeqCst);
         let taken = self.word(NEXT_TASK).load(Ordering::SeqCst).min(total);
@@ -142,7 +155,7 @@ mod tests {
 
     #[test]
     fn tasks_are_handed_out_once_and_accounted() {
-        let block = PoolBlock::create(2, 3).expect("memfd");
+        let block = PoolBlock::create(2, Tasks::Count(3)).expect("memfd");
         assert_eq!(block.take_task(1), Some(0));
         assert_eq!(block.take_task(2), Some(1));
         block.finish_task(1);
@@ -161,8 +174,46 @@ mod tests {
     }
 
     #[test]
+    fn an_endless_queue_never_runs_dry() {
+        let block = PoolBlock::create(2, Tasks::Endless).expect("memfd");
+        assert!(block.endless());
+        // Far more than any counted queue the scenarios use.
+        for expected in 0..10_000 {
+            assert_eq!(block.take_task(1 + expected % 2), Some(expected));
+            block.finish_task(1 + expected % 2);
+        }
+        // Worker 2 died holding a task; worker 1 still works on its own.
+        assert_eq!(block.take_task(1), Some(10_000));
+        assert_eq!(block.take_task(2), Some(10_001));
+        let accounts = block.accounts(|i| i == 1);
+        assert_eq!(
+            accounts,
+            Accounts {
+                completed: 10_000,
+                lost: 1,
+                queued: 0
+            }
+        );
+        // And a counted queue is not endless.
+        assert!(
+            !PoolBlock::create(1, Tasks::Count(5))
+                .expect("memfd")
+                .endless()
+        );
+    }
+
+    #[test]
+    fn endless_task_numbers_wrap_around_without_ending() {
+        let block = PoolBlock::create(1, Tasks::Endless).expect("memfd");
+        block.word(NEXT_TASK).store(u32::MAX, Ordering::SeqCst);
+        assert_eq!(block.take_task(1), Some(u32::MAX));
+        assert_eq!(block.take_task(1), Some(0), "wraps, never runs dry");
+        assert_eq!(block.accounts(|_| false).lost, 1, "the slot still counts");
+    }
+
+    #[test]
     fn the_stop_event_is_one_shared_flag() {
-        let block = PoolBlock::create(1, 1).expect("memfd");
+        let block = PoolBlock::create(1, Tasks::Count(1)).expect("memfd");
         assert!(!block.stop_requested());
         block.request_stop();
         assert!(block.stop_requested());

@@ -42,8 +42,9 @@ pub struct Scenario {
 pub struct PoolShape {
     /// Number of workers (1..=1024).
     pub workers: u32,
-    /// Number of tasks in the queue.
-    pub tasks: u32,
+    /// The tasks the workers take: a file gives a count (`check` hands
+    /// out that many); the demo's are endless unless `--tasks` is given.
+    pub tasks: Tasks,
     /// How long one task takes, in milliseconds.
     pub task_ms: u64,
 }
@@ -52,8 +53,35 @@ impl Default for PoolShape {
     fn default() -> Self {
         Self {
             workers: 4,
-            tasks: 200,
+            tasks: Tasks::Count(200),
             task_ms: 500,
+        }
+    }
+}
+
+/// How many tasks the pool's queue hands out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(from = "u32")]
+pub enum Tasks {
+    /// A new task whenever a worker asks: the queue never runs dry.
+    Endless,
+    /// This many, then the workers find the queue empty and exit.
+    Count(u32),
+}
+
+impl From<u32> for Tasks {
+    fn from(count: u32) -> Self {
+        Self::Count(count)
+    }
+}
+
+impl fmt::Display for Tasks {
+    /// "endless tasks", "1 task", "200 tasks".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Endless => write!(f, "endless tasks"),
+            Self::Count(1) => write!(f, "1 task"),
+            Self::Count(n) => write!(f, "{n} tasks"),
         }
     }
 }
@@ -492,7 +520,7 @@ fn validate(scenario: &Scenario) -> Result<(), Problem> {
             format!("{} is out of range: use 1 to 1024 workers", pool.workers),
         ));
     }
-    if pool.tasks < 1 {
+    if pool.tasks == Tasks::Count(0) {
         return Err(Problem::at(
             &["pool", "tasks"],
             "must be at least 1".to_string(),
@@ -791,7 +819,7 @@ stop-event = "graceful"
     #[test]
     fn the_base_case_parses() {
         let scenario = parse("assets/x.toml", BASE).expect("valid");
-        assert_eq!(scenario.pool.tasks, 10);
+        assert_eq!(scenario.pool.tasks, Tasks::Count(10));
         assert_eq!(scenario.workers.pdeathsig, Some(Signal::TERM));
         assert_eq!(
             scenario.expect.get(&Action::Signal {

@@ -2,9 +2,12 @@
 //! zombies, system-wide, from one snapshot. `ps --orphans` prints it; the
 //! TUI's orphans view shows it beside the orphans it witnessed.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::scan::Snapshot;
+use super::state::ProcessState;
 use super::tree::{OrphanedGroup, ProcessTree};
 
 /// What a one-shot look at `/proc` tells of orphans; field names are the
@@ -14,10 +17,12 @@ pub struct OrphansReport {
     /// Processes whose parent is init or a known subreaper and whose
     /// session leader is gone.
     pub likely_orphans: Vec<OrphanEntry>,
-    /// Process groups no job-control shell can continue.
+    /// Process groups no job-control shell can continue, the ones with a
+    /// stopped member first.
     pub orphaned_groups: Vec<GroupEntry>,
-    /// Processes that exited and that their parent does not reap.
-    pub zombies: Vec<ZombieEntry>,
+    /// Processes that exited and that their parent does not reap, grouped
+    /// by that parent.
+    pub zombies: Vec<ZombieGroup>,
 }
 
 /// A likely orphan.
@@ -42,10 +47,33 @@ pub struct GroupEntry {
     pub pgid: i32,
     /// Its session.
     pub sid: i32,
-    /// Every member, ascending.
-    pub members: Vec<i32>,
-    /// The members that are stopped.
+    /// Every member, ascending pids.
+    pub members: Vec<MemberEntry>,
+    /// The members that are stopped: the group is already orphaned, so
+    /// they stay stopped (FACTS 5).
     pub stopped: Vec<i32>,
+}
+
+/// A member of an orphaned process group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MemberEntry {
+    /// The member.
+    pub pid: i32,
+    /// Its state letter.
+    pub state: ProcessState,
+    /// Its command line (raw: escape it before printing).
+    pub cmd: String,
+}
+
+/// The zombies of one parent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ZombieGroup {
+    /// The parent that does not reap them.
+    pub ppid: i32,
+    /// The parent's command line, if the parent is still there (raw).
+    pub parent_cmd: Option<String>,
+    /// Its zombies, ascending pids.
+    pub zombies: Vec<ZombieEntry>,
 }
 
 /// A zombie.
@@ -53,14 +81,10 @@ pub struct GroupEntry {
 pub struct ZombieEntry {
     /// The zombie.
     pub pid: i32,
-    /// The parent that does not reap it.
-    pub ppid: i32,
     /// Its command name (raw: escape it before printing).
     pub comm: String,
     /// Time since the zombie was started: /proc does not record when it died.
     pub age_ms: u64,
-    /// The parent's command line, if the parent is still there (raw).
-    pub parent_cmd: Option<String>,
 }
 
 impl OrphansReport {
@@ -94,23 +118,38 @@ impl OrphansReport {
                  }| GroupEntry {
                     pgid,
                     sid,
-                    members,
+                    members: members
+                        .into_iter()
+                        .filter_map(|pid| {
+                            let record = tree.get(pid)?;
+                            Some(MemberEntry {
+                                pid,
+                                state: record.state,
+                                cmd: record.command(),
+                            })
+                        })
+                        .collect(),
                     stopped,
                 },
             )
             .collect();
-        let zombies = tree
-            .zombies()
+        let mut by_parent: BTreeMap<i32, Vec<ZombieEntry>> = BTreeMap::new();
+        for pid in tree.zombies() {
+            let Some(record) = tree.get(pid) else {
+                continue;
+            };
+            by_parent.entry(record.ppid).or_default().push(ZombieEntry {
+                pid,
+                comm: record.comm.clone(),
+                age_ms: snapshot.taken_at_ms.saturating_sub(record.start_time_ms),
+            });
+        }
+        let zombies = by_parent
             .into_iter()
-            .filter_map(|pid| {
-                let record = tree.get(pid)?;
-                Some(ZombieEntry {
-                    pid,
-                    ppid: record.ppid,
-                    comm: record.comm.clone(),
-                    age_ms: snapshot.taken_at_ms.saturating_sub(record.start_time_ms),
-                    parent_cmd: tree.get(record.ppid).map(|parent| parent.command()),
-                })
+            .map(|(ppid, zombies)| ZombieGroup {
+                ppid,
+                parent_cmd: tree.get(ppid).map(|parent| parent.command()),
+                zombies,
             })
             .collect();
         Self {

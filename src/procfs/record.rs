@@ -45,7 +45,9 @@ pub struct ProcessRecord {
     /// User plus system CPU time in milliseconds.
     pub cpu_ms: u64,
     /// The five signal masks of the main thread, known once status was read.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Not in the JSON: `ps --json --signals` and `explain --json` show the
+    /// whole process's sets there (`ProcessSignals`, over every thread).
+    #[serde(skip)]
     pub signals: Option<SignalMasks>,
 }
 
@@ -212,6 +214,29 @@ impl ProcessRecord {
     /// True for a session leader: its pid is its session's ID.
     pub fn is_session_leader(&self) -> bool {
         self.pid == self.sid
+    }
+}
+
+#[cfg(test)]
+impl ProcessRecord {
+    /// A record for tests: `state`, one thread, comm `pPID`, no command line.
+    pub(crate) fn sample(pid: i32, ppid: i32, pgid: i32, sid: i32, state: char) -> Self {
+        Self {
+            pid,
+            ppid,
+            pgid,
+            sid,
+            tpgid: -1,
+            state: ProcessState::new(state),
+            comm: format!("p{pid}"),
+            cmdline: Vec::new(),
+            threads: 1,
+            uid: None,
+            start_time_ms: 0,
+            rss_kib: 0,
+            cpu_ms: 0,
+            signals: None,
+        }
     }
 }
 

@@ -10,8 +10,6 @@ use std::fs::File;
 use std::io::Read;
 
 use super::record::{self, ProcessRecord, ReadFailure, StatusFields};
-use crate::signal::disposition::SignalMasks;
-use crate::signal::sigset::SigSet;
 use crate::sys::{Units, boottime_ms};
 
 /// Which files a snapshot reads besides `stat`, which is always read.
@@ -116,25 +114,6 @@ impl Reader {
         let status = self.status(pid)?;
         record.apply_status(status);
         Ok(record)
-    }
-
-    /// The signal masks of every thread of `pid`, by thread id. Threads that
-    /// end while being read are left out.
-    pub fn thread_masks(&mut self, pid: i32) -> Result<Vec<(i32, SignalMasks)>, ReadFailure> {
-        Ok(self
-            .threads(pid)?
-            .into_iter()
-            .map(|thread| (thread.tid, thread.masks))
-            .collect())
-    }
-
-    /// The signals every thread of `pid` blocks: a process-directed signal
-    /// stays pending only if it is in this set.
-    pub fn blocked_by_all_threads(&mut self, pid: i32) -> Result<SigSet, ReadFailure> {
-        let masks = self.thread_masks(pid)?;
-        let mut threads = masks.iter().map(|(_, m)| m.blocked);
-        let first = threads.next().ok_or(ReadFailure::Gone)?;
-        Ok(threads.fold(first, SigSet::intersection))
     }
 
     /// Reads every process in `/proc` as `options` asks. Processes that end
@@ -268,38 +247,6 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signal::sigset::Signal;
-    use std::sync::mpsc;
-
-    #[test]
-    fn a_signal_blocked_by_one_thread_is_not_blocked_by_all() {
-        let (ready, is_ready) = mpsc::channel();
-        let (finish, finished) = mpsc::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            crate::sys::process::set_mask(libc::SIG_BLOCK, &[libc::SIGUSR2]).expect("block");
-            let tid = rustix::thread::gettid().as_raw_nonzero().get();
-            ready.send(tid).expect("send tid");
-            let _ = finished.recv();
-        });
-        let tid = is_ready.recv().expect("the thread's tid");
-        let pid = std::process::id() as i32;
-        let mut reader = Reader::default();
-        let masks = reader.thread_masks(pid).expect("own threads");
-        let blocking: Vec<i32> = masks
-            .iter()
-            .filter(|(_, m)| m.blocked.contains(Signal::USR2))
-            .map(|(t, _)| *t)
-            .collect();
-        assert!(blocking.contains(&tid), "{blocking:?} should hold {tid}");
-        assert!(masks.len() >= 2);
-        let all = reader.blocked_by_all_threads(pid).expect("own threads");
-        assert!(
-            !all.contains(Signal::USR2),
-            "the main thread does not block it"
-        );
-        finish.send(()).expect("finish");
-        thread.join().expect("join");
-    }
 
     #[test]
     fn descendants_of_a_process_without_children_are_none_and_gone_is_gone() {

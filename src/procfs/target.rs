@@ -169,31 +169,17 @@ impl Inspection {
 
     /// The signals every live thread blocks.
     pub fn blocked_by_all(&self) -> SigSet {
-        self.live_threads()
-            .map(|t| t.masks.blocked)
-            .reduce(SigSet::intersection)
-            .unwrap_or(SigSet::empty())
+        self.signals().blocked_by_all
     }
 
     /// Every thread's `SigPnd` united with `ShdPnd`.
     pub fn pending(&self) -> SigSet {
-        self.threads.iter().fold(
-            self.record.signals.unwrap_or_default().pending_any(),
-            |all, t| all.union(t.masks.pending),
-        )
+        self.signals().pending_any()
     }
 
     /// The process's signal sets, pending and blocked taken over its threads.
     pub fn signals(&self) -> ProcessSignals {
-        let main = self.record.signals.unwrap_or_default();
-        ProcessSignals {
-            pending: self.pending(),
-            shared_pending: main.shared_pending,
-            blocked: main.blocked,
-            blocked_by_all: self.blocked_by_all(),
-            ignored: main.ignored,
-            caught: main.caught,
-        }
+        process_signals(self.record.signals.unwrap_or_default(), &self.threads)
     }
 
     /// The activity: a Z main thread with live threads is a live process
@@ -239,6 +225,29 @@ impl Inspection {
     }
 }
 
+/// A process's signal sets from its main thread's masks (`main`, as
+/// `/proc/PID/status` has them) and every thread's: `pending` is every
+/// thread's `SigPnd` (with `shared_pending`, what is pending anywhere in
+/// it), `blocked_by_all` what every live thread blocks (a process-directed
+/// signal stays pending only then: FACTS 4).
+pub fn process_signals(main: SignalMasks, threads: &[ThreadStatus]) -> ProcessSignals {
+    ProcessSignals {
+        pending: threads
+            .iter()
+            .fold(main.pending, |all, t| all.union(t.masks.pending)),
+        shared_pending: main.shared_pending,
+        blocked: main.blocked,
+        blocked_by_all: threads
+            .iter()
+            .filter(|t| t.is_live())
+            .map(|t| t.masks.blocked)
+            .reduce(SigSet::intersection)
+            .unwrap_or(SigSet::empty()),
+        ignored: main.ignored,
+        caught: main.caught,
+    }
+}
+
 /// Whether `/proc/sys/kernel/core_pattern` pipes cores to a program.
 pub fn core_piped() -> bool {
     std::fs::read("/proc/sys/kernel/core_pattern").is_ok_and(|p| p.starts_with(b"|"))
@@ -262,6 +271,37 @@ impl Reader {
             threads.push(ThreadStatus { tid, state, masks });
         }
         Ok(threads)
+    }
+
+    /// The signal sets of `pid` over all its threads ([`process_signals`]),
+    /// read from `/proc/PID/task`: the main thread's status is the
+    /// process's.
+    pub fn process_signals(&mut self, pid: i32) -> Result<ProcessSignals, ReadFailure> {
+        let threads = self.threads(pid)?;
+        let main = threads
+            .iter()
+            .find(|t| t.tid == pid)
+            .ok_or(ReadFailure::Gone)?
+            .masks;
+        Ok(process_signals(main, &threads))
+    }
+
+    /// The signal sets of `record`'s process: from its own masks when it has
+    /// one thread (nothing more to read), else from every thread's. `None`
+    /// when its status was not read.
+    pub fn signals_of(&mut self, record: &ProcessRecord) -> Option<ProcessSignals> {
+        let main = record.signals?;
+        if record.threads > 1
+            && let Ok(signals) = self.process_signals(record.pid)
+        {
+            return Some(signals);
+        }
+        let only = ThreadStatus {
+            tid: record.pid,
+            state: record.state,
+            masks: main,
+        };
+        Some(process_signals(main, &[only]))
     }
 
     /// Reads all [`Inspection`] holds about `pid`.
@@ -311,6 +351,43 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::signal::sigset::Signal;
+    use std::sync::mpsc;
+
+    #[test]
+    fn a_signal_pending_for_one_thread_is_pending_and_blocked_by_that_one_only() {
+        let (ready, is_ready) = mpsc::channel();
+        let (finish, finished) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            crate::sys::process::set_mask(libc::SIG_BLOCK, &[libc::SIGUSR2]).expect("block");
+            let tid = rustix::thread::gettid().as_raw_nonzero().get();
+            ready.send(tid).expect("send tid");
+            // Ends with SIGUSR2 still blocked: its pending copy goes with it.
+            let _ = finished.recv();
+        });
+        let tid = is_ready.recv().expect("the thread's tid");
+        let pid = std::process::id() as i32;
+        // SAFETY: tgkill takes plain integers; the thread blocks SIGUSR2.
+        let sent = unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGUSR2) };
+        assert_eq!(sent, 0, "tgkill: {}", std::io::Error::last_os_error());
+        let mut reader = Reader::default();
+        let signals = reader.process_signals(pid).expect("own threads");
+        let main = reader.status(pid).expect("own status").signals;
+        finish.send(()).expect("finish");
+        thread.join().expect("join");
+        assert!(
+            !signals.blocked_by_all.contains(Signal::USR2),
+            "the main thread does not block it"
+        );
+        assert!(
+            signals.pending.contains(Signal::USR2),
+            "pending in the other thread's SigPnd: {signals:?}"
+        );
+        assert!(
+            !main.pending_any().contains(Signal::USR2),
+            "the main thread's status alone does not show it"
+        );
+    }
 
     const STATUS: &[u8] = b"Name:\tsleep\nState:\tt (tracing stop)\nTgid:\t77\n\
         TracerPid:\t4242\nUid:\t1000\t1001\t1002\t1003\nNStgid:\t77\t1\nNSpid:\t77\t1\n\

@@ -22,8 +22,9 @@ pub struct OrphanedGroup {
     pub sid: i32,
     /// Every member, ascending.
     pub members: Vec<i32>,
-    /// Members that are stopped; when the group became orphaned with one of
-    /// them stopped, the kernel sent the group SIGHUP and SIGCONT.
+    /// Members that are stopped. The kernel sends SIGHUP then SIGCONT only
+    /// at the moment a group becomes orphaned with a member stopped; a
+    /// member stopped in a group already orphaned stays stopped (FACTS 5).
     pub stopped: Vec<i32>,
 }
 
@@ -106,11 +107,12 @@ impl<'a> ProcessTree<'a> {
     /// Zombies, ascending; each record's `ppid` is the parent that does not
     /// reap it.
     pub fn zombies(&self) -> Vec<i32> {
-        self.pids_where(|r| r.state.is_zombie())
+        self.pids_where(ProcessRecord::has_exited)
     }
 
     /// Orphaned process groups other than session leaders' own groups (those
-    /// are orphaned by definition and say nothing), the ones with a stopped
+    /// are orphaned by definition and say nothing) and groups of zombies
+    /// only (nothing left to stop or continue), the ones with a stopped
     /// member first.
     pub fn orphaned_groups(&self) -> Vec<OrphanedGroup> {
         let mut groups: BTreeMap<i32, Vec<&ProcessRecord>> = BTreeMap::new();
@@ -119,6 +121,7 @@ impl<'a> ProcessTree<'a> {
         }
         let mut orphaned: Vec<OrphanedGroup> = groups
             .into_iter()
+            .filter(|(_, members)| members.iter().any(|m| !m.has_exited()))
             .filter(|(_, members)| members.iter().all(|m| !self.holds_group_open(m)))
             .map(|(pgid, members)| OrphanedGroup {
                 pgid,
@@ -178,7 +181,7 @@ impl<'a> ProcessTree<'a> {
     /// True when session `sid` has no living leader: it exited, and is gone
     /// or a zombie.
     fn leader_gone(&self, sid: i32) -> bool {
-        self.get(sid).is_none_or(|leader| leader.state.is_zombie())
+        self.get(sid).is_none_or(ProcessRecord::has_exited)
     }
 
     /// The processes of `selected` drawn as a forest: each one whose parent
@@ -242,25 +245,9 @@ impl<'a> ProcessTree<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::procfs::state::ProcessState;
 
     fn record(pid: i32, ppid: i32, pgid: i32, sid: i32, state: char) -> ProcessRecord {
-        ProcessRecord {
-            pid,
-            ppid,
-            pgid,
-            sid,
-            tpgid: -1,
-            state: ProcessState::new(state),
-            comm: format!("p{pid}"),
-            cmdline: Vec::new(),
-            threads: 1,
-            uid: None,
-            start_time_ms: 0,
-            rss_kib: 0,
-            cpu_ms: 0,
-            signals: None,
-        }
+        ProcessRecord::sample(pid, ppid, pgid, sid, state)
     }
 
     fn snapshot(records: &[ProcessRecord]) -> Snapshot {
@@ -429,9 +416,36 @@ mod tests {
     }
 
     #[test]
+    fn a_group_of_zombies_only_is_not_listed_as_orphaned() {
+        // Zombie 20 leads group 20; its parent 10 is in another group of the
+        // session but holds nothing open for an exited member.
+        let snap = snapshot(&[
+            record(1, 0, 1, 1, 'S'),
+            record(10, 1, 10, 10, 'S'),
+            record(20, 10, 20, 10, 'Z'),
+        ]);
+        let tree = ProcessTree::new(&snap);
+        assert!(tree.is_orphaned_group(20));
+        assert!(tree.orphaned_groups().is_empty());
+    }
+
+    #[test]
     fn zombies_are_listed() {
         let snap = snapshot(&[record(1, 0, 1, 1, 'S'), record(9, 1, 1, 1, 'Z')]);
         assert_eq!(ProcessTree::new(&snap).zombies(), [9]);
+    }
+
+    #[test]
+    fn a_z_main_thread_with_live_threads_is_no_zombie_and_leads_its_session() {
+        let mut live = record(9, 1, 9, 9, 'Z');
+        live.threads = 2;
+        let member = record(10, 9, 10, 9, 'S');
+        let tree_records = [record(1, 0, 1, 1, 'S'), live, member];
+        let snap = snapshot(&tree_records);
+        let tree = ProcessTree::new(&snap);
+        assert!(tree.zombies().is_empty());
+        assert!(!tree.leader_gone(9), "its session leader lives on");
+        assert!(tree.likely_orphans(&[]).is_empty());
     }
 
     #[test]

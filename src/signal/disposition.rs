@@ -77,11 +77,11 @@ impl SignalMasks {
     }
 }
 
-/// A whole process's signal sets, as `explain --json` shows them under
-/// `process.signals` (SPEC, "JSON").
+/// A whole process's signal sets, as `ps --json --signals` and `explain
+/// --json` show them under `signals` (SPEC, "JSON").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ProcessSignals {
-    /// Every thread's `SigPnd` united with `ShdPnd`.
+    /// Every thread's `SigPnd`, united (thread-directed signals).
     pub pending: SigSet,
     /// `ShdPnd`: pending for the whole process.
     pub shared_pending: SigSet,
@@ -93,6 +93,14 @@ pub struct ProcessSignals {
     pub ignored: SigSet,
     /// `SigCgt`.
     pub caught: SigSet,
+}
+
+impl ProcessSignals {
+    /// What is pending anywhere in the process, as users are shown it:
+    /// every thread's `SigPnd` united with `ShdPnd`.
+    pub fn pending_any(&self) -> SigSet {
+        self.pending.union(self.shared_pending)
+    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::engine::reach::{Recipients, Sent, describe};
 use crate::engine::session::{Launch, Session, Shown};
 use crate::engine::stop::{StopPlan, StopSequence};
 use crate::engine::target::{Protected, SignalError};
-use crate::pool::scenario::{self, Scenario};
+use crate::pool::scenario::{self, Scenario, Tasks};
 use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
 use crate::text::escape_controls;
@@ -658,9 +658,8 @@ fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario
             if let Some(workers) = workers {
                 scenario.pool.workers = *workers;
             }
-            if let Some(tasks) = tasks {
-                scenario.pool.tasks = *tasks;
-            }
+            // The demo does not run out of work unless asked to.
+            scenario.pool.tasks = tasks.map_or(Tasks::Endless, Tasks::Count);
             let launch = Launch::Pool {
                 source,
                 scenario: &scenario,

@@ -278,7 +278,7 @@ mod tests {
                 own_pid: 4100,
                 own_pgid: 4100,
                 stop_event: Some(s("clear")),
-                tasks: Some((12, 0, 188)),
+                tasks: Some((12, 0, Some(188))),
                 stopping: None,
                 elapsed: s("+12.4 s"),
             },
@@ -380,7 +380,7 @@ mod tests {
                 own_pid: 4100,
                 own_pgid: 4100,
                 stop_event: Some(s("set at +9.0 s")),
-                tasks: Some((14, 1, 0)),
+                tasks: Some((14, 1, Some(0))),
                 stopping: Some(s(
                     "graceful stop: group killed, SIGKILL to 4121 by pidfd next",
                 )),

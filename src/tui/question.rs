@@ -216,13 +216,14 @@ fn effect(app: &Model<'_>, pid: i32, signal: Signal) -> String {
         return "unknown: not read yet".into();
     };
     let seen = target_of_record(record);
+    let closer = app.run.closer.get(&pid);
     let target = Target {
-        blocked_by_all_threads: app
-            .run
-            .closer
-            .get(&pid)
+        blocked_by_all_threads: closer
             .and_then(|closer| closer.blocked_by_all_threads)
             .unwrap_or(seen.blocked_by_all_threads),
+        pending: closer
+            .and_then(|closer| closer.pending)
+            .unwrap_or(seen.pending),
         ..seen
     };
     predict(signal, &target).to_string()

@@ -57,8 +57,8 @@ pub struct Header {
     pub own_pgid: i32,
     /// "clear", or when it was set ("set at +12.4 s"); `None` outside demo.
     pub stop_event: Option<String>,
-    /// Task accounts: completed, lost, queued.
-    pub tasks: Option<(u32, u32, u32)>,
+    /// Task accounts: completed, lost, queued (`None` for an endless queue).
+    pub tasks: Option<(u32, u32, Option<u32>)>,
     /// The stop sequence's step and countdown, while one runs.
     pub stopping: Option<String>,
     /// Seconds since the run started, e.g. "+12.4 s".

@@ -14,7 +14,7 @@ use super::screen::{
 use super::state::{Popup, Quit, UiState};
 use crate::engine::session::SessionView;
 use crate::engine::stop::Step;
-use crate::pool::scenario::Scenario;
+use crate::pool::scenario::{Scenario, Tasks};
 use crate::signal::sigset::Signal;
 use crate::sys::{boottime_ms, monotonic_ms};
 use crate::text::{escape_controls, pid_list};
@@ -137,6 +137,7 @@ fn header(app: &Model<'_>, now: u64, at: &Now) -> Header {
         }
     });
     let accounts = app.run.accounts;
+    let endless = app.scenario.is_some_and(|s| s.pool.tasks == Tasks::Endless);
     Header {
         mode: app.mode.into(),
         subject: app.subject.clone(),
@@ -147,7 +148,7 @@ fn header(app: &Model<'_>, now: u64, at: &Now) -> Header {
         own_pid: app.run.sigtree.0,
         own_pgid: app.run.sigtree.1,
         stop_event,
-        tasks: accounts.map(|a| (a.completed, a.lost, a.queued)),
+        tasks: accounts.map(|a| (a.completed, a.lost, (!endless).then_some(a.queued))),
         stopping: app.stopping.map(|step| match step {
             Step::Draining(until) => {
                 format!("graceful stop: draining, SIGTERM in {}", left(until, at))
@@ -308,8 +309,8 @@ pub fn outcome_text(app: &Model<'_>, process: &Observed, at: &Now) -> Option<Str
             let since = process.zombie_since.unwrap_or_default();
             let ms = at.monotonic_ms.saturating_sub(since);
             return Some(format!(
-                "zombie for {}, parent {} does not reap",
-                duration(ms),
+                "{}, parent {} does not reap",
+                wording::zombie_for(process, ms),
                 process.seen.ppid
             ));
         }
@@ -377,8 +378,16 @@ fn detail(app: &Model<'_>, pid: i32, at: &Now) -> Option<Detail> {
             detail.state.push_str(&format!(", in {wchan}"));
         }
         if let Some(masks) = record.signals {
+            // Pending anywhere in the process: every thread's SigPnd and
+            // ShdPnd, once the threads were read; else the main thread's.
+            let pending = app
+                .run
+                .closer
+                .get(&pid)
+                .and_then(|closer| closer.pending)
+                .unwrap_or_else(|| masks.pending_any());
             detail.masks = vec![
-                ("pending".into(), masks.pending.to_string()),
+                ("pending".into(), pending.to_string()),
                 ("shared pending".into(), masks.shared_pending.to_string()),
                 ("blocked".into(), masks.blocked.to_string()),
                 ("ignored".into(), masks.ignored.to_string()),
@@ -653,18 +662,24 @@ pub fn orphans(run: &SessionView<'_>) -> OrphansView {
     let groups = report
         .orphaned_groups
         .iter()
-        .map(|g| (g.pgid, pid_list(&g.members), pid_list(&g.stopped)))
+        .map(|g| {
+            let members: Vec<i32> = g.members.iter().map(|m| m.pid).collect();
+            (g.pgid, pid_list(&members), pid_list(&g.stopped))
+        })
         .collect();
     let zombies = report
         .zombies
         .iter()
-        .map(|z| {
-            let parent = z
+        .flat_map(|group| {
+            let parent = group
                 .parent_cmd
                 .as_deref()
                 .map(|cmd| escape_controls(cmd).into_owned())
                 .unwrap_or_default();
-            (z.pid, duration(z.age_ms), z.ppid, parent)
+            group
+                .zombies
+                .iter()
+                .map(move |z| (z.pid, duration(z.age_ms), group.ppid, parent.clone()))
         })
         .collect();
     OrphansView {

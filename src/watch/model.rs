@@ -89,6 +89,9 @@ pub struct Observed {
     pub ended_at: Option<u64>,
     /// When it was first seen a zombie.
     pub zombie_since: Option<u64>,
+    /// It was already a zombie when first seen: it died before that, at a
+    /// time /proc does not keep, so `zombie_since` is only a bound.
+    pub zombie_before_seen: bool,
     /// When it was reaped, if known.
     pub reaped_at: Option<u64>,
     /// Its ending and how that was learned.
@@ -269,6 +272,7 @@ impl Watch {
                     phases: VecDeque::new(),
                     ended_at: zombie_since,
                     zombie_since,
+                    zombie_before_seen: zombie_since.is_some(),
                     reaped_at: None,
                     ending: None,
                     leaked: false,
@@ -828,6 +832,38 @@ mod tests {
             String::new,
         );
         assert_eq!(watch.processes()[&12].reparented_to, None);
+    }
+
+    #[test]
+    fn a_zombie_already_dead_when_first_seen_is_a_zombie_for_at_least() {
+        use crate::watch::wording::{notes, zombie_for};
+        let mut watch = pool();
+        // 21 was a zombie when first seen (attach, or a walk after its
+        // death); 22 was seen alive, then a zombie.
+        watch.observe(
+            2000,
+            Sighting {
+                zombie: true,
+                ..seen(21, 10, 10)
+            },
+            String::new,
+        );
+        watch.observe(2000, seen(22, 10, 10), String::new);
+        watch.observe(
+            3000,
+            Sighting {
+                zombie: true,
+                ..seen(22, 10, 10)
+            },
+            String::new,
+        );
+        watch.ending(6000, 21, Ending::Exited(0), Source::Waited);
+        watch.ending(6000, 22, Ending::Exited(0), Source::Waited);
+        let before = &watch.processes()[&21];
+        let seen_dying = &watch.processes()[&22];
+        assert_eq!(zombie_for(before, 4000), "zombie ≥ 4.0 s");
+        assert!(notes(&watch, before, None).contains(&"zombie ≥ 4.0 s".to_string()));
+        assert!(notes(&watch, seen_dying, None).contains(&"zombie for 3.0 s".to_string()));
     }
 
     #[test]

@@ -175,9 +175,21 @@ pub fn notes(watch: &Watch, process: &Observed, keeper: Option<i32>) -> Vec<Stri
     }
     // A zombie reaped within a poll interval is not worth a note.
     if let Some(ms) = process.zombie_ms().filter(|&ms| ms >= 100) {
-        notes.push(format!("zombie for {}", duration(ms)));
+        notes.push(zombie_for(process, ms));
     }
     notes
+}
+
+/// "zombie for 4.0 s" for `ms` as a zombie; "zombie ≥ 4.0 s" when it was
+/// one already when sigtree first saw it (attached to it, or found by a
+/// walk after it died): /proc keeps no time of death, so only a bound is
+/// known.
+pub fn zombie_for(process: &Observed, ms: u64) -> String {
+    if process.zombie_before_seen {
+        format!("zombie ≥ {}", duration(ms))
+    } else {
+        format!("zombie for {}", duration(ms))
+    }
 }
 
 #[cfg(test)]

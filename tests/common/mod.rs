@@ -197,9 +197,10 @@ pub fn is_stopped(pid: i32) -> bool {
     stat(pid).is_some_and(|r| r.state.is_stopped())
 }
 
-/// Whether `pid` exists and is not a zombie.
+/// Whether `pid` exists and is not a zombie (a Z main thread with live
+/// threads is alive: FACTS 4f).
 pub fn is_alive(pid: i32) -> bool {
-    stat(pid).is_some_and(|r| !r.state.is_zombie())
+    stat(pid).is_some_and(|r| !r.has_exited())
 }
 
 /// Live processes for which `keep` holds, from a listing of /proc.
@@ -207,7 +208,7 @@ pub fn live_pids_where(keep: impl Fn(&ProcessRecord) -> bool) -> Vec<i32> {
     list_pids()
         .unwrap_or_default()
         .into_iter()
-        .filter(|&pid| stat(pid).is_some_and(|r| !r.state.is_zombie() && keep(&r)))
+        .filter(|&pid| stat(pid).is_some_and(|r| !r.has_exited() && keep(&r)))
         .collect()
 }
 
@@ -252,12 +253,18 @@ pub fn wait_until_untagged(id: &str) -> Vec<i32> {
 /// fails the test if it is still running after `limit`, so that a hang is
 /// a failure rather than a stuck suite.
 pub fn output_within(command: &mut Command, limit: Duration) -> Output {
-    let mut child = command
+    let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the command starts");
+    output_of(child, limit)
+}
+
+/// What `child` (started with its stdout and stderr piped) printed by its
+/// end; kills it and fails the test if it still runs after `limit`.
+pub fn output_of(mut child: Child, limit: Duration) -> Output {
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let start = Instant::now();
@@ -268,7 +275,7 @@ pub fn output_within(command: &mut Command, limit: Duration) -> Output {
         if start.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("still running after {limit:?}: {command:?}");
+            panic!("still running after {limit:?}: pid {}", child.id());
         }
         std::thread::sleep(Duration::from_millis(20));
     };

@@ -3,15 +3,18 @@
 mod orphans;
 mod table;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use anyhow::{Context, bail};
+use serde::Serialize;
 
 use crate::cli::PsArgs;
 use crate::procfs::mounts::{ProcVisibility, proc_visibility};
+use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::{Reader, ScanOptions, Snapshot};
 use crate::procfs::tree::ProcessTree;
+use crate::signal::disposition::ProcessSignals;
 
 /// Runs `sigtree ps`, writing the listing to `out` (lines cut to `width`
 /// characters when given) and notices to stderr.
@@ -36,36 +39,58 @@ pub fn run(args: &PsArgs, width: Option<usize>, out: &mut impl Write) -> anyhow:
                 .for_each(|r| r.signals = None);
         }
     }
+    // Pending and blocked over every thread, not the main thread's alone.
+    let signals: BTreeMap<i32, ProcessSignals> = if args.signals {
+        selected
+            .iter()
+            .filter_map(|pid| Some((*pid, reader.signals_of(snapshot.get(*pid)?)?)))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     let tree = ProcessTree::new(&snapshot);
+    let row = |pid: i32, guides: String| {
+        Some(table::Row {
+            record: tree.get(pid)?,
+            signals: signals.get(&pid).copied(),
+            guides,
+        })
+    };
     let rows: Vec<table::Row> = if args.tree {
         tree.lines(&selected)
             .into_iter()
-            .filter_map(|line| {
-                Some(table::Row {
-                    record: tree.get(line.pid)?,
-                    guides: line.guides,
-                })
-            })
+            .filter_map(|line| row(line.pid, line.guides))
             .collect()
     } else {
         listing_order(&tree, args.pid, &selected)
             .into_iter()
-            .filter_map(|pid| {
-                Some(table::Row {
-                    record: tree.get(pid)?,
-                    guides: String::new(),
-                })
-            })
+            .filter_map(|pid| row(pid, String::new()))
             .collect()
     };
     if args.json {
-        let records: Vec<_> = rows.iter().map(|row| row.record).collect();
+        let records: Vec<_> = rows
+            .iter()
+            .map(|row| JsonRow {
+                record: row.record,
+                signals: row.signals,
+            })
+            .collect();
         serde_json::to_writer_pretty(&mut *out, &records)?;
         writeln!(out)?;
     } else {
         table::print(&rows, args.signals, width, out)?;
     }
     Ok(())
+}
+
+/// One process in `ps --json`: its record, and with `--signals` its signal
+/// sets over every thread.
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    #[serde(flatten)]
+    record: &'a ProcessRecord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signals: Option<ProcessSignals>,
 }
 
 /// Every process, or with a pid: its subtree plus the other members of its

@@ -4,9 +4,9 @@
 use std::io::Write;
 
 use crate::cmd::text_table::{Align, write_table};
-use crate::procfs::orphans::OrphansReport;
+use crate::procfs::orphans::{OrphansReport, ZombieEntry};
 use crate::procfs::scan::Snapshot;
-use crate::text::{escape_controls, pid_list};
+use crate::text::escape_controls;
 
 /// Prints the three lists, as text sections or as one JSON object.
 pub fn print(
@@ -47,58 +47,102 @@ pub fn print(
 
     writeln!(
         out,
-        "\nOrphaned process groups (stopped members first; the kernel sends those SIGHUP then SIGCONT):"
+        "\nOrphaned process groups (no member has a parent in another group of its session).\n\
+         A member stopped in a group already orphaned stays stopped: the kernel sends SIGHUP\n\
+         then SIGCONT only when a group becomes orphaned with a member stopped."
     )?;
     let rows: Vec<Vec<String>> = report
         .orphaned_groups
         .iter()
-        .map(|g| {
-            vec![
-                g.pgid.to_string(),
-                g.sid.to_string(),
-                pid_list(&g.stopped),
-                pid_list(&g.members),
-            ]
+        .flat_map(|g| {
+            // The group's cells on its first member's row only.
+            g.members.iter().enumerate().map(move |(i, m)| {
+                let (pgid, sid) = if i == 0 {
+                    (g.pgid.to_string(), g.sid.to_string())
+                } else {
+                    (String::new(), String::new())
+                };
+                vec![
+                    pgid,
+                    sid,
+                    m.pid.to_string(),
+                    m.state.letter().to_string(),
+                    escape_controls(&m.cmd).into_owned(),
+                ]
+            })
         })
         .collect();
     let header = [
         ("PGID", Align::Right),
         ("SID", Align::Right),
-        ("STOPPED", Align::Left),
-        ("MEMBERS", Align::Left),
+        ("PID", Align::Right),
+        ("S", Align::Left),
+        ("CMD", Align::Left),
     ];
     write_section(&header, &rows, width, out)?;
 
     writeln!(
         out,
-        "\nZombies (exited, not yet reaped by their parent; AGE counts from their start):"
+        "\nZombies (exited, not yet reaped), grouped by the parent that does not reap them\n\
+         (AGE: the oldest one's, counted from its start: /proc keeps no time of death):"
     )?;
-    let rows: Vec<Vec<String>> = report
-        .zombies
-        .iter()
-        .map(|z| {
-            let parent = z
-                .parent_cmd
-                .as_deref()
-                .map_or("(gone)".into(), escape_controls);
-            vec![
-                z.pid.to_string(),
-                escape_controls(&z.comm).into_owned(),
-                format_age(z.age_ms),
-                z.ppid.to_string(),
-                parent.into_owned(),
-            ]
-        })
-        .collect();
-    let header = [
-        ("PID", Align::Right),
-        ("COMM", Align::Left),
-        ("AGE", Align::Right),
-        ("PPID", Align::Right),
-        ("PARENT (does not reap)", Align::Left),
-    ];
-    write_section(&header, &rows, width, out)?;
+    if report.zombies.is_empty() {
+        writeln!(out, "  none")?;
+    }
+    for group in &report.zombies {
+        let parent = group
+            .parent_cmd
+            .as_deref()
+            .map_or("(gone)".into(), escape_controls);
+        let count = group.zombies.len();
+        writeln!(
+            out,
+            "{count} zombie{} of parent {} {parent}",
+            if count == 1 { "" } else { "s" },
+            group.ppid
+        )?;
+        let rows: Vec<Vec<String>> = runs(&group.zombies)
+            .into_iter()
+            .map(|run| {
+                let (first, last) = (run[0].pid, run[run.len() - 1].pid);
+                let oldest = run.iter().map(|z| z.age_ms).max().unwrap_or(0);
+                vec![
+                    if first == last {
+                        first.to_string()
+                    } else {
+                        format!("{first}-{last}")
+                    },
+                    format_age(oldest),
+                    escape_controls(&run[0].comm).into_owned(),
+                ]
+            })
+            .collect();
+        let header = [
+            ("PIDS", Align::Right),
+            ("AGE", Align::Right),
+            ("COMM", Align::Left),
+        ];
+        write_table(&header, &indent(rows), width, out)?;
+    }
     Ok(())
+}
+
+/// The zombies of one parent as runs of consecutive pids with the same
+/// command name: a thousand children of one loop fit in a row or two.
+fn runs(zombies: &[ZombieEntry]) -> Vec<&[ZombieEntry]> {
+    zombies
+        .chunk_by(|a, b| b.pid == a.pid + 1 && b.comm == a.comm)
+        .collect()
+}
+
+/// `rows` with their first cell pushed right, under the group's line.
+fn indent(mut rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    for row in &mut rows {
+        if let Some(first) = row.first_mut() {
+            first.insert_str(0, "  ");
+        }
+    }
+    rows
 }
 
 fn write_section(
@@ -129,6 +173,27 @@ pub fn format_age(ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zombies_in_runs_of_pids_and_names() {
+        let zombie = |pid: i32, comm: &str| ZombieEntry {
+            pid,
+            comm: comm.into(),
+            age_ms: 0,
+        };
+        let zombies = [
+            zombie(10, "a"),
+            zombie(11, "a"),
+            zombie(12, "b"),
+            zombie(14, "b"),
+            zombie(15, "b"),
+        ];
+        let pids: Vec<Vec<i32>> = runs(&zombies)
+            .iter()
+            .map(|run| run.iter().map(|z| z.pid).collect())
+            .collect();
+        assert_eq!(pids, [vec![10, 11], vec![12], vec![14, 15]]);
+    }
 
     #[test]
     fn ages_read_naturally() {

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use crate::cmd::text_table::{Align, write_table};
 use crate::procfs::record::ProcessRecord;
+use crate::signal::disposition::ProcessSignals;
 use crate::signal::sigset::Signal;
 use crate::text::escape_controls;
 
@@ -20,6 +21,8 @@ const SIGNAL_COLUMNS: [(&str, Signal); 5] = [
 pub struct Row<'a> {
     /// The process.
     pub record: &'a ProcessRecord,
+    /// Its signal sets over every thread, with `--signals`.
+    pub signals: Option<ProcessSignals>,
     /// Box-drawing guides, empty in a flat listing.
     pub guides: String,
 }
@@ -38,17 +41,18 @@ impl Row<'_> {
             r.threads.to_string(),
         ];
         if signals {
-            match &r.signals {
-                Some(masks) => {
+            match (&r.signals, &self.signals) {
+                (Some(masks), Some(all)) => {
                     cells.extend(
                         SIGNAL_COLUMNS
                             .iter()
                             .map(|(_, signal)| masks.disposition(*signal).label().to_string()),
                     );
-                    cells.push(masks.pending_any().to_string());
+                    // Pending anywhere in it: every thread's SigPnd and ShdPnd.
+                    cells.push(all.pending_any().to_string());
                 }
                 // Its status could not be read: it ended after the scan.
-                None => cells.extend(std::iter::repeat_n(
+                _ => cells.extend(std::iter::repeat_n(
                     "?".to_string(),
                     SIGNAL_COLUMNS.len() + 1,
                 )),

@@ -1,7 +1,7 @@
 //! What a front end shows, read by the session: the front end says which
 //! rows it shows and which processes it looks at closely ([`Shown`]); on
 //! the collect cadence the session reads status (masks, uid) for those rows
-//! only, wchan and every thread's mask for the processes looked at, and the
+//! only, wchan and every thread's masks for the processes looked at, and the
 //! system-wide orphans report while it is wanted, spaced by its cost and
 //! made on a thread of its own. [`SessionView`] is what a front end reads
 //! back: plain data, no I/O.
@@ -28,7 +28,7 @@ pub struct Shown {
     /// The rows on screen and the selected one: status read every collect.
     pub rows: Vec<i32>,
     /// The processes looked at closely (the selected one, the targets of
-    /// an open question): wchan and every thread's blocked mask.
+    /// an open question): wchan and every thread's masks.
     pub focus: Vec<i32>,
     /// Whether the orphans report is on screen.
     pub orphans: bool,
@@ -41,6 +41,9 @@ pub struct Closer {
     pub wchan: String,
     /// The signals every thread blocks, when the threads could be read.
     pub blocked_by_all_threads: Option<SigSet>,
+    /// Every thread's `SigPnd` united with `ShdPnd`, when the threads could
+    /// be read: what is pending anywhere in the process.
+    pub pending: Option<SigSet>,
 }
 
 /// The session as a front end reads it for one frame.
@@ -215,9 +218,11 @@ impl Session {
     }
 
     fn read_closer(&mut self, pid: i32) {
+        let signals = self.reader.process_signals(pid).ok();
         let closer = Closer {
             wchan: self.reader.wchan(pid).unwrap_or_default(),
-            blocked_by_all_threads: self.reader.blocked_by_all_threads(pid).ok(),
+            blocked_by_all_threads: signals.map(|s| s.blocked_by_all),
+            pending: signals.map(|s| s.pending_any()),
         };
         self.sight.closer.insert(pid, closer);
     }

@@ -111,6 +111,7 @@ fn closer() -> BTreeMap<i32, Closer> {
             Closer {
                 wchan: "do_wait".into(),
                 blocked_by_all_threads: Some(SigSet::empty()),
+                pending: Some(SigSet::empty()),
             },
         ),
         (
@@ -118,6 +119,7 @@ fn closer() -> BTreeMap<i32, Closer> {
             Closer {
                 wchan: "do_nanosleep".into(),
                 blocked_by_all_threads: Some(SigSet::empty()),
+                pending: Some(SigSet::empty()),
             },
         ),
     ])

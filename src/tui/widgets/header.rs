@@ -83,9 +83,8 @@ fn state(header: &Header, width: usize, color: bool) -> Line<'static> {
         parts.push(format!("stop event: {event}"));
     }
     if let Some((done, lost, queued)) = header.tasks {
-        parts.push(format!(
-            "tasks: {done} done · {lost} lost · {queued} queued"
-        ));
+        let queue = queued.map_or_else(|| "endless queue".to_string(), |n| format!("{n} queued"));
+        parts.push(format!("tasks: {done} done · {lost} lost · {queue}"));
     }
     let facts = parts.join(SEP);
     let Some(stopping) = &header.stopping else {
