@@ -60,7 +60,7 @@ pub struct DemoArgs {
     /// Number of workers (1 to 1024), instead of the scenario's.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub workers: Option<u32>,
-    /// Number of tasks in the queue, instead of the scenario's.
+    /// Number of tasks in the queue (default: endless, so the demo never runs out of work).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub tasks: Option<u32>,
     /// Grace period of the graceful stop (g, q) before SIGKILL.
