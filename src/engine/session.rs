@@ -707,9 +707,11 @@ impl Session {
             let snapshot = self
                 .reader
                 .snapshot(crate::procfs::scan::ScanOptions::default());
-            // A full scan stays under 1 % of a core: spaced at least 100
-            // times its own cost apart.
-            self.pacing.group_scan_every = GROUP_SCAN_MIN.max(started.elapsed() * 100);
+            // A full scan takes a third of a percent of a core at most:
+            // spaced GROUP_SCAN_SPACING times its own cost apart, so that
+            // the whole attached TUI can idle under 1 %.
+            self.pacing.group_scan_every =
+                GROUP_SCAN_MIN.max(started.elapsed() * GROUP_SCAN_SPACING);
             if let Ok(snapshot) = snapshot {
                 let members = snapshot
                     .processes
@@ -1055,8 +1057,8 @@ struct Pacing {
     outside_refreshed: Option<std::time::Instant>,
     /// When the attached process's group was last scanned for members.
     group_scanned: Option<std::time::Instant>,
-    /// How long to wait between two such scans: [`GROUP_SCAN_MIN`], or 100
-    /// times what the last one cost.
+    /// How long to wait between two such scans: [`GROUP_SCAN_MIN`], or
+    /// [`GROUP_SCAN_SPACING`] times what the last one cost.
     group_scan_every: Duration,
     /// Attached: the watched group emptied; its number may now be another's.
     group_gone: bool,
@@ -1082,6 +1084,10 @@ const OUTSIDE_STAT_EVERY: Duration = Duration::from_secs(5);
 /// The least time between two scans of the whole system for new members of
 /// an attached group (a group signal scans first whatever the time).
 const GROUP_SCAN_MIN: Duration = Duration::from_secs(5);
+
+/// How many times its own cost apart two group scans are at least (the
+/// spec asks for at least 100).
+const GROUP_SCAN_SPACING: u32 = 300;
 
 /// The command line of `record`'s process, read now.
 fn command_line(reader: &mut Reader, record: &ProcessRecord) -> String {

@@ -160,10 +160,8 @@ impl App {
 
     /// The pids of the rows the table showed last, and the selected one.
     fn shown_rows(&self) -> Vec<i32> {
-        let height = self
-            .ui
-            .table_rows
-            .map_or(self.ui.order.len(), |r| usize::from(r.height));
+        // No table drawn (the terminal is too small): no row shows.
+        let height = self.ui.table_rows.map_or(0, |r| usize::from(r.height));
         let selected = self
             .ui
             .selected

@@ -192,23 +192,23 @@ impl Session {
         self.scan_orphans();
     }
 
-    /// Status (masks, uid) is read again only for the rows on screen and
-    /// the selected one; the others keep what was last read, and their
-    /// stat as the run's walk last read it.
+    /// Status (masks, uid) and the latest stat are taken again only for
+    /// the rows on screen and the selected one (and once for a new
+    /// process); the others keep what was last taken.
     fn refresh_stats(&mut self) {
         let live: BTreeSet<i32> = self.watch.alive().into_iter().collect();
         self.sight.status.retain(|pid, _| live.contains(pid));
         for pid in live {
+            // A row out of sight keeps what was read when it was last seen:
+            // nothing is copied or read for it until it shows again.
+            let known = self.sight.status.contains_key(&pid);
+            if known && !self.sight.shown.contains(&pid) {
+                continue;
+            }
             let Some(mut record) = self.latest(pid).cloned() else {
                 continue;
             };
-            let fresh = self.sight.shown.contains(&pid) || !self.sight.status.contains_key(&pid);
-            let status = if fresh {
-                self.reader.status(pid).ok()
-            } else {
-                None
-            };
-            match (status, self.sight.status.get(&pid)) {
+            match (self.reader.status(pid).ok(), self.sight.status.get(&pid)) {
                 (Some(status), _) => record.apply_status(status),
                 (None, Some(old)) => record.keep_status_of(old),
                 (None, None) => {}
