@@ -322,10 +322,13 @@ fn runtime_says_done(run: &Session, done: Done) -> bool {
         .leader()
         .is_some_and(|leader| !run.watch.alive().contains(&leader));
     match done {
-        Done::NothingLeft | Done::CgroupEmpty | Done::AllStopped => run.ended(),
-        Done::Pid1Exits | Done::LeaderReaped | Done::LeaderExits | Done::ProcessGoneOrWaitOver => {
-            leader_ended
-        }
+        Done::NothingLeft | Done::CgroupEmpty => run.ended(),
+        // honcho waits for the processes it started: one command, the leader.
+        Done::AllStopped
+        | Done::Pid1Exits
+        | Done::LeaderReaped
+        | Done::LeaderExits
+        | Done::ProcessGoneOrWaitOver => leader_ended,
     }
 }
 
