@@ -200,7 +200,10 @@ impl StopSequence {
             Move::Perform => drop(perform(run, protected, &self.plan)),
             Move::KillGroup => kill_group(run, protected, self.plan.runtime),
             Move::KillEscapees => {
-                let step = if self.plan.runtime.is_some() {
+                // Under a runtime, left when it called the stop done (or its
+                // wait ran out); alive after an escalation, escapees.
+                let escalated = matches!(self.step, Step::KillingGroup(_));
+                let step = if self.plan.runtime.is_some() && (runtime_done || !escalated) {
                     StopStep::RuntimeDone
                 } else {
                     StopStep::Escapees
