@@ -171,10 +171,12 @@ fn left(until: Instant, at: &Now) -> String {
 }
 
 /// The rows: observed processes as a tree (parents before children), the
-/// ended ones as ghosts in place.
+/// ended ones as ghosts in place. Only the rows the table can show (and a
+/// table's height around them) are built in full; the others carry their
+/// pid alone, for the order: a 5000-member group costs a frame 5000 pids,
+/// not 5000 rows of text.
 fn rows(app: &Model<'_>, at: &Now) -> Vec<Row> {
-    let watch = app.run.watch;
-    let processes = watch.processes();
+    let processes = app.run.watch.processes();
     let mut children: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
     for p in processes.values() {
         children.entry(p.seen.ppid).or_default().push(p.seen.pid);
@@ -184,40 +186,58 @@ fn rows(app: &Model<'_>, at: &Now) -> Vec<Row> {
         .filter(|p| !processes.contains_key(&p.seen.ppid))
         .map(|p| p.seen.pid)
         .collect();
-    let mut rows = Vec::new();
+    let mut order = Vec::new();
     let mut seen = BTreeSet::new();
     for root in roots {
-        push_tree(
-            app,
-            at,
-            root,
-            String::new(),
-            "",
-            &children,
-            &mut seen,
-            &mut rows,
-        );
+        push_tree(root, String::new(), "", &children, &mut seen, &mut order);
     }
-    rows
+    let built = built_window(app, &order);
+    order
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (pid, guides))| {
+            let process = processes.get(&pid)?;
+            Some(if built.contains(&i) {
+                row(app, at, process, &guides)
+            } else {
+                Row {
+                    pid,
+                    ..Row::default()
+                }
+            })
+        })
+        .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Which rows of `order` a frame builds in full: the ones the table showed
+/// last around the selection, with a table's height more on each side (the
+/// selection moves a row at a time); every row before the first frame.
+fn built_window(app: &Model<'_>, order: &[(i32, String)]) -> std::ops::Range<usize> {
+    let Some(area) = app.ui.table_rows else {
+        return 0..order.len();
+    };
+    let height = usize::from(area.height);
+    let selected = app
+        .ui
+        .selected
+        .and_then(|pid| order.iter().position(|(p, _)| *p == pid));
+    let first = super::widgets::table::first_visible(selected, height);
+    first.saturating_sub(height)..first + 2 * height
+}
+
+/// Appends `pid` and its subtree to `order`, each with its tree guides.
 fn push_tree(
-    app: &Model<'_>,
-    at: &Now,
     pid: i32,
     guides: String,
     indent: &str,
     children: &BTreeMap<i32, Vec<i32>>,
     seen: &mut BTreeSet<i32>,
-    rows: &mut Vec<Row>,
+    order: &mut Vec<(i32, String)>,
 ) {
     if !seen.insert(pid) {
         return;
     }
-    if let Some(process) = app.run.watch.processes().get(&pid) {
-        rows.push(row(app, at, process, &guides));
-    }
+    order.push((pid, guides));
     let kids = children.get(&pid).map(Vec::as_slice).unwrap_or(&[]);
     for (i, &child) in kids.iter().enumerate() {
         let last = i + 1 == kids.len();
@@ -227,14 +247,12 @@ fn push_tree(
             ("├─ ", "│  ")
         };
         push_tree(
-            app,
-            at,
             child,
             format!("{indent}{branch}"),
             &format!("{indent}{pipe}"),
             children,
             seen,
-            rows,
+            order,
         );
     }
 }

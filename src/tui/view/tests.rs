@@ -202,3 +202,84 @@ fn a_question_lists_the_predicted_effect_on_each_target() {
     assert!(text.contains("4101 child"), "{text}");
     insta::assert_snapshot!(backend);
 }
+
+/// A group of `n` members under one leader, as attach sees it.
+fn big_group(n: i32) -> Watch {
+    let mut watch = Watch::new(START);
+    watch.set_group(4100);
+    for pid in 4100..=4100 + n {
+        let sighting = Sighting {
+            pid,
+            start_time_ms: 50_000,
+            ppid: if pid == 4100 { 4000 } else { 4100 },
+            pgid: 4100,
+            sid: 4000,
+            cmd: format!("member {pid}"),
+            zombie: false,
+        };
+        watch.observe(START + 100, sighting, || "member".into());
+    }
+    watch
+}
+
+#[test]
+fn a_frame_builds_in_full_only_the_rows_around_what_the_table_shows() {
+    let watch = big_group(600);
+    let status = BTreeMap::new();
+    let closer = BTreeMap::new();
+    let now = Now {
+        monotonic_ms: START + 1_000,
+        boottime_ms: 60_000,
+        instant: Instant::now(),
+    };
+    let view = |ui: &UiState| {
+        let model = Model {
+            run: SessionView {
+                watch: &watch,
+                group: Some(4100),
+                keeper: None,
+                attached: true,
+                ended: false,
+                stop_event: None,
+                accounts: None,
+                dropped_reports: 0,
+                output: None,
+                status: &status,
+                closer: &closer,
+                orphans: None,
+                exit_info: true,
+                sigtree: (3990, 3990),
+            },
+            ui,
+            mode: "attach",
+            subject: "4100".into(),
+            scenario: None,
+            stopping: None,
+            asked: None,
+        };
+        screen(&model, &now)
+    };
+    // Before the first frame: every row in full.
+    let first = view(&UiState::new(false));
+    assert_eq!(first.rows.len(), 601);
+    assert!(first.rows.iter().all(|row| row.cmd.contains("member")));
+    // A 20-row table with row 300 selected shows rows 281..=300; with a
+    // table's height on each side, rows 261..=320 are built in full, the
+    // rest carry their pid only, in the same order.
+    let ui = UiState {
+        selected: Some(4100 + 300),
+        table_rows: Some(ratatui::layout::Rect::new(0, 3, 100, 20)),
+        ..UiState::new(false)
+    };
+    let later = view(&ui);
+    let pids: Vec<i32> = later.rows.iter().map(|row| row.pid).collect();
+    let all: Vec<i32> = first.rows.iter().map(|row| row.pid).collect();
+    assert_eq!(pids, all, "the order is whole");
+    let full: Vec<usize> = (0..later.rows.len())
+        .filter(|&i| later.rows[i].cmd.contains("member"))
+        .collect();
+    assert_eq!(full.first(), Some(&261));
+    assert_eq!(full.last(), Some(&320));
+    assert_eq!(full.len(), 60);
+    assert!(later.rows[300].cmd.contains("member 4400"));
+}
