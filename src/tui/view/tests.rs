@@ -125,6 +125,32 @@ fn closer() -> BTreeMap<i32, Closer> {
     ])
 }
 
+/// The session's view of group 4100 in `watch`: started under `keeper`, or
+/// attached when there is none.
+fn session_view<'a>(
+    watch: &'a Watch,
+    status: &'a BTreeMap<i32, ProcessRecord>,
+    closer: &'a BTreeMap<i32, Closer>,
+    keeper: Option<i32>,
+) -> SessionView<'a> {
+    SessionView {
+        watch,
+        group: Some(4100),
+        keeper,
+        attached: keeper.is_none(),
+        ended: false,
+        stop_event: None,
+        accounts: None,
+        dropped_reports: 0,
+        output: None,
+        status,
+        closer,
+        orphans: None,
+        exit_info: true,
+        sigtree: (3990, 3990),
+    }
+}
+
 /// Draws the real view of the model on a `TestBackend`.
 fn drawn(ui: &UiState, asked: Option<&Asked>, width: u16, height: u16) -> TestBackend {
     let watch = watch();
@@ -136,22 +162,7 @@ fn drawn(ui: &UiState, asked: Option<&Asked>, width: u16, height: u16) -> TestBa
         instant: Instant::now(),
     };
     let model = Model {
-        run: SessionView {
-            watch: &watch,
-            group: Some(4100),
-            keeper: Some(4000),
-            attached: false,
-            ended: false,
-            stop_event: None,
-            accounts: None,
-            dropped_reports: 0,
-            output: None,
-            status: &status,
-            closer: &closer,
-            orphans: None,
-            exit_info: true,
-            sigtree: (3990, 3990),
-        },
+        run: session_view(&watch, &status, &closer, Some(4000)),
         ui,
         mode: "run",
         subject: "sh -c ./serve".into(),
@@ -234,22 +245,7 @@ fn a_frame_builds_in_full_only_the_rows_around_what_the_table_shows() {
     };
     let view = |ui: &UiState| {
         let model = Model {
-            run: SessionView {
-                watch: &watch,
-                group: Some(4100),
-                keeper: None,
-                attached: true,
-                ended: false,
-                stop_event: None,
-                accounts: None,
-                dropped_reports: 0,
-                output: None,
-                status: &status,
-                closer: &closer,
-                orphans: None,
-                exit_info: true,
-                sigtree: (3990, 3990),
-            },
+            run: session_view(&watch, &status, &closer, None),
             ui,
             mode: "attach",
             subject: "4100".into(),
