@@ -214,9 +214,12 @@ pub struct CheckArgs {
     /// The stop action: stop-event, term, int, hup, kill, term-group, int-group, hup-group, kill-group.
     #[arg(long, conflicts_with = "signal", value_parser = parse_action)]
     pub action: Option<Action>,
-    /// Send this signal to the process group instead (name or number: TERM, SIGUSR1, 10, RTMIN+2).
+    /// Send this signal instead (name or number: TERM, SIGUSR1, 10, RTMIN+2), to the group unless --stop-target leader.
     #[arg(long, value_parser = parse_signal)]
     pub signal: Option<Signal>,
+    /// Who --signal goes to: the group (default) or the leader.
+    #[arg(long, requires = "signal", value_parser = parse_target)]
+    pub stop_target: Option<crate::watch::action::Target>,
     /// Stop as a runtime would (its signals, grace, escalation, and when it
     /// reports done; containment emulated): sigtree, docker, k8s, systemd,
     /// systemd-mixed, supervisord, supervisord-group, process-compose, tini,
@@ -234,8 +237,11 @@ pub struct CheckArgs {
     #[arg(long, default_value = "1s", value_parser = parse_duration)]
     pub after: Duration,
     /// Wait for a line of the command's output to match instead of --after (commands only).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "after")]
     pub ready: Option<String>,
+    /// How long --ready waits for its line before check gives up (exit 2).
+    #[arg(long, requires = "ready", default_value = "60s", value_parser = parse_duration)]
+    pub ready_timeout: Duration,
     /// How long to wait for the processes to end before SIGKILL (5s; a
     /// policy's own grace unless given).
     #[arg(long, value_parser = parse_duration)]
@@ -259,7 +265,12 @@ impl CheckArgs {
     /// The action to perform: --signal, --action, or `term`.
     pub fn stop_action(&self) -> Action {
         match (self.signal, self.action) {
-            (Some(signal), _) => Action::group_signal(signal),
+            (Some(signal), _) => Action::Signal {
+                signal,
+                target: self
+                    .stop_target
+                    .unwrap_or(crate::watch::action::Target::Group),
+            },
             (None, Some(action)) => action,
             (None, None) => Action::Signal {
                 signal: Signal::TERM,

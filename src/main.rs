@@ -198,6 +198,7 @@ fn check_plan(args: &CheckArgs) -> anyhow::Result<sigtree::cmd::check::CheckPlan
             .map(|policy| policy.plan(args.grace, sigtree::cmd::check::DEFAULT_GRACE)),
         after: args.after,
         ready,
+        ready_timeout: args.ready_timeout,
         grace,
         strict: args.strict,
     })

@@ -689,3 +689,60 @@ fn the_text_report_says_each_cause_in_words() {
     );
     assert!(wait_until_untagged(&id).is_empty());
 }
+
+#[test]
+fn ready_refuses_after_and_gives_up_at_its_timeout() {
+    assert_usage_error(
+        &["--ready", "^x$", "--after", "2s", "--", "true"],
+        "cannot be used with",
+    );
+    assert_usage_error(&["--ready-timeout", "1s", "--", "true"], "--ready");
+    assert_usage_error(&["--stop-target", "leader", "--", "true"], "--signal");
+    let id = run_id("ready-timeout");
+    let _cleanup = TaggedCleanup(id.clone());
+    let started = std::time::Instant::now();
+    let output = check(
+        &[
+            "--ready",
+            "^never$",
+            "--ready-timeout",
+            "1s",
+            "--",
+            "sleep",
+            "30",
+        ],
+        &id,
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("printed no line matching --ready within 1s"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "gave up at its timeout"
+    );
+    assert!(wait_until_untagged(&id).is_empty());
+}
+
+#[test]
+fn signal_goes_to_the_group_unless_the_stop_target_is_the_leader() {
+    // The shell exits 0 on SIGUSR1; its `sleep` child dies of it only if
+    // the group gets it, and is otherwise killed by the escalation.
+    let script = "trap 'exit 0' USR1; sleep 30 & c=$!; \
+                  until grep -qx sleep /proc/$c/comm; do sleep 0.01; done; echo ready; wait";
+    let child_signal = |args: &[&str]| {
+        let mut all = vec!["--signal", "USR1", "--grace", "1s"];
+        all.extend_from_slice(args);
+        let (_, report) = check_shell(&all, script);
+        report["processes"]
+            .as_array()
+            .and_then(|all| all.iter().find(|p| p["role"] == "child"))
+            .map(|child| child["signal"].clone())
+            .expect("the sleep child")
+    };
+    assert_eq!(child_signal(&[]), "SIGUSR1");
+    assert_eq!(child_signal(&["--stop-target", "group"]), "SIGUSR1");
+    assert_eq!(child_signal(&["--stop-target", "leader"]), "SIGKILL");
+}

@@ -50,6 +50,8 @@ pub struct CheckPlan {
     pub after: Duration,
     /// Instead of `after`, wait for a line of the command's output to match.
     pub ready: Option<Regex>,
+    /// How long `ready` waits for its line.
+    pub ready_timeout: Duration,
     /// Grace period before escalation.
     pub grace: Duration,
     /// Count what ended before the stop request against the verdict.
@@ -127,9 +129,6 @@ pub struct CheckReport {
     keeper_trouble: Option<String>,
 }
 
-/// How long `--ready` waits for its line.
-const READY_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// Runs the check; `Err` is an error of check's own (exit 2).
 pub fn run(plan: &CheckPlan) -> anyhow::Result<CheckReport> {
     let exe = std::env::current_exe().context("cannot find sigtree's own binary")?;
@@ -191,11 +190,14 @@ fn start_command(
         bail!("{program} did not start within 10 s");
     }
     if plan.ready.is_some() {
-        let ready = wait_until(&mut run, READY_TIMEOUT, |r| {
+        let ready = wait_until(&mut run, plan.ready_timeout, |r| {
             r.output().is_some_and(|o| o.ready()) || r.ended()
         });
         if !ready && !run.ended() {
-            bail!("{program} printed no line matching --ready within {READY_TIMEOUT:?}");
+            bail!(
+                "{program} printed no line matching --ready within {:?}",
+                plan.ready_timeout
+            );
         }
     }
     Ok(run)

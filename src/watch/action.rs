@@ -48,14 +48,6 @@ impl Action {
     pub fn names() -> impl Iterator<Item = &'static str> {
         std::iter::once("stop-event").chain(NAMED.iter().map(|(name, _, _)| *name))
     }
-
-    /// `--signal SIG`: any signal to the group.
-    pub fn group_signal(signal: Signal) -> Self {
-        Self::Signal {
-            signal,
-            target: Target::Group,
-        }
-    }
 }
 
 impl fmt::Display for Action {
@@ -147,10 +139,21 @@ mod tests {
     #[test]
     fn other_group_signals_are_named_by_signal() {
         assert_eq!(
-            Action::group_signal(Signal::USR1).to_string(),
+            Action::Signal {
+                signal: Signal::USR1,
+                target: Target::Group
+            }
+            .to_string(),
             "SIGUSR1-group"
         );
-        assert_eq!(Action::group_signal(Signal::TERM).to_string(), "term-group");
+        assert_eq!(
+            Action::Signal {
+                signal: Signal::TERM,
+                target: Target::Group
+            }
+            .to_string(),
+            "term-group"
+        );
     }
 
     #[test]
