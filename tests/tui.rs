@@ -1662,3 +1662,29 @@ fn attached_x_never_signals_a_recycled_group_number() {
         tui.contents()
     );
 }
+
+/// `P` picks the stop policy `g` runs; the header names it. Under docker,
+/// ignore-term's master has no SIGTERM handler, so as PID 1 it would drop
+/// it: withheld, then SIGKILL at the grace, and the namespace's teardown
+/// takes the workers, which ignore SIGTERM. The stop event plays no part.
+#[test]
+fn p_picks_docker_and_g_ends_ignore_term_forced_through_the_teardown() {
+    let mut tui = Tui::start(&["demo", "--scenario", "ignore-term", "--grace", "1s"], &[]);
+    tui.wait_for_table();
+    tui.press("P");
+    tui.wait_for_text("choose the stop policy g runs");
+    // sigtree's own is first; docker is next.
+    tui.press("\x1b[B");
+    tui.press("\r");
+    tui.wait_for_text("stops as docker");
+    tui.press("g");
+    tui.wait_for_text("withheld");
+    tui.wait_for_text("teardown");
+    tui.wait_for_text("the pool has ended");
+    let contents = tui.contents();
+    assert!(
+        !contents.contains("after the stop event"),
+        "docker sets no stop event:\n{contents}"
+    );
+    tui.quit();
+}

@@ -147,6 +147,18 @@ impl Policy {
         Policy::Runit,
     ];
 
+    /// The policies that can run on a session: attached, only those that
+    /// need no containment (sigtree cannot put a running process in a pid
+    /// namespace or a cgroup).
+    pub fn offered(attached: bool) -> Vec<Policy> {
+        Policy::ALL
+            .into_iter()
+            .filter(|policy| {
+                !attached || policy.plan(None, Duration::ZERO).containment == Containment::None
+            })
+            .collect()
+    }
+
     /// The policy's name on the command line and in JSON.
     pub fn name(self) -> &'static str {
         match self {

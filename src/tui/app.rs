@@ -18,6 +18,7 @@ use super::state::{MenuState, MenuStep, MenuTarget, Popup, Quit, UiState};
 use super::update::{Facts, Intent, update};
 use super::view::{Model, Now};
 use crate::engine::command::{Command, Executed};
+use crate::engine::policy::Policy;
 use crate::engine::reach::{Recipients, Sent, describe};
 use crate::engine::session::{Launch, Session, Shown};
 use crate::engine::stop::{StopPlan, StopSequence};
@@ -214,6 +215,18 @@ impl App {
             (Popup::Orphans(i), PopupKey::Down) => Some(Popup::Orphans(i + 1)),
             (Popup::Orphans(i), PopupKey::Confirm) => {
                 self.jump_to_orphan(i);
+                None
+            }
+            (Popup::Policies(i), PopupKey::Up) => Some(Popup::Policies(i.saturating_sub(1))),
+            (Popup::Policies(i), PopupKey::Down) => Some(Popup::Policies(
+                (i + 1).min(Policy::offered(self.run.attached()).len() - 1),
+            )),
+            (Popup::Policies(i), PopupKey::Confirm) => {
+                if let Some(policy) = Policy::offered(self.run.attached()).get(i) {
+                    self.ui.policy = *policy;
+                    self.ui.message =
+                        Some(format!("g now stops as {policy}: {}", policy.explanation()));
+                }
                 None
             }
             (Popup::Scenarios(i), PopupKey::Up) => Some(Popup::Scenarios(i.saturating_sub(1))),
@@ -478,6 +491,11 @@ impl App {
             return None;
         }
         let grace = self.options.grace;
+        if self.ui.policy != Policy::Sigtree {
+            return Some(Command::Stop(StopPlan::policy(
+                self.ui.policy.plan(Some(grace), grace),
+            )));
+        }
         let signal_plan = |signal, target| StopPlan {
             runtime: None,
             stop_event_first: false,

@@ -595,7 +595,8 @@ mod tests {
     #[test]
     fn scenarios_overlay() {
         let screen = Screen {
-            overlay: Some(Overlay::Scenarios {
+            overlay: Some(Overlay::Choose {
+                title: "choose a scenario".into(),
                 entries: vec![
                     (s("graceful"), s("every worker drains on the stop event")),
                     (

@@ -32,6 +32,8 @@ pub enum UserAction {
     Restart,
     /// Choose another scenario (demo).
     ChooseScenario,
+    /// Choose the stop policy `g` runs.
+    ChoosePolicy,
     /// The orphans and zombies view.
     Orphans,
     /// Show or hide the detail pane (folded on small terminals).
@@ -109,6 +111,7 @@ pub fn table_action(key: KeyEvent) -> Option<UserAction> {
         KeyCode::Char('p') => UserAction::PauseResume,
         KeyCode::Char('r') => UserAction::Restart,
         KeyCode::Char('c') => UserAction::ChooseScenario,
+        KeyCode::Char('P') => UserAction::ChoosePolicy,
         KeyCode::Char('o') => UserAction::Orphans,
         KeyCode::Char('d') => UserAction::ToggleDetail,
         KeyCode::Char('?') => UserAction::Help,
@@ -160,6 +163,7 @@ mod tests {
             ('p', UserAction::PauseResume),
             ('r', UserAction::Restart),
             ('c', UserAction::ChooseScenario),
+            ('P', UserAction::ChoosePolicy),
             ('o', UserAction::Orphans),
             ('?', UserAction::Help),
             ('q', UserAction::Quit),

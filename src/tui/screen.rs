@@ -230,8 +230,10 @@ pub enum Overlay {
     },
     /// Orphans and zombies, system-wide.
     Orphans(OrphansView),
-    /// Choose a scenario.
-    Scenarios {
+    /// Choose one of a list: a scenario, a stop policy.
+    Choose {
+        /// The popup's title.
+        title: String,
         /// (name, summary).
         entries: Vec<(String, String)>,
         /// The highlighted entry.

@@ -4,6 +4,7 @@
 
 use super::input::PopupKey;
 use crate::engine::command::Command;
+use crate::engine::policy::Policy;
 use crate::signal::sigset::Signal;
 
 /// The UI's state.
@@ -29,6 +30,8 @@ pub struct UiState {
     pub quit: Quit,
     /// Whether to draw in colour (`NO_COLOR` unset or empty).
     pub color: bool,
+    /// The stop policy `g` and `q` run.
+    pub policy: Policy,
 }
 
 impl UiState {
@@ -45,6 +48,7 @@ impl UiState {
             output_scroll: 0,
             quit: Quit::No,
             color,
+            policy: Policy::Sigtree,
         }
     }
 }
@@ -71,6 +75,8 @@ pub enum Popup {
     Orphans(usize),
     /// The scenario picker, with the highlighted entry.
     Scenarios(usize),
+    /// The stop policy picker (`P`), with the highlighted entry.
+    Policies(usize),
     /// A question before acting on processes sigtree did not start: it
     /// holds the very command a yes executes.
     Confirm(Command),

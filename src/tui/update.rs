@@ -6,6 +6,7 @@
 use super::input::UserAction;
 use super::state::{MenuState, Popup, UiState};
 use crate::engine::command::Command;
+use crate::engine::policy::Policy;
 use crate::engine::reach::Recipients;
 
 /// What the app must do on the session after an action.
@@ -78,6 +79,12 @@ pub fn update(ui: &mut UiState, action: UserAction, facts: Facts) -> Intent {
             ui.message = Some("c chooses a scenario in the demo; r restarts the command".into());
         }
         UserAction::ChooseScenario => ui.popup = Some(Popup::Scenarios(0)),
+        UserAction::ChoosePolicy => {
+            let current = Policy::offered(facts.attached)
+                .iter()
+                .position(|policy| *policy == ui.policy);
+            ui.popup = Some(Popup::Policies(current.unwrap_or(0)));
+        }
         UserAction::ScrollOutput(lines) => return Intent::ScrollOutput(lines),
         // The session scans for it, off the UI's thread, once told it shows.
         UserAction::Orphans => ui.popup = Some(Popup::Orphans(0)),

@@ -12,6 +12,7 @@ use super::screen::{
     OutputPane, Overlay, Row, RowKind, Screen, Segment,
 };
 use super::state::{Popup, Quit, UiState};
+use crate::engine::policy::Policy;
 use crate::engine::session::SessionView;
 use crate::engine::stop::Step;
 use crate::pool::scenario::{Scenario, Tasks};
@@ -139,7 +140,11 @@ fn header(app: &Model<'_>, now: u64, at: &Now) -> Header {
     let accounts = app.run.accounts;
     let endless = app.scenario.is_some_and(|s| s.pool.tasks == Tasks::Endless);
     Header {
-        mode: app.mode.into(),
+        // sigtree's own stop goes unsaid; a runtime's is named.
+        mode: match app.ui.policy {
+            Policy::Sigtree => app.mode.into(),
+            policy => format!("{} · stops as {policy}", app.mode),
+        },
         subject: app.subject.clone(),
         pgid: master,
         sid: master
@@ -580,7 +585,7 @@ fn table_keys(app: &Model<'_>) -> Vec<(&'static str, &'static str)> {
     } else if !attached {
         keys.push(("PgUp/PgDn", "output"));
     }
-    keys.extend([("o", "orphans"), ("d", "detail")]);
+    keys.extend([("P", "policy"), ("o", "orphans"), ("d", "detail")]);
     keys
 }
 
@@ -630,7 +635,16 @@ fn overlay(app: &Model<'_>) -> Option<Overlay> {
                 super::question::confirmation(app, asked)
             }),
         },
-        Popup::Scenarios(selected) => Overlay::Scenarios {
+        Popup::Policies(selected) => Overlay::Choose {
+            title: "choose the stop policy g runs".into(),
+            entries: Policy::offered(app.run.attached)
+                .into_iter()
+                .map(|policy| (policy.name().to_string(), policy.explanation().to_string()))
+                .collect(),
+            selected: *selected,
+        },
+        Popup::Scenarios(selected) => Overlay::Choose {
+            title: "choose a scenario".into(),
             entries: crate::pool::scenario::presets()
                 .unwrap_or_default()
                 .into_iter()

@@ -29,7 +29,11 @@ pub fn render(
         Overlay::SignalMenu(menu) => signal_menu::render(frame, area, menu, color),
         Overlay::Confirm { question } => confirm(frame, area, question),
         Overlay::Orphans(view) => orphans::render(frame, area, view, color),
-        Overlay::Scenarios { entries, selected } => scenarios(frame, area, entries, *selected),
+        Overlay::Choose {
+            title,
+            entries,
+            selected,
+        } => choose(frame, area, title, entries, *selected),
     }
 }
 
@@ -96,7 +100,13 @@ fn confirm(frame: &mut Frame, area: Rect, question: &str) {
 }
 
 /// The scenario picker: name and summary, the selected entry highlighted.
-fn scenarios(frame: &mut Frame, area: Rect, entries: &[(String, String)], selected: usize) {
+fn choose(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    entries: &[(String, String)],
+    selected: usize,
+) {
     let name_width = entries.iter().map(|(n, _)| width_of(n)).max().unwrap_or(0);
     let widest = entries
         .iter()
@@ -105,7 +115,7 @@ fn scenarios(frame: &mut Frame, area: Rect, entries: &[(String, String)], select
         .unwrap_or(0);
     let width = u16::try_from(widest + 4).unwrap_or(u16::MAX).clamp(40, 100);
     let height = u16::try_from(entries.len() + 2).unwrap_or(u16::MAX);
-    let inner = popup(frame, area, "choose a scenario", width, height);
+    let inner = popup(frame, area, title, width, height);
     let first = scroll(selected, usize::from(inner.height));
     let text_width = usize::from(inner.width);
     let lines: Vec<Line> = entries
