@@ -1531,7 +1531,11 @@ fn a_hostile_command_line_shows_escaped() {
         &[],
     );
     tui.wait_for_text("run · sh -c sleep 300;: \\e]0;PWNED\\x07 ·");
-    tui.wait_for_text("seen: sh -c sleep 300;: \\e]0;PWNED\\x07");
+    // The leader's own command line, as /proc gives it, in the detail
+    // pane's title (the log's "seen:" line may have caught it before its
+    // exec, as the keeper's child: commands are not followed yet).
+    tui.wait_for_text("leader — sh -c sleep 300;:");
+    tui.wait_for_text("\\e]0;PWNED\\x07");
     let contents = tui.contents();
     assert_eq!(
         contents.matches("]0;PWNED").count(),
