@@ -63,9 +63,10 @@ pub struct DemoArgs {
     /// Number of tasks in the queue (default: endless, so the demo never runs out of work).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub tasks: Option<u32>,
-    /// Grace period of the graceful stop (g, q) before SIGKILL.
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
-    pub grace: Duration,
+    /// Grace period of the graceful stop (g, q) before SIGKILL (5s; under a
+    /// policy chosen with P, the policy's own unless given).
+    #[arg(long, value_parser = parse_duration)]
+    pub grace: Option<Duration>,
 }
 
 impl Default for DemoArgs {
@@ -74,7 +75,7 @@ impl Default for DemoArgs {
             scenario: "graceful".into(),
             workers: None,
             tasks: None,
-            grace: Duration::from_secs(5),
+            grace: None,
         }
     }
 }
@@ -88,9 +89,10 @@ pub struct RunArgs {
     /// Who gets it: the leader (docker stop, systemd KillMode=mixed) or the whole group (supervisord stopasgroup).
     #[arg(long, default_value = "leader", value_parser = parse_target)]
     pub stop_target: crate::watch::action::Target,
-    /// Grace period of the stop sequence before SIGKILL.
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
-    pub grace: Duration,
+    /// Grace period of the stop sequence before SIGKILL (5s; under a policy
+    /// chosen with P, the policy's own unless given).
+    #[arg(long, value_parser = parse_duration)]
+    pub grace: Option<Duration>,
     /// The command and its arguments (after `--`).
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -102,9 +104,10 @@ pub struct AttachArgs {
     /// The process to watch.
     #[arg(value_parser = clap::value_parser!(i32).range(1..))]
     pub pid: i32,
-    /// Grace period of the stop sequence (g) before SIGKILL.
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
-    pub grace: Duration,
+    /// Grace period of the stop sequence (g) before SIGKILL (5s; under a
+    /// policy chosen with P, the policy's own unless given).
+    #[arg(long, value_parser = parse_duration)]
+    pub grace: Option<Duration>,
 }
 
 /// Options of `sigtree ps`.

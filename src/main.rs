@@ -113,7 +113,7 @@ fn attach(args: &AttachArgs) -> ExitCode {
     tui(Mode::Attach { pid: args.pid }, args.grace)
 }
 
-fn tui(mode: Mode, grace: std::time::Duration) -> ExitCode {
+fn tui(mode: Mode, grace: Option<std::time::Duration>) -> ExitCode {
     let options = AppOptions { mode, grace };
     finish(sigtree::tui::event_loop::run_tui(options), 2)
 }
@@ -138,7 +138,7 @@ fn check(args: &CheckArgs) -> ExitCode {
             _ => ExitCode::from(report.verdict.exit_status()),
         };
     }
-    let default_grace = sigtree::cmd::check::DEFAULT_GRACE;
+    let default_grace = sigtree::engine::stop::DEFAULT_GRACE;
     let plans: Vec<_> = match &args.policies {
         Some(policies) => policies
             .0
@@ -189,13 +189,13 @@ fn check_plan(args: &CheckArgs) -> anyhow::Result<sigtree::cmd::check::CheckPlan
         .map(regex::Regex::new)
         .transpose()
         .map_err(|e| anyhow::anyhow!("invalid --ready pattern: {e}"))?;
-    let grace = args.grace.unwrap_or(sigtree::cmd::check::DEFAULT_GRACE);
+    let grace = args.grace.unwrap_or(sigtree::engine::stop::DEFAULT_GRACE);
     Ok(CheckPlan {
         target,
         action: args.stop_action(),
         policy: args
             .policy
-            .map(|policy| policy.plan(args.grace, sigtree::cmd::check::DEFAULT_GRACE)),
+            .map(|policy| policy.plan(args.grace, sigtree::engine::stop::DEFAULT_GRACE)),
         after: args.after,
         ready,
         ready_timeout: args.ready_timeout,

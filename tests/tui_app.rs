@@ -113,7 +113,7 @@ fn run_app(argv: &[&str], script: impl FnOnce(&User) + Send + 'static) {
             stop_signal: Signal::TERM,
             stop_target: Target::Leader,
         },
-        grace: Duration::from_secs(2),
+        grace: Some(Duration::from_secs(2)),
     };
     let mut app =
         App::start_with(options, env!("CARGO_BIN_EXE_sigtree").into()).expect("the run starts");

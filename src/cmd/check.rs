@@ -58,9 +58,6 @@ pub struct CheckPlan {
     pub strict: bool,
 }
 
-/// The grace period when neither `--grace` nor a policy gives one.
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
-
 impl CheckPlan {
     /// The stop this check performs: the policy's, or its one action and
     /// the escalation.

@@ -25,6 +25,9 @@ use crate::sys::monotonic_ms;
 use crate::watch::action::{Action, Target};
 use crate::watch::cause::{Act, By, StopStep};
 
+/// The grace period when neither `--grace` nor a policy gives one.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(5);
+
 /// How long to wait for the group's members to die after its SIGKILL.
 const GROUP_KILL_WAIT: Duration = Duration::from_secs(2);
 /// How long to wait for the last statuses after the pidfd kills.

@@ -21,7 +21,7 @@ use crate::engine::command::{Command, Executed};
 use crate::engine::policy::Policy;
 use crate::engine::reach::{Recipients, Sent, describe};
 use crate::engine::session::{Launch, Session, Shown};
-use crate::engine::stop::{StopPlan, StopSequence};
+use crate::engine::stop::{DEFAULT_GRACE, StopPlan, StopSequence};
 use crate::engine::target::{Protected, SignalError};
 use crate::pool::scenario::{self, Scenario, Tasks};
 use crate::signal::sigset::Signal;
@@ -67,8 +67,9 @@ pub enum Mode {
 pub struct AppOptions {
     /// Demo or run.
     pub mode: Mode,
-    /// Grace period of the stop sequence.
-    pub grace: Duration,
+    /// The grace period given (`--grace`): sigtree's own stop takes 5 s
+    /// without it, a policy its own.
+    pub grace: Option<Duration>,
 }
 
 /// The app's state: the session, what it runs, and the UI.
@@ -490,10 +491,11 @@ impl App {
             });
             return None;
         }
-        let grace = self.options.grace;
+        let given = self.options.grace;
+        let grace = given.unwrap_or(DEFAULT_GRACE);
         if self.ui.policy != Policy::Sigtree {
             return Some(Command::Stop(StopPlan::policy(
-                self.ui.policy.plan(Some(grace), grace),
+                self.ui.policy.plan(given, DEFAULT_GRACE),
             )));
         }
         let signal_plan = |signal, target| StopPlan {
