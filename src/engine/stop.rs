@@ -800,4 +800,24 @@ mod tests {
         let supervisord = under(Policy::Supervisord, step, t0);
         assert_eq!(supervisord.next(at, running(), || true).1, Move::KillGroup);
     }
+
+    #[test]
+    fn s6_sends_sigterm_then_sigcont_to_the_process() {
+        let plan = StopPlan::policy(Policy::S6.plan(None, Duration::from_secs(5)));
+        assert_eq!(
+            planned(&plan, 40, false),
+            [
+                (Signal::TERM, Recipients::Process(40)),
+                (Signal::CONT, Recipients::Process(40))
+            ]
+        );
+        let systemd = StopPlan::policy(Policy::Systemd.plan(None, Duration::from_secs(5)));
+        assert_eq!(
+            planned(&systemd, 40, false),
+            [
+                (Signal::TERM, Recipients::Subtree(40)),
+                (Signal::CONT, Recipients::Subtree(40))
+            ]
+        );
+    }
 }
