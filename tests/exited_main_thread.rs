@@ -12,17 +12,6 @@ use common::{
     Cleanup, DEADLINE, TaggedCleanup, live_pids_where, output_of, python, run_id, tagged, wait_for,
 };
 
-/// A Python program whose main thread leaves with the raw exit system call
-/// (not exit_group): its other thread, and the process, live on.
-fn script() -> String {
-    format!(
-        "import ctypes, threading, time\n\
-         threading.Thread(target=time.sleep, args=(300,)).start()\n\
-         ctypes.CDLL(None).syscall({}, 0)",
-        libc::SYS_exit
-    )
-}
-
 #[test]
 fn check_judges_a_process_whose_main_thread_exited_as_alive() {
     let Some(python) = python() else {
@@ -32,7 +21,7 @@ fn check_judges_a_process_whose_main_thread_exited_as_alive() {
     let id = run_id("exited-main-thread");
     let _cleanup = TaggedCleanup(id.clone());
     let python = python.display().to_string();
-    let script = script();
+    let script = common::exited_main_thread_script();
     let mut command = Command::new(env!("CARGO_BIN_EXE_sigtree"));
     command
         .args([

@@ -481,20 +481,7 @@ fn a_z_main_thread_with_live_threads_is_no_zombie_for_ps_orphans() {
         return;
     };
     let mut cleanup = Cleanup::default();
-    // The main thread leaves with the raw exit system call (not
-    // exit_group): the other thread, and the process, live on.
-    let script = format!(
-        "import ctypes, threading, time\n\
-         threading.Thread(target=time.sleep, args=(300,)).start()\n\
-         ctypes.CDLL(None).syscall({}, 0)",
-        libc::SYS_exit
-    );
-    let pid = cleanup.spawn(Command::new(python).args(["-c", &script]));
-    wait_for("a Z main thread with a live thread", || {
-        common::stat(pid)
-            .filter(|r| r.state.is_zombie() && r.threads >= 2)
-            .map(drop)
-    });
+    let pid = common::spawn_exited_main_thread(&mut cleanup, &python);
     let report = ps_json(&["--orphans"]);
     let listed = report["zombies"]
         .as_array()

@@ -109,6 +109,30 @@ impl Drop for Cleanup {
     }
 }
 
+/// A Python program whose main thread leaves with the raw exit system call
+/// (not exit_group): its other thread, and the process, live on (FACTS 4f).
+pub fn exited_main_thread_script() -> String {
+    format!(
+        "import ctypes, threading, time\n\
+         threading.Thread(target=time.sleep, args=(300,)).start()\n\
+         ctypes.CDLL(None).syscall({}, 0)",
+        libc::SYS_exit
+    )
+}
+
+/// Starts [`exited_main_thread_script`] under `python` and waits until its
+/// main thread is a zombie beside a live thread; returns its pid.
+pub fn spawn_exited_main_thread(cleanup: &mut Cleanup, python: &std::path::Path) -> i32 {
+    let script = exited_main_thread_script();
+    let pid = cleanup.spawn(Command::new(python).args(["-c", &script]));
+    wait_for("a Z main thread with a live thread", || {
+        stat(pid)
+            .filter(|r| r.state.is_zombie() && r.threads >= 2)
+            .map(drop)
+    });
+    pid
+}
+
 /// Reads the first line a child printed: a pid it reports.
 pub fn read_pid_line(child: &mut Child) -> i32 {
     use std::io::BufRead;
