@@ -181,9 +181,7 @@ impl StopSequence {
             .plan
             .runtime
             .is_some_and(|policy| runtime_says_done(run, policy.done));
-        let leader_lives = run
-            .leader()
-            .is_some_and(|leader| run.watch.alive().contains(&leader));
+        let leader_lives = leader_lives(run);
         let dying = runtime_done && self.dying(run);
         let seen = Seen {
             ended: run.ended(),
@@ -321,12 +319,18 @@ struct Seen {
     dying: bool,
 }
 
+/// Whether the leader is known and has not ended: one lookup, not a list
+/// of every live process (this runs at each of the run's news).
+fn leader_lives(run: &Session) -> bool {
+    run.leader()
+        .and_then(|leader| run.watch.processes().get(&leader))
+        .is_some_and(|leader| !leader.has_ended())
+}
+
 /// Whether the runtime would call the stop done now (its rule, on what
 /// sigtree sees: a cgroup is the run's watched processes).
 fn runtime_says_done(run: &Session, done: Done) -> bool {
-    let leader_ended = run
-        .leader()
-        .is_some_and(|leader| !run.watch.alive().contains(&leader));
+    let leader_ended = run.leader().is_some() && !leader_lives(run);
     match done {
         Done::NothingLeft | Done::CgroupEmpty => run.ended(),
         // honcho waits for the processes it started: one command, the leader.
