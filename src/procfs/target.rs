@@ -332,9 +332,10 @@ impl Reader {
     pub fn context(&mut self) -> Result<Context, ReadFailure> {
         let pid = i32::try_from(std::process::id()).unwrap_or(i32::MAX);
         let details = parse_status_details(self.read(pid, "status")?);
-        let sid = rustix::process::getsid(None)
-            .map(|p| p.as_raw_nonzero().get())
-            .unwrap_or(0);
+        // nix, not rustix: a process started outside any session (sid 0,
+        // as under some CI runners and containers) makes rustix's getsid
+        // panic on a zero pid.
+        let sid = nix::unistd::getsid(None).map_or(0, |p| p.as_raw());
         Ok(Context {
             sender: Sender {
                 pid,
