@@ -34,6 +34,9 @@ use crate::watch::cause::{Act, By};
 /// CPU and memory of the rows, read by the session every 250 ms).
 pub const REFRESH: Duration = Duration::from_millis(250);
 
+/// The most survivors of a stop read closely on each collect.
+const SURVIVORS_READ: usize = 32;
+
 /// What the TUI watches.
 #[derive(Clone, Debug)]
 pub enum Mode {
@@ -81,6 +84,9 @@ pub struct App {
     run: Session,
     protected: Protected,
     stop: Option<StopSequence>,
+    /// The signal of the stop under way: the stop sequence's, or one the
+    /// user sent the group; `None` until a stop is asked for.
+    stop_signal: Option<Signal>,
     /// The UI's own state.
     pub ui: UiState,
     refreshed: Option<Instant>,
@@ -105,6 +111,7 @@ impl App {
             run,
             protected: Protected::current(),
             stop: None,
+            stop_signal: None,
             ui: UiState::new(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())),
             refreshed: None,
         })
@@ -211,7 +218,14 @@ impl App {
         self.ui.message = None;
         self.ui.popup = match (popup, key) {
             (_, PopupKey::Cancel) => None,
-            (Popup::Help, _) => None,
+            (Popup::Help(line), PopupKey::Up | PopupKey::Type('k')) => {
+                Some(Popup::Help(line.saturating_sub(1)))
+            }
+            (Popup::Help(line), PopupKey::Down | PopupKey::Type('j')) => {
+                Some(Popup::Help(line.saturating_add(1)))
+            }
+            (Popup::Help(line), PopupKey::Type(' ')) => Some(Popup::Help(line.saturating_add(10))),
+            (Popup::Help(_), _) => None,
             (Popup::Orphans(i), PopupKey::Up) => Some(Popup::Orphans(i.saturating_sub(1))),
             (Popup::Orphans(i), PopupKey::Down) => Some(Popup::Orphans(i + 1)),
             (Popup::Orphans(i), PopupKey::Confirm) => {
@@ -314,6 +328,7 @@ impl App {
             .selected
             .into_iter()
             .chain(asked.iter().flat_map(Asked::pids))
+            .chain(self.survivors())
             .collect();
         self.run.show(Shown {
             rows: self.shown_rows(),
@@ -335,6 +350,23 @@ impl App {
         screen
     }
 
+    /// While a stop is under way, the processes it waits for (the first
+    /// [`SURVIVORS_READ`]): looked at closely, so that the "holding up the
+    /// stop" strip predicts from every thread's masks.
+    fn survivors(&self) -> Vec<i32> {
+        if self.stop_signal.is_none() {
+            return Vec::new();
+        }
+        self.run
+            .watch
+            .processes()
+            .values()
+            .filter(|p| !p.has_ended() && !p.outside)
+            .map(|p| p.seen.pid)
+            .take(SURVIVORS_READ)
+            .collect()
+    }
+
     /// What the view shows: the session's view, the UI state, the mode.
     fn model<'a>(&'a self, asked: Option<&'a Asked>) -> Model<'a> {
         Model {
@@ -345,6 +377,7 @@ impl App {
             scenario: self.scenario.as_ref(),
             stopping: self.stop.as_ref().map(StopSequence::step),
             asked,
+            stop_signal: self.stop_signal,
         }
     }
 
@@ -380,7 +413,17 @@ impl App {
                 .push((now.saturating_sub(self.run.watch.start_ms()), "g".into()));
         }
         match command.execute(&mut self.run, &self.protected) {
-            Ok(Executed::Stopping(stop)) => self.stop = Some(stop),
+            Ok(Executed::Stopping(stop)) => {
+                if let Command::Stop(plan) = command {
+                    self.stop_signal = Some(match plan.action {
+                        Action::Signal { signal, .. } => signal,
+                        // The stop event is no signal: SIGTERM is the one a
+                        // process that ignores it would have to answer.
+                        Action::StopEvent => Signal::TERM,
+                    });
+                }
+                self.stop = Some(stop);
+            }
             Ok(Executed::Sent(sent)) => self.sent(command, sent, now),
             Err(error) => self.ui.message = Some(self.explain(&error, None)),
         }
@@ -429,6 +472,9 @@ impl App {
                 sent.how()
             ),
         };
+        if to == Recipients::Group && signal != Signal::STOP && signal != Signal::CONT {
+            self.stop_signal = Some(signal);
+        }
         if signal == Signal::STOP || signal == Signal::CONT {
             self.run
                 .watch
@@ -553,6 +599,7 @@ impl App {
                 // The TUI is on screen: the new keeper holds the terminal.
                 self.run.lend_terminal(true);
                 self.stop = None;
+                self.stop_signal = None;
                 self.ui.selected = None;
                 self.ui.markers.clear();
                 self.refreshed = None;

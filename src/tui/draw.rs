@@ -1,10 +1,11 @@
 //! Drawing one frame from a [`Screen`]: the layout, then one widget per
 //! part, then the popup over everything.
 //!
-//! Large terminals (at least 120x34) get the table and the detail pane
-//! side by side over the lifelines and the log. Medium ones (down to
-//! 80x24) get the table full width with fewer columns, and no detail pane
-//! (the app shows its key instead). Below 80x24, only a notice.
+//! Terminals from 160x34 get the table and the detail pane side by side
+//! over the "holding up the stop" strip, the lifelines and the log;
+//! narrower ones get the table full width (full columns from 120, PPID and
+//! SID giving way first; fewer below) and `d` shows the detail pane over
+//! it. Below 80x24, only a notice.
 
 use ratatui::{
     Frame,
@@ -15,7 +16,7 @@ use ratatui::{
 
 use super::screen::Screen;
 use super::widgets::{
-    detail, footer, header, lifelines, log, output, overlay,
+    detail, footer, header, holding, lifelines, log, output, overlay,
     table::{self, Columns},
     wrap,
 };
@@ -25,8 +26,11 @@ pub const MIN_WIDTH: u16 = 80;
 /// The lowest terminal sigtree draws in.
 pub const MIN_HEIGHT: u16 = 24;
 
-/// From this size on, the detail pane is drawn beside the table.
+/// From this width on, the table has its full columns.
 const LARGE_WIDTH: u16 = 120;
+/// From this width on (and [`LARGE_HEIGHT`]), the detail pane stands
+/// beside the table; below, it folds and `d` shows it over the table.
+const DETAIL_BESIDE_WIDTH: u16 = 160;
 /// From this height on (and [`LARGE_WIDTH`]), the large layout.
 const LARGE_HEIGHT: u16 = 34;
 
@@ -54,25 +58,38 @@ pub fn draw(frame: &mut Frame, screen: &Screen) -> Option<Rect> {
     Some(rows)
 }
 
-/// The table (and detail pane), the lifelines and the log; returns where
-/// the table's rows are.
+/// The table (and detail pane), the "holding up the stop" strip, the
+/// lifelines and the log; returns where the table's rows are.
 fn draw_body(frame: &mut Frame, area: Rect, screen: &Screen, large: bool) -> Rect {
-    let (lanes_max, log_min) = if large { (12, 5) } else { (8, 3) };
-    let lanes_height = lifelines::height(&screen.lifelines, lanes_max);
-    let [table_width, detail_width] = if large {
+    let (lanes_max, log_min, strip_max) = if large { (12, 5, 6) } else { (8, 3, 4) };
+    // From 160 columns the detail pane stands beside the table; below, it
+    // folds, and `d` shows it over the table (and the lifelines' room).
+    let beside = large && area.width >= DETAIL_BESIDE_WIDTH;
+    let detail_shown = beside != screen.detail_toggled;
+    let over = detail_shown && !beside;
+    let lanes_height = if over {
+        0
+    } else {
+        lifelines::height(&screen.lifelines, lanes_max)
+    };
+    let strip_height = holding::height(&screen.holding, strip_max);
+    let [table_width, detail_width] = if beside && detail_shown {
         let [t, d] =
             Layout::horizontal([Constraint::Percentage(62), Constraint::Fill(1)]).areas(area);
         [t.width, d.width]
     } else {
-        [area.width, 0]
+        [area.width, area.width]
     };
     let mut top_needed = table::height(&screen.rows);
-    if large {
+    if detail_shown {
         top_needed = top_needed.max(detail::height(screen.detail.as_ref(), detail_width));
     }
-    let top_room = area.height.saturating_sub(lanes_height + log_min);
-    let [top, lanes, rest] = Layout::vertical([
+    let top_room = area
+        .height
+        .saturating_sub(lanes_height + strip_height + log_min);
+    let [top, strip, lanes, rest] = Layout::vertical([
         Constraint::Length(top_needed.min(top_room)),
+        Constraint::Length(strip_height),
         Constraint::Length(lanes_height),
         Constraint::Fill(1),
     ])
@@ -84,7 +101,11 @@ fn draw_body(frame: &mut Frame, area: Rect, screen: &Screen, large: bool) -> Rec
         Columns::Narrow
     };
     let color = screen.color;
-    let rows = if large {
+    let rows = if over {
+        detail::render(frame, top, screen.detail.as_ref(), color);
+        // Under the pane, the rows keep their place for the next frame.
+        table::rows_area(top)
+    } else if detail_shown {
         let [left, right] = Layout::horizontal([
             Constraint::Length(table_width),
             Constraint::Length(detail_width),
@@ -95,6 +116,9 @@ fn draw_body(frame: &mut Frame, area: Rect, screen: &Screen, large: bool) -> Rec
     } else {
         table::render(frame, top, &screen.rows, screen.selected, columns, color)
     };
+    if strip_height > 0 {
+        holding::render(frame, strip, &screen.holding, color);
+    }
     if lanes_height > 0 {
         lifelines::render(frame, lanes, &screen.lifelines, color);
     }
@@ -146,7 +170,7 @@ mod tests {
 
     use super::*;
     use crate::tui::screen::{
-        Detail, EndMark, Header, Lane, Lifelines, LogLine, OrphansView, Overlay, Row, RowKind,
+        Detail, EndMark, Header, Holding, Lane, Lifelines, LogLine, OrphansView, Overlay, Row, RowKind,
         Segment, SignalMenu,
     };
 
@@ -179,6 +203,11 @@ mod tests {
         kind: RowKind,
         outcome: Option<&str>,
     ) -> Row {
+        // The tree guides stand before the command, in a column of their own.
+        let tree_end = cmd
+            .char_indices()
+            .find(|(_, c)| !matches!(c, ' ' | '│' | '├' | '└' | '─'))
+            .map_or(cmd.len(), |(i, _)| i);
         Row {
             pid: ids.0,
             ppid: ids.1,
@@ -189,10 +218,12 @@ mod tests {
             phase: s(what.2),
             term: s(facts.0),
             int: s(facts.1),
+            pending: s(if facts.0.is_empty() { "" } else { "-" }),
             cpu: s(facts.2),
             rss: s(facts.3),
             age: s(facts.4),
-            cmd: s(cmd),
+            tree: s(&cmd[..tree_end]),
+            cmd: s(&cmd[tree_end..]),
             kind,
             outcome: outcome.map(s),
         }
@@ -284,6 +315,8 @@ mod tests {
             },
             rows: running_rows(),
             selected: Some(2),
+            detail_toggled: false,
+            holding: Vec::new(),
             detail: Some(Detail {
                 title: s("4123 worker-2 · python3 -m pool worker 2"),
                 state: s("S sleeping (interruptible wait), in hrtimer_nanosleep"),
@@ -388,6 +421,19 @@ mod tests {
             },
             rows: stopping_rows(),
             selected: Some(1),
+            detail_toggled: false,
+            holding: vec![
+                Holding {
+                    pid: 4121,
+                    role: s("helper"),
+                    reason: s("left the group: in group 4121 now, which the group's signals miss"),
+                },
+                Holding {
+                    pid: 4128,
+                    role: s("helper-child"),
+                    reason: s("zombie: exited, not reaped by its parent 4121"),
+                },
+            ],
             detail: Some(Detail {
                 title: s("4121 helper · python3 -m pool helper"),
                 state: s("S sleeping (interruptible wait), in hrtimer_nanosleep"),
@@ -526,6 +572,7 @@ mod tests {
     fn help_overlay() {
         let screen = Screen {
             overlay: Some(Overlay::Help {
+                scroll: 0,
                 explanation: s(
                     "graceful: every worker catches SIGTERM and watches the stop event. \
                      Press e to set the event: each worker finishes its task, cleans up \

@@ -12,6 +12,7 @@ use crate::engine::reach::{Recipients, describe};
 use crate::engine::session::Session;
 use crate::engine::stop::recipients;
 use crate::engine::target::Protected;
+use crate::procfs::record::ProcessRecord;
 use crate::procfs::target::target_of_record;
 use crate::signal::effect::{Target, predict};
 use crate::signal::sigset::Signal;
@@ -209,22 +210,21 @@ pub fn role_of(watch: &Watch, pid: i32) -> String {
         .map_or_else(|| "process".to_string(), |p| p.role.clone())
 }
 
+/// What a prediction knows of `pid`: all of it when it was looked at
+/// closely, else what its record alone says.
+pub fn target_of(app: &Model<'_>, pid: i32, record: &ProcessRecord) -> Target {
+    app.run
+        .closer
+        .get(&pid)
+        .and_then(|closer| closer.target)
+        .unwrap_or_else(|| target_of_record(record))
+}
+
 /// The predicted effect of `signal` on `pid`, thread masks and stopped
 /// state taken into account, from what the session read.
 fn effect(app: &Model<'_>, pid: i32, signal: Signal) -> String {
     let Some(record) = app.run.status.get(&pid) else {
         return "unknown: not read yet".into();
     };
-    let seen = target_of_record(record);
-    let closer = app.run.closer.get(&pid);
-    let target = Target {
-        blocked_by_all_threads: closer
-            .and_then(|closer| closer.blocked_by_all_threads)
-            .unwrap_or(seen.blocked_by_all_threads),
-        pending: closer
-            .and_then(|closer| closer.pending)
-            .unwrap_or(seen.pending),
-        ..seen
-    };
-    predict(signal, &target).to_string()
+    predict(signal, &target_of(app, pid, record)).to_string()
 }

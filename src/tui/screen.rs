@@ -13,6 +13,9 @@ pub struct Screen {
     pub selected: Option<usize>,
     /// The selected process's details.
     pub detail: Option<Detail>,
+    /// `d` turned the detail pane over from its default for the width
+    /// (beside the table from 160 columns on, else folded).
+    pub detail_toggled: bool,
     /// One lane per worker on a shared time axis.
     pub lifelines: Lifelines,
     /// The event log, oldest first.
@@ -27,6 +30,20 @@ pub struct Screen {
     pub color: bool,
     /// What the command printed (run mode).
     pub output: Option<OutputPane>,
+    /// While a stop is under way: each survivor holding it up, and why.
+    pub holding: Vec<Holding>,
+}
+
+/// A survivor holding up a stop.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Holding {
+    /// Its pid.
+    pub pid: i32,
+    /// Its role.
+    pub role: String,
+    /// Why the stop's signal does not end it ("ignored: SIGTERM is
+    /// SIG_IGN", "zombie: exited, not reaped by its parent 4120", …).
+    pub reason: String,
 }
 
 /// The end of a command's captured output.
@@ -90,7 +107,7 @@ pub struct Row {
     pub pgid: i32,
     /// Session.
     pub sid: i32,
-    /// State letter ('Z' for a zombie; '-' for a ghost).
+    /// State letter ('Z' for a zombie until it is reaped; '-' for a ghost).
     pub state: char,
     /// "master", "worker-2", …
     pub role: String,
@@ -100,13 +117,18 @@ pub struct Row {
     pub term: String,
     /// Disposition of SIGINT.
     pub int: String,
+    /// Signals pending anywhere in it, short names ("TERM,USR1"), "-"
+    /// when none.
+    pub pending: String,
     /// CPU time, e.g. "0.3s".
     pub cpu: String,
     /// Resident memory, e.g. "1.2M".
     pub rss: String,
     /// Age, e.g. "12s".
     pub age: String,
-    /// Tree guides, then the command line.
+    /// The tree guides before the command ("├─ ").
+    pub tree: String,
+    /// The command line.
     pub cmd: String,
     /// Member, other group, other session, or ghost.
     pub kind: RowKind,
@@ -219,6 +241,8 @@ pub enum Overlay {
     Help {
         /// The scenario's explanation (or the mode's description).
         explanation: String,
+        /// How many lines it is scrolled down (clamped when drawn).
+        scroll: u16,
     },
     /// The signal menu: pick a signal and a target, see the predicted
     /// effect on each target before confirming.

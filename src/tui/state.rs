@@ -16,8 +16,10 @@ pub struct UiState {
     pub popup: Option<Popup>,
     /// The footer's message: what the last key did or why it could not.
     pub message: Option<String>,
-    /// Whether the detail pane is shown.
-    pub show_detail: bool,
+    /// `d` was pressed an odd number of times: the detail pane is the
+    /// other way round from its default for the terminal's width (beside
+    /// the table from 160 columns on, else folded).
+    pub detail_toggled: bool,
     /// The user's actions on the time axis: (ms since the start, key).
     pub markers: Vec<(u64, String)>,
     /// The order of the rows last shown, for moving the selection.
@@ -35,13 +37,13 @@ pub struct UiState {
 }
 
 impl UiState {
-    /// Nothing selected, no popup, the detail pane shown.
+    /// Nothing selected, no popup, the detail pane as the width has it.
     pub fn new(color: bool) -> Self {
         Self {
             selected: None,
             popup: None,
             message: None,
-            show_detail: true,
+            detail_toggled: false,
             markers: Vec::new(),
             order: Vec::new(),
             table_rows: None,
@@ -67,8 +69,8 @@ pub enum Quit {
 /// A popup and its state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Popup {
-    /// Help.
-    Help,
+    /// Help, scrolled down this many lines.
+    Help(u16),
     /// The signal menu.
     SignalMenu(MenuState),
     /// The orphans and zombies view, with the highlighted line.

@@ -88,8 +88,8 @@ pub fn update(ui: &mut UiState, action: UserAction, facts: Facts) -> Intent {
         UserAction::ScrollOutput(lines) => return Intent::ScrollOutput(lines),
         // The session scans for it, off the UI's thread, once told it shows.
         UserAction::Orphans => ui.popup = Some(Popup::Orphans(0)),
-        UserAction::ToggleDetail => ui.show_detail = !ui.show_detail,
-        UserAction::Help => ui.popup = Some(Popup::Help),
+        UserAction::ToggleDetail => ui.detail_toggled = !ui.detail_toggled,
+        UserAction::Help => ui.popup = Some(Popup::Help(0)),
         UserAction::Quit => return Intent::Quit,
         // The event loop handles what needs the terminal.
         UserAction::Suspend | UserAction::Redraw => {}
@@ -214,14 +214,14 @@ mod tests {
     #[test]
     fn ui_only_actions_change_only_the_ui() {
         let mut ui = ui_with_rows(&[40]);
-        let shown = ui.show_detail;
+        let shown = ui.detail_toggled;
         assert_eq!(
             update(&mut ui, UserAction::ToggleDetail, RUN),
             Intent::Nothing
         );
-        assert_eq!(ui.show_detail, !shown);
+        assert_eq!(ui.detail_toggled, !shown);
         assert_eq!(update(&mut ui, UserAction::Help, RUN), Intent::Nothing);
-        assert_eq!(ui.popup, Some(Popup::Help));
+        assert_eq!(ui.popup, Some(Popup::Help(0)));
         assert_eq!(update(&mut ui, UserAction::Quit, RUN), Intent::Quit);
         assert_eq!(update(&mut ui, UserAction::GracefulStop, RUN), Intent::Stop);
     }

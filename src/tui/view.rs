@@ -20,8 +20,12 @@ use crate::signal::sigset::Signal;
 use crate::sys::{boottime_ms, monotonic_ms};
 use crate::text::{escape_controls, pid_list};
 use crate::watch::model::{Actor, Observed, Outcome};
-use crate::watch::vocabulary::Phase;
+use crate::procfs::record::ProcessRecord;
+use crate::watch::vocabulary::{Phase, Role};
 use crate::watch::wording::{self, duration};
+
+/// How many phases the detail pane lists, the newest first.
+const PHASES_SHOWN: usize = 6;
 
 /// Everything one frame shows.
 #[derive(Clone, Debug)]
@@ -40,6 +44,9 @@ pub struct Model<'a> {
     pub stopping: Option<Step>,
     /// What the open question's command hits now.
     pub asked: Option<&'a Asked>,
+    /// The signal of the stop under way (a stop sequence's, or a signal
+    /// the user sent the group); `None` when no stop was asked for.
+    pub stop_signal: Option<Signal>,
 }
 
 /// The time a frame is drawn at, on each clock the view needs.
@@ -76,11 +83,8 @@ pub fn screen(app: &Model<'_>, at: &Now) -> Screen {
         .and_then(|pid| order.iter().position(|p| *p == pid));
     Screen {
         header: header(app, now, at),
-        detail: app
-            .ui
-            .selected
-            .filter(|_| app.ui.show_detail)
-            .and_then(|pid| detail(app, pid, at)),
+        detail: app.ui.selected.and_then(|pid| detail(app, pid, at)),
+        detail_toggled: app.ui.detail_toggled,
         selected,
         rows,
         lifelines: lifelines(app, now),
@@ -114,6 +118,7 @@ pub fn screen(app: &Model<'_>, at: &Now) -> Screen {
             }
         }),
         color: app.ui.color,
+        holding: holding::holding(app),
     }
 }
 
@@ -182,14 +187,23 @@ fn left(until: Instant, at: &Now) -> String {
 /// not 5000 rows of text.
 fn rows(app: &Model<'_>, at: &Now) -> Vec<Row> {
     let processes = app.run.watch.processes();
+    let keeper = app.run.keeper_record;
     let mut children: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
     for p in processes.values() {
         children.entry(p.seen.ppid).or_default().push(p.seen.pid);
     }
-    let roots: Vec<i32> = processes
-        .values()
-        .filter(|p| !processes.contains_key(&p.seen.ppid))
-        .map(|p| p.seen.pid)
+    // The keeper first, what it started and adopted under it.
+    let keeper_pid = keeper.map(|k| k.pid);
+    let roots: Vec<i32> = keeper_pid
+        .into_iter()
+        .chain(
+            processes
+                .values()
+                .filter(|p| {
+                    !processes.contains_key(&p.seen.ppid) && Some(p.seen.ppid) != keeper_pid
+                })
+                .map(|p| p.seen.pid),
+        )
         .collect();
     let mut order = Vec::new();
     let mut seen = BTreeSet::new();
@@ -201,8 +215,12 @@ fn rows(app: &Model<'_>, at: &Now) -> Vec<Row> {
         .into_iter()
         .enumerate()
         .filter_map(|(i, (pid, guides))| {
+            let full = built.contains(&i);
+            if let Some(keeper) = keeper.filter(|k| k.pid == pid) {
+                return Some(keeper_row(app, at, keeper));
+            }
             let process = processes.get(&pid)?;
-            Some(if built.contains(&i) {
+            Some(if full {
                 row(app, at, process, &guides)
             } else {
                 Row {
@@ -263,27 +281,58 @@ fn push_tree(
 }
 
 fn row(app: &Model<'_>, at: &Now, process: &Observed, guides: &str) -> Row {
-    let watch = app.run.watch;
     let pid = process.seen.pid;
     let stats = app
         .run
         .status
         .get(&pid)
         .filter(|_| !process.has_ended() || process.ending.is_none());
-    let group = app.run.group;
     let ghost = process.ending.is_some() || (process.has_ended() && stats.is_none());
     let kind = if ghost {
         RowKind::Ghost
-    } else if Some(process.seen.pgid) == group {
+    } else {
+        kind_of(app, process.seen.pgid, process.seen.sid)
+    };
+    Row {
+        ppid: process.seen.ppid,
+        pgid: process.seen.pgid,
+        sid: process.seen.sid,
+        state: if holding::zombie_now(process) {
+            'Z'
+        } else if ghost {
+            '-'
+        } else {
+            stats.map_or('?', |r| r.state.letter())
+        },
+        role: process.role.clone(),
+        phase: process.phase().map(Phase::label).unwrap_or_default(),
+        tree: guides.to_string(),
+        cmd: escape_controls(&process.seen.cmd).into_owned(),
+        kind,
+        outcome: outcome_text(app, process, at),
+        ..live_cells(app, at, pid, stats)
+    }
+}
+
+/// How a live process in group `pgid` of session `sid` relates to the
+/// watched group.
+fn kind_of(app: &Model<'_>, pgid: i32, sid: i32) -> RowKind {
+    let group = app.run.group;
+    if Some(pgid) == group {
         RowKind::Member
     } else if group
-        .and_then(|g| watch.processes().get(&g))
-        .is_some_and(|leader| leader.seen.sid == process.seen.sid)
+        .and_then(|g| app.run.watch.processes().get(&g))
+        .is_some_and(|leader| leader.seen.sid == sid)
     {
         RowKind::OtherGroup
     } else {
         RowKind::OtherSession
-    };
+    }
+}
+
+/// A row of `pid` with the values read of it live (dispositions, pending
+/// signals, CPU, memory, age); blank where nothing was read.
+fn live_cells(app: &Model<'_>, at: &Now, pid: i32, stats: Option<&ProcessRecord>) -> Row {
     let disposition = |signal: Signal| {
         stats
             .and_then(|r| r.signals)
@@ -291,21 +340,17 @@ fn row(app: &Model<'_>, at: &Now, process: &Observed, guides: &str) -> Row {
                 masks.disposition(signal).label().to_string()
             })
     };
-    let boot_now = at.boottime_ms;
     Row {
         pid,
-        ppid: process.seen.ppid,
-        pgid: process.seen.pgid,
-        sid: process.seen.sid,
-        state: if ghost {
-            '-'
-        } else {
-            stats.map_or('?', |r| r.state.letter())
-        },
-        role: process.role.clone(),
-        phase: process.phase().map(Phase::label).unwrap_or_default(),
         term: disposition(Signal::TERM),
         int: disposition(Signal::INT),
+        pending: stats
+            .filter(|r| r.signals.is_some())
+            .map_or_else(String::new, |record| {
+                super::question::target_of(app, pid, record)
+                    .pending
+                    .to_string()
+            }),
         cpu: stats.map_or_else(String::new, |r| {
             format!("{}.{}s", r.cpu_ms / 1000, (r.cpu_ms % 1000) / 100)
         }),
@@ -313,11 +358,24 @@ fn row(app: &Model<'_>, at: &Now, process: &Observed, guides: &str) -> Row {
             format!("{:.1}M", r.rss_kib as f64 / 1024.0)
         }),
         age: stats.map_or_else(String::new, |r| {
-            duration(boot_now.saturating_sub(r.start_time_ms))
+            duration(at.boottime_ms.saturating_sub(r.start_time_ms))
         }),
-        cmd: format!("{guides}{}", escape_controls(&process.seen.cmd)),
-        kind,
-        outcome: outcome_text(app, process, at),
+        ..Row::default()
+    }
+}
+
+/// sigtree's keeper as a row of its own: the subreaper the run's orphans
+/// come back to, so that "re-parented to the keeper" matches PPID.
+fn keeper_row(app: &Model<'_>, at: &Now, keeper: &ProcessRecord) -> Row {
+    Row {
+        ppid: keeper.ppid,
+        pgid: keeper.pgid,
+        sid: keeper.sid,
+        state: keeper.state.letter(),
+        role: Role::Keeper.name(),
+        cmd: "sigtree's keeper: subreaper of the run, in a group of its own".into(),
+        kind: kind_of(app, keeper.pgid, keeper.sid),
+        ..live_cells(app, at, keeper.pid, Some(keeper))
     }
 }
 
@@ -383,9 +441,12 @@ fn detail(app: &Model<'_>, pid: i32, at: &Now) -> Option<Detail> {
                 }
             )
         },
+        // The newest first, a pane's worth: the history is a ring of 256.
         phases: process
             .phases
             .iter()
+            .rev()
+            .take(PHASES_SHOWN)
             .map(|(at, phase)| (seconds(at.saturating_sub(start)), phase.label()))
             .collect(),
         notes,
@@ -407,8 +468,8 @@ fn detail(app: &Model<'_>, pid: i32, at: &Now) -> Option<Detail> {
                 .run
                 .closer
                 .get(&pid)
-                .and_then(|closer| closer.pending)
-                .unwrap_or_else(|| masks.pending_any());
+                .and_then(|closer| closer.target)
+                .map_or_else(|| masks.pending_any(), |target| target.pending);
             detail.masks = vec![
                 ("pending".into(), pending.to_string()),
                 ("shared pending".into(), masks.shared_pending.to_string()),
@@ -539,10 +600,10 @@ fn keys(app: &Model<'_>) -> Vec<(String, String)> {
             ("Esc", "cancel"),
         ],
         Some(Popup::Confirm(_)) => vec![("y", "yes, send"), ("n", "no")],
-        Some(Popup::Help) | None if app.ui.quit == Quit::Stopping => {
+        Some(Popup::Help(_)) | None if app.ui.quit == Quit::Stopping => {
             vec![("q", "force: SIGKILL now")]
         }
-        Some(Popup::Help) | None => table_keys(app),
+        Some(Popup::Help(_)) | None => table_keys(app),
         Some(_) => vec![("↑↓", "move"), ("Enter", "choose"), ("Esc", "close")],
     };
     pairs
@@ -618,7 +679,8 @@ fn status_line(app: &Model<'_>) -> Option<String> {
 
 fn overlay(app: &Model<'_>) -> Option<Overlay> {
     Some(match app.ui.popup.as_ref()? {
-        Popup::Help => Overlay::Help {
+        Popup::Help(scroll) => Overlay::Help {
+            scroll: *scroll,
             explanation: match app.scenario {
                 Some(scenario) => scenario.explanation.clone(),
                 None if app.run.attached => attach_explanation(),
@@ -723,6 +785,8 @@ pub fn orphans(run: &SessionView<'_>) -> OrphansView {
         scanning: false,
     }
 }
+
+mod holding;
 
 #[cfg(test)]
 mod tests;

@@ -16,7 +16,8 @@ use crate::pool::output::Output;
 use crate::procfs::orphans::OrphansReport;
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::{Reader, ScanOptions};
-use crate::signal::sigset::SigSet;
+use crate::procfs::target::Context;
+use crate::signal::effect::Target;
 use crate::watch::model::Watch;
 
 /// The least time between two system-wide scans for the orphans report.
@@ -39,11 +40,9 @@ pub struct Shown {
 pub struct Closer {
     /// The kernel function it sleeps in; empty when it runs.
     pub wchan: String,
-    /// The signals every thread blocks, when the threads could be read.
-    pub blocked_by_all_threads: Option<SigSet>,
-    /// Every thread's `SigPnd` united with `ShdPnd`, when the threads could
-    /// be read: what is pending anywhere in the process.
-    pub pending: Option<SigSet>,
+    /// What a signal prediction needs (every thread's masks, tracer,
+    /// namespace, sigtree's permission), when it could all be read.
+    pub target: Option<Target>,
 }
 
 /// The session as a front end reads it for one frame.
@@ -73,6 +72,8 @@ pub struct SessionView<'r> {
     pub closer: &'r BTreeMap<i32, Closer>,
     /// The last orphans report (`None` until the first scan is done).
     pub orphans: Option<&'r OrphansReport>,
+    /// The keeper's stat and status as last read; `None` when attached.
+    pub keeper_record: Option<&'r ProcessRecord>,
     /// Whether exit statuses come from pidfds (PIDFD_INFO_EXIT).
     pub exit_info: bool,
     /// sigtree's own pid and process group.
@@ -91,6 +92,10 @@ pub(super) struct Sight {
     closer: BTreeMap<i32, Closer>,
     orphans: OrphansScan,
     sigtree: (i32, i32),
+    /// sigtree as a sender, read once: whom it may signal.
+    sender: Option<Context>,
+    /// The keeper's record, read with the rows.
+    keeper: Option<ProcessRecord>,
 }
 
 /// The orphans report and the scan that makes it.
@@ -118,6 +123,8 @@ impl Sight {
                 ..OrphansScan::default()
             },
             sigtree: (std::process::id() as i32, crate::sys::process::own_group()),
+            sender: None,
+            keeper: None,
         }
     }
 }
@@ -166,6 +173,7 @@ impl Session {
             status: &self.sight.status,
             closer: &self.sight.closer,
             orphans: self.sight.orphans.report.as_ref(),
+            keeper_record: self.sight.keeper.as_ref(),
             exit_info: crate::sys::pidfd::exit_info_supported(),
             sigtree: self.sight.sigtree,
         }
@@ -185,6 +193,13 @@ impl Session {
             return;
         }
         self.refresh_stats();
+        self.sight.keeper = self.keeper_pid().and_then(|pid| {
+            let mut record = self.reader.stat(pid).ok()?;
+            if let Ok(status) = self.reader.status(pid) {
+                record.apply_status(status);
+            }
+            Some(record)
+        });
         let focus: Vec<i32> = self.sight.focus.iter().copied().collect();
         for pid in focus {
             self.read_closer(pid);
@@ -217,12 +232,20 @@ impl Session {
         }
     }
 
+    /// Reads what a prediction needs of `pid` (the effect model's
+    /// [`Target`], its group taken as not orphaned: a stop's signals are
+    /// not job-control stops), and where it sleeps.
     fn read_closer(&mut self, pid: i32) {
-        let signals = self.reader.process_signals(pid).ok();
+        if self.sight.sender.is_none() {
+            self.sight.sender = self.reader.context().ok();
+        }
+        let target = match (&self.sight.sender, self.reader.inspect(pid)) {
+            (Some(sender), Ok(inspection)) => Some(inspection.target(sender, false)),
+            _ => None,
+        };
         let closer = Closer {
             wchan: self.reader.wchan(pid).unwrap_or_default(),
-            blocked_by_all_threads: signals.map(|s| s.blocked_by_all),
-            pending: signals.map(|s| s.pending_any()),
+            target,
         };
         self.sight.closer.insert(pid, closer);
     }

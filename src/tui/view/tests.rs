@@ -13,6 +13,8 @@ use crate::engine::session::{Closer, SessionView};
 use crate::engine::stop::Step;
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::state::ProcessState;
+use crate::procfs::target::target_of_record;
+use crate::signal::effect::Target;
 use crate::signal::disposition::SignalMasks;
 use crate::signal::sigset::{SigSet, Signal};
 use crate::sys::wait::Ending;
@@ -105,24 +107,39 @@ fn status() -> BTreeMap<i32, ProcessRecord> {
 /// Every thread was read for both: the leader's other threads do not
 /// block SIGTERM, so a process-directed SIGTERM is not left pending.
 fn closer() -> BTreeMap<i32, Closer> {
+    let status = status();
+    let every_thread_read = |pid: i32| {
+        Some(Target {
+            blocked_by_all_threads: SigSet::empty(),
+            pending: SigSet::empty(),
+            ..target_of_record(&status[&pid])
+        })
+    };
     BTreeMap::from([
         (
             4100,
             Closer {
                 wchan: "do_wait".into(),
-                blocked_by_all_threads: Some(SigSet::empty()),
-                pending: Some(SigSet::empty()),
+                target: every_thread_read(4100),
             },
         ),
         (
             4101,
             Closer {
                 wchan: "do_nanosleep".into(),
-                blocked_by_all_threads: Some(SigSet::empty()),
-                pending: Some(SigSet::empty()),
+                target: every_thread_read(4101),
             },
         ),
     ])
+}
+
+/// The keeper the run was started under: pid 4000, its own group.
+fn keeper() -> ProcessRecord {
+    ProcessRecord {
+        pgid: 4000,
+        threads: 1,
+        ..record(4000, 3990, 'S', SignalMasks::default())
+    }
 }
 
 /// The session's view of group 4100 in `watch`: started under `keeper`, or
@@ -131,12 +148,13 @@ fn session_view<'a>(
     watch: &'a Watch,
     status: &'a BTreeMap<i32, ProcessRecord>,
     closer: &'a BTreeMap<i32, Closer>,
-    keeper: Option<i32>,
+    keeper: Option<&'a ProcessRecord>,
 ) -> SessionView<'a> {
     SessionView {
         watch,
         group: Some(4100),
-        keeper,
+        keeper: keeper.map(|k| k.pid),
+        keeper_record: keeper,
         attached: keeper.is_none(),
         ended: false,
         stop_event: None,
@@ -156,19 +174,21 @@ fn drawn(ui: &UiState, asked: Option<&Asked>, width: u16, height: u16) -> TestBa
     let watch = watch();
     let status = status();
     let closer = closer();
+    let keeper = keeper();
     let now = Now {
         monotonic_ms: START + 6_200,
         boottime_ms: 50_000 + 4_100 + 6_300,
         instant: Instant::now(),
     };
     let model = Model {
-        run: session_view(&watch, &status, &closer, Some(4000)),
+        run: session_view(&watch, &status, &closer, Some(&keeper)),
         ui,
         mode: "run",
         subject: "sh -c ./serve".into(),
         scenario: None,
         stopping: Some(Step::Signalled(now.instant + Duration::from_millis(1_800))),
         asked,
+        stop_signal: Some(Signal::TERM),
     };
     let screen = screen(&model, &now);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
@@ -252,6 +272,7 @@ fn a_frame_builds_in_full_only_the_rows_around_what_the_table_shows() {
             scenario: None,
             stopping: None,
             asked: None,
+            stop_signal: None,
         };
         screen(&model, &now)
     };
@@ -278,4 +299,143 @@ fn a_frame_builds_in_full_only_the_rows_around_what_the_table_shows() {
     assert_eq!(full.last(), Some(&320));
     assert_eq!(full.len(), 60);
     assert!(later.rows[300].cmd.contains("member 4400"));
+}
+
+/// The model of [`drawn`] at its fixed now, with `closer` as what the
+/// session read of the processes looked at closely.
+fn stopping_screen(closer: &BTreeMap<i32, Closer>) -> crate::tui::screen::Screen {
+    let watch = watch();
+    let status = status();
+    let keeper = keeper();
+    let ui = ui();
+    let now = Now {
+        monotonic_ms: START + 6_200,
+        boottime_ms: 60_000,
+        instant: Instant::now(),
+    };
+    let model = Model {
+        run: session_view(&watch, &status, closer, Some(&keeper)),
+        ui: &ui,
+        mode: "run",
+        subject: "sh -c ./serve".into(),
+        scenario: None,
+        stopping: Some(Step::Signalled(now.instant)),
+        asked: None,
+        stop_signal: Some(Signal::TERM),
+    };
+    screen(&model, &now)
+}
+
+#[test]
+fn the_strip_names_each_survivor_with_the_effect_models_reason() {
+    let strip = |screen: crate::tui::screen::Screen| -> Vec<(i32, String)> {
+        screen
+            .holding
+            .into_iter()
+            .map(|h| (h.pid, h.reason))
+            .collect()
+    };
+    // Every thread read: the leader's other threads take SIGTERM, so its
+    // handler runs; 4101 ignores it; 4102 has ended and holds nothing up.
+    assert_eq!(
+        strip(stopping_screen(&closer())),
+        [
+            (4100, "handler runs: SIGTERM is caught".to_string()),
+            (4101, "ignored: SIGTERM is SIG_IGN".to_string()),
+        ]
+    );
+    // Once its only thread is known to block SIGTERM, the leader holds
+    // the stop up for that reason: the effect model's step 5.
+    let mut blocked = closer();
+    if let Some(target) = blocked.get_mut(&4100).and_then(|c| c.target.as_mut()) {
+        target.blocked_by_all_threads = sigset(&[Signal::TERM]);
+        target.threads = 1;
+    }
+    assert_eq!(
+        strip(stopping_screen(&blocked))[0],
+        (4100, "pending: its only thread blocks SIGTERM".to_string())
+    );
+    // No stop asked for: no strip.
+    let watch = watch();
+    let status = status();
+    let closer = closer();
+    let ui = ui();
+    let now = Now {
+        monotonic_ms: START + 6_200,
+        boottime_ms: 60_000,
+        instant: Instant::now(),
+    };
+    let model = Model {
+        run: session_view(&watch, &status, &closer, None),
+        ui: &ui,
+        mode: "attach",
+        subject: "4100".into(),
+        scenario: None,
+        stopping: None,
+        asked: None,
+        stop_signal: None,
+    };
+    assert!(screen(&model, &now).holding.is_empty());
+}
+
+#[test]
+fn a_zombie_shows_z_and_the_keeper_has_a_row_of_its_own() {
+    let mut watch = watch();
+    // 4101 exits; its parent does not reap it.
+    watch.observe(
+        START + 6_000,
+        Sighting {
+            pid: 4101,
+            start_time_ms: 50_000 + 4101,
+            ppid: 4100,
+            pgid: 4100,
+            sid: 4000,
+            cmd: "serve --worker 1".into(),
+            zombie: true,
+        },
+        String::new,
+    );
+    let status = status();
+    let closer = closer();
+    let keeper = keeper();
+    let ui = ui();
+    let now = Now {
+        monotonic_ms: START + 6_200,
+        boottime_ms: 60_000,
+        instant: Instant::now(),
+    };
+    let model = Model {
+        run: session_view(&watch, &status, &closer, Some(&keeper)),
+        ui: &ui,
+        mode: "run",
+        subject: "sh -c ./serve".into(),
+        scenario: None,
+        stopping: None,
+        asked: None,
+        stop_signal: Some(Signal::TERM),
+    };
+    let screen = screen(&model, &now);
+    let rows: Vec<(i32, char, &str)> = screen
+        .rows
+        .iter()
+        .map(|r| (r.pid, r.state, r.role.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (4000, 'S', "keeper"),
+            (4100, 'S', "leader"),
+            (4101, 'Z', "child"),
+            (4102, '-', "child")
+        ]
+    );
+    assert_eq!(screen.rows[1].tree, "└─ ", "the leader under the keeper");
+    assert!(
+        screen
+            .holding
+            .iter()
+            .any(|h| h.pid == 4101 && h.reason == "zombie: exited, not reaped by its parent 4100"),
+        "{:?}",
+        screen.holding
+    );
 }

@@ -8,6 +8,7 @@
 pub mod detail;
 pub mod footer;
 pub mod header;
+pub mod holding;
 pub mod lifelines;
 pub mod log;
 pub mod output;

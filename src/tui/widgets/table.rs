@@ -2,8 +2,12 @@
 //!
 //! Every row's kind shows twice: as a marker before the PID, which reads
 //! the same without colour, and as a colour when colour is allowed. A row
-//! that has an outcome (a ghost, a zombie, a leaked process) shows it right
-//! after PHASE, across the columns that no longer mean anything for it.
+//! with no live values any more (a ghost, a zombie) shows how it ended
+//! right after PHASE, across the columns that no longer mean anything for
+//! it; a live row keeps every live value, its notes go to the detail pane.
+//! The tree guides stand in a column of their own before CMD, which takes
+//! the width that is left: at least [`CMD_MIN`] cells, PPID and SID giving
+//! way first.
 
 use ratatui::{
     Frame,
@@ -18,11 +22,15 @@ use crate::tui::screen::{Row, RowKind};
 /// Which columns to show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Columns {
-    /// PID PPID PGID SID S ROLE PHASE TERM INT CPU RSS AGE CMD.
+    /// PID PPID PGID SID S ROLE PHASE TERM INT PEND CPU RSS AGE CMD; PPID
+    /// and SID hide when CMD would get fewer than [`CMD_MIN`] cells.
     Full,
-    /// PID PGID S ROLE PHASE, then the outcome or CMD.
+    /// PID PGID S ROLE TERM, then the outcome or CMD.
     Narrow,
 }
+
+/// The fewest cells CMD keeps in the full table (SPEC, "TUI").
+pub const CMD_MIN: usize = 24;
 
 /// The marker before a row's PID.
 pub fn marker(kind: RowKind) -> char {
@@ -108,14 +116,20 @@ const PHASE: Column = Column {
 const TERM: Column = Column {
     title: "TERM",
     right: false,
-    max: 6,
+    max: 9,
     cell: |r| r.term.clone(),
 };
 const INT: Column = Column {
     title: "INT",
     right: false,
-    max: 6,
+    max: 9,
     cell: |r| r.int.clone(),
+};
+const PEND: Column = Column {
+    title: "PEND",
+    right: false,
+    max: 12,
+    cell: |r| r.pending.clone(),
 };
 const CPU: Column = Column {
     title: "CPU",
@@ -145,6 +159,16 @@ pub fn first_visible(selected: Option<usize>, visible: usize) -> usize {
     }
 }
 
+/// Where [`render`] puts the rows in `area`: under the title rule and the
+/// column titles.
+pub fn rows_area(area: Rect) -> Rect {
+    Rect {
+        y: area.y.saturating_add(2),
+        height: area.height.saturating_sub(2),
+        ..area
+    }
+}
+
 /// Draws `rows` into `area` under a title rule, keeping `selected` in
 /// view; returns where the rows are (for mouse clicks).
 pub fn render(
@@ -161,32 +185,26 @@ pub fn render(
     if inner.height == 0 {
         return Rect::default();
     }
+    let total = usize::from(inner.width);
+    let tree_width = rows.iter().map(|r| width_of(&r.tree)).max().unwrap_or(0);
     // The columns before the last one; the last takes what is left.
-    let fixed: &[Column] = match columns {
-        Columns::Full => &[
-            PID, PPID, PGID, SID, STATE, ROLE, PHASE, TERM, INT, CPU, RSS, AGE,
+    let mut fixed: Vec<Column> = match columns {
+        Columns::Full => vec![
+            PID, PPID, PGID, SID, STATE, ROLE, PHASE, TERM, INT, PEND, CPU, RSS, AGE,
         ],
-        Columns::Narrow => &[PID, PGID, STATE, ROLE, PHASE],
+        Columns::Narrow => vec![PID, PGID, STATE, ROLE, TERM],
     };
+    let mut widths = widths_of(&fixed, rows);
+    if columns == Columns::Full && room_left(&widths, tree_width, total) < CMD_MIN {
+        fixed.retain(|c| c.title != PPID.title && c.title != SID.title);
+        widths = widths_of(&fixed, rows);
+    }
     // Columns after PHASE that an outcome covers.
     let phase_end = fixed
         .iter()
         .position(|c| c.title == PHASE.title)
         .map_or(fixed.len(), |i| i + 1);
-    let widths: Vec<usize> = fixed
-        .iter()
-        .map(|col| {
-            let widest = rows.iter().map(|r| width_of(&(col.cell)(r))).max();
-            // The PID column also holds the marker and a space.
-            let extra = if col.title == PID.title { 2 } else { 0 };
-            (widest.unwrap_or(0) + extra)
-                .max(width_of(col.title))
-                .min(col.max)
-        })
-        .collect();
-    let total = usize::from(inner.width);
-    let used: usize = widths.iter().map(|w| w + 1).sum();
-    let last_width = total.saturating_sub(used);
+    let last_width = room_left(&widths, 0, total);
     let last_title = match columns {
         Columns::Full => "CMD",
         Columns::Narrow => "CMD / OUTCOME",
@@ -208,8 +226,8 @@ pub fn render(
     let offset = first_visible(selected, visible);
     for (i, row) in rows.iter().enumerate().skip(offset).take(visible) {
         let mut spans = Vec::new();
-        let covered = match (&row.outcome, columns) {
-            (Some(_), Columns::Full) => phase_end,
+        let covered = match columns {
+            Columns::Full if ended(row) => phase_end,
             _ => fixed.len(),
         };
         for (col, &w) in fixed.iter().zip(&widths).take(covered) {
@@ -266,33 +284,52 @@ fn title(color: bool) -> Line<'static> {
     Line::from(spans)
 }
 
-/// The last cell: the outcome when there is one (after the tree guides in
-/// the narrow table, whose last column is the CMD column), else CMD.
+/// Whether a row has no live values any more: a ghost, or a zombie.
+fn ended(row: &Row) -> bool {
+    row.kind == RowKind::Ghost || row.state == 'Z'
+}
+
+/// Each column's width over `rows`: its widest cell or its title, at most
+/// its maximum.
+fn widths_of(fixed: &[Column], rows: &[Row]) -> Vec<usize> {
+    fixed
+        .iter()
+        .map(|col| {
+            let widest = rows.iter().map(|r| width_of(&(col.cell)(r))).max();
+            // The PID column also holds the marker and a space.
+            let extra = if col.title == PID.title { 2 } else { 0 };
+            (widest.unwrap_or(0) + extra)
+                .max(width_of(col.title))
+                .min(col.max)
+        })
+        .collect()
+}
+
+/// The cells left of `total` after the columns of `widths` (each with its
+/// space) and `tree` cells of tree guides.
+fn room_left(widths: &[usize], tree: usize, total: usize) -> usize {
+    total.saturating_sub(widths.iter().map(|w| w + 1).sum::<usize>() + tree)
+}
+
+/// The last cell: the tree guides, then how the row ended when it has no
+/// live values (in the narrow table, any row's outcome: its last column is
+/// CMD / OUTCOME), else CMD.
 fn last_cell(row: &Row, columns: Columns, width: usize, color: bool) -> Span<'static> {
-    match &row.outcome {
+    let outcome = row
+        .outcome
+        .as_ref()
+        .filter(|_| columns == Columns::Narrow || ended(row));
+    match outcome {
         Some(outcome) => {
-            let text = match columns {
-                Columns::Full => outcome.clone(),
-                Columns::Narrow => format!("{}{outcome}", guides(&row.cmd)),
-            };
             let style = if color && row.kind == RowKind::Ghost {
                 Style::new().add_modifier(Modifier::DIM)
             } else {
                 Style::new()
             };
-            Span::styled(fit(&text, width), style)
+            Span::styled(fit(&format!("{}{outcome}", row.tree), width), style)
         }
-        None => Span::raw(fit(&row.cmd, width)),
+        None => Span::raw(fit(&format!("{}{}", row.tree, row.cmd), width)),
     }
-}
-
-/// The tree guides at the start of a command cell.
-fn guides(cmd: &str) -> &str {
-    let end = cmd
-        .char_indices()
-        .find(|(_, c)| !matches!(c, ' ' | '│' | '├' | '└' | '─'))
-        .map_or(cmd.len(), |(i, _)| i);
-    &cmd[..end]
 }
 
 fn align(text: &str, width: usize, right: bool) -> String {

@@ -27,6 +27,7 @@ pub fn render(
     frame: &mut Frame,
     area: Rect,
     explanation: &str,
+    scroll: u16,
     keys: &[(String, String)],
     color: bool,
 ) {
@@ -70,7 +71,21 @@ pub fn render(
         lines.push(Line::from(spans));
     }
     let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-    let inner = popup(frame, area, "help", WIDTH, height);
+    // What does not fit scrolls; the title says so, and how far down it is.
+    let room = usize::from(area.height.saturating_sub(4));
+    let total = lines.len();
+    let title = if total > room {
+        let first = usize::from(scroll).min(total - room);
+        lines.drain(..first);
+        format!(
+            "help · ↑↓ scroll · lines {}-{} of {total}",
+            first + 1,
+            first + room
+        )
+    } else {
+        "help".to_string()
+    };
+    let inner = popup(frame, area, &title, WIDTH, height);
     let lines: Vec<Line> = lines
         .into_iter()
         .map(|line| {

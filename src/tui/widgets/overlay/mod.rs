@@ -25,7 +25,10 @@ pub fn render(
     color: bool,
 ) {
     match overlay {
-        Overlay::Help { explanation } => help::render(frame, area, explanation, keys, color),
+        Overlay::Help {
+            explanation,
+            scroll,
+        } => help::render(frame, area, explanation, *scroll, keys, color),
         Overlay::SignalMenu(menu) => signal_menu::render(frame, area, menu, color),
         Overlay::Confirm { question } => confirm(frame, area, question),
         Overlay::Orphans(view) => orphans::render(frame, area, view, color),
