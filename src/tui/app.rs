@@ -16,7 +16,7 @@ use super::question::Asked;
 use super::screen::Screen;
 use super::state::{MenuState, MenuStep, MenuTarget, Popup, Quit, UiState};
 use super::update::{Facts, Intent, update};
-use super::view::{Model, Now};
+use super::view::{Model, Now, StopUnderWay};
 use crate::engine::command::{Command, Executed};
 use crate::engine::policy::Policy;
 use crate::engine::reach::{Recipients, Sent, describe};
@@ -84,9 +84,9 @@ pub struct App {
     run: Session,
     protected: Protected,
     stop: Option<StopSequence>,
-    /// The signal of the stop under way: the stop sequence's, or one the
-    /// user sent the group; `None` until a stop is asked for.
-    stop_signal: Option<Signal>,
+    /// The stop under way: the stop event, the stop sequence's signal, or
+    /// one the user sent the group; `None` until a stop is asked for.
+    stop_asked: Option<StopUnderWay>,
     /// The UI's own state.
     pub ui: UiState,
     refreshed: Option<Instant>,
@@ -111,7 +111,7 @@ impl App {
             run,
             protected: Protected::current(),
             stop: None,
-            stop_signal: None,
+            stop_asked: None,
             ui: UiState::new(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())),
             refreshed: None,
         })
@@ -343,8 +343,17 @@ impl App {
             .is_none_or(|pid| !self.ui.order.contains(&pid))
             && !self.ui.order.is_empty()
         {
-            // A selected pid stays selected while rows come and go.
-            self.ui.selected = self.ui.order.first().copied();
+            // A selected pid stays selected while rows come and go; the
+            // first choice is the first row sigtree did not start itself
+            // (the keeper's row comes first).
+            let keeper = self.run.keeper_pid();
+            self.ui.selected = self
+                .ui
+                .order
+                .iter()
+                .find(|pid| Some(**pid) != keeper)
+                .or(self.ui.order.first())
+                .copied();
             screen = super::view::screen(&self.model(asked.as_ref()), now);
         }
         screen
@@ -354,7 +363,7 @@ impl App {
     /// [`SURVIVORS_READ`]): looked at closely, so that the "holding up the
     /// stop" strip predicts from every thread's masks.
     fn survivors(&self) -> Vec<i32> {
-        if self.stop_signal.is_none() {
+        if self.stop_asked.is_none() {
             return Vec::new();
         }
         self.run
@@ -377,7 +386,7 @@ impl App {
             scenario: self.scenario.as_ref(),
             stopping: self.stop.as_ref().map(StopSequence::step),
             asked,
-            stop_signal: self.stop_signal,
+            stop: self.stop_asked,
         }
     }
 
@@ -415,11 +424,9 @@ impl App {
         match command.execute(&mut self.run, &self.protected) {
             Ok(Executed::Stopping(stop)) => {
                 if let Command::Stop(plan) = command {
-                    self.stop_signal = Some(match plan.action {
-                        Action::Signal { signal, .. } => signal,
-                        // The stop event is no signal: SIGTERM is the one a
-                        // process that ignores it would have to answer.
-                        Action::StopEvent => Signal::TERM,
+                    self.stop_asked = Some(match plan.action {
+                        Action::Signal { signal, .. } => StopUnderWay::Signal(signal),
+                        Action::StopEvent => StopUnderWay::Event,
                     });
                 }
                 self.stop = Some(stop);
@@ -473,7 +480,7 @@ impl App {
             ),
         };
         if to == Recipients::Group && signal != Signal::STOP && signal != Signal::CONT {
-            self.stop_signal = Some(signal);
+            self.stop_asked = Some(StopUnderWay::Signal(signal));
         }
         if signal == Signal::STOP || signal == Signal::CONT {
             self.run
@@ -518,6 +525,7 @@ impl App {
         }
         let at = monotonic_ms();
         block.request_stop();
+        self.stop_asked.get_or_insert(StopUnderWay::Event);
         self.run.watch.acted(Act::stop_event(at, By::Key('e')));
         self.record("set the stop event".into(), 'e', at);
     }
@@ -599,7 +607,7 @@ impl App {
                 // The TUI is on screen: the new keeper holds the terminal.
                 self.run.lend_terminal(true);
                 self.stop = None;
-                self.stop_signal = None;
+                self.stop_asked = None;
                 self.ui.selected = None;
                 self.ui.markers.clear();
                 self.refreshed = None;

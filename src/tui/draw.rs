@@ -170,8 +170,8 @@ mod tests {
 
     use super::*;
     use crate::tui::screen::{
-        Detail, EndMark, Header, Holding, Lane, Lifelines, LogLine, OrphansView, Overlay, Row, RowKind,
-        Segment, SignalMenu,
+        Detail, EndMark, Header, Holding, Lane, Lifelines, LogLine, OrphansView, Overlay, Row,
+        RowKind, Segment, SignalMenu,
     };
 
     fn frame(screen: &Screen, width: u16, height: u16) -> Terminal<TestBackend> {

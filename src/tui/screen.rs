@@ -152,7 +152,8 @@ pub struct Detail {
     pub masks: Vec<(String, String)>,
     /// Threads, and whether they all block the same signals.
     pub threads: String,
-    /// Whether it holds the stop event (maps the shared block).
+    /// Whether it holds the stop event (maps the shared block); empty
+    /// outside the demo.
     pub stop_event: String,
     /// Phase history: (time "+1.2 s", phase).
     pub phases: Vec<(String, String)>,

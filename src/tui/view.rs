@@ -16,11 +16,11 @@ use crate::engine::policy::Policy;
 use crate::engine::session::SessionView;
 use crate::engine::stop::Step;
 use crate::pool::scenario::{Scenario, Tasks};
+use crate::procfs::record::ProcessRecord;
 use crate::signal::sigset::Signal;
 use crate::sys::{boottime_ms, monotonic_ms};
 use crate::text::{escape_controls, pid_list};
 use crate::watch::model::{Actor, Observed, Outcome};
-use crate::procfs::record::ProcessRecord;
 use crate::watch::vocabulary::{Phase, Role};
 use crate::watch::wording::{self, duration};
 
@@ -44,9 +44,17 @@ pub struct Model<'a> {
     pub stopping: Option<Step>,
     /// What the open question's command hits now.
     pub asked: Option<&'a Asked>,
-    /// The signal of the stop under way (a stop sequence's, or a signal
-    /// the user sent the group); `None` when no stop was asked for.
-    pub stop_signal: Option<Signal>,
+    /// The stop under way; `None` when no stop was asked for.
+    pub stop: Option<StopUnderWay>,
+}
+
+/// A stop under way, as the "holding up the stop" strip judges survivors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopUnderWay {
+    /// The stop event was set (`e`): no signal was sent.
+    Event,
+    /// A stop sequence's signal, or a signal the user sent the group.
+    Signal(Signal),
 }
 
 /// The time a frame is drawn at, on each clock the view needs.
@@ -88,24 +96,7 @@ pub fn screen(app: &Model<'_>, at: &Now) -> Screen {
         selected,
         rows,
         lifelines: lifelines(app, now),
-        // The log pane shows its newest lines; older ones are not built.
-        log: watch
-            .timeline()
-            .iter()
-            .rev()
-            .take(LOG_LINES_BUILT)
-            .rev()
-            .map(|event| LogLine {
-                at: seconds(event.at_ms),
-                who: match &event.who {
-                    Actor::You => "you".into(),
-                    Actor::Sigtree => "sigtree".into(),
-                    Actor::Kernel => "kernel".into(),
-                    Actor::Process(pid, role) => format!("{pid} {role}"),
-                },
-                what: escape_controls(&event.what).into_owned(),
-            })
-            .collect(),
+        log: log_lines(watch),
         keys: keys(app),
         message: app.ui.message.clone().or_else(|| status_line(app)),
         overlay: overlay(app),
@@ -120,6 +111,54 @@ pub fn screen(app: &Model<'_>, at: &Now) -> Screen {
         color: app.ui.color,
         holding: holding::holding(app),
     }
+}
+
+/// The log's newest [`LOG_LINES_BUILT`] lines, oldest first, each run of
+/// routine lines (task progress, first sightings) folded into one line
+/// that counts them: the user's actions and what answers them stay on
+/// screen however busy the pool is.
+fn log_lines(watch: &crate::watch::model::Watch) -> Vec<LogLine> {
+    let mut lines: Vec<LogLine> = Vec::new();
+    let mut folded: Option<(u64, u64, usize)> = None;
+    let fold = |lines: &mut Vec<LogLine>, (first, last, count): (u64, u64, usize)| {
+        lines.push(LogLine {
+            at: seconds(last),
+            who: String::new(),
+            what: format!(
+                "{count} routine line{} folded (task progress, first sightings) since {}",
+                if count == 1 { "" } else { "s" },
+                seconds(first)
+            ),
+        });
+    };
+    for event in watch.timeline().iter().rev() {
+        if lines.len() >= LOG_LINES_BUILT {
+            break;
+        }
+        if event.routine {
+            let (_, last, count) = folded.unwrap_or((event.at_ms, event.at_ms, 0));
+            folded = Some((event.at_ms, last, count + 1));
+            continue;
+        }
+        if let Some(run) = folded.take() {
+            fold(&mut lines, run);
+        }
+        lines.push(LogLine {
+            at: seconds(event.at_ms),
+            who: match &event.who {
+                Actor::You => "you".into(),
+                Actor::Sigtree => "sigtree".into(),
+                Actor::Kernel => "kernel".into(),
+                Actor::Process(pid, role) => format!("{pid} {role}"),
+            },
+            what: escape_controls(&event.what).into_owned(),
+        });
+    }
+    if let Some(run) = folded.filter(|_| lines.len() < LOG_LINES_BUILT) {
+        fold(&mut lines, run);
+    }
+    lines.reverse();
+    lines
 }
 
 fn seconds(ms: u64) -> String {
@@ -429,7 +468,10 @@ fn detail(app: &Model<'_>, pid: i32, at: &Now) -> Option<Detail> {
         state: "ended".into(),
         masks: Vec::new(),
         threads: String::new(),
-        stop_event: if process.role == "process" {
+        // The stop event exists only in the demo's pool.
+        stop_event: if app.scenario.is_none() {
+            String::new()
+        } else if process.role == "process" {
             "does not hold the stop event".into()
         } else {
             format!(

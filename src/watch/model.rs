@@ -168,6 +168,10 @@ pub struct Event {
     pub who: Actor,
     /// What, in words.
     pub what: String,
+    /// A routine line (task progress, a first sighting): a log may fold
+    /// runs of them into a count.
+    #[serde(skip)]
+    pub routine: bool,
 }
 
 /// The model of one run. Times are CLOCK_MONOTONIC milliseconds.
@@ -211,6 +215,11 @@ impl Watch {
 
     /// Adds a line to the timeline.
     pub fn log(&mut self, at_ms: u64, who: Actor, what: impl Into<String>) {
+        self.push_line(at_ms, who, what.into(), false);
+    }
+
+    /// Adds a line to the timeline, routine or not.
+    fn push_line(&mut self, at_ms: u64, who: Actor, what: String, routine: bool) {
         if self.timeline.len() == EVENTS_KEPT {
             self.timeline.pop_front();
         }
@@ -218,7 +227,8 @@ impl Watch {
         self.timeline.push_back(Event {
             at_ms: at_ms.saturating_sub(self.start_ms),
             who,
-            what: what.into(),
+            what,
+            routine,
         });
     }
 
@@ -252,10 +262,11 @@ impl Watch {
         }
         let Some(known) = self.processes.get_mut(&pid) else {
             let role = role();
-            self.log(
+            self.push_line(
                 at_ms,
                 Actor::Process(pid, role.clone()),
                 format!("seen: {}", sighting.cmd),
+                true,
             );
             let zombie_since = sighting.zombie.then_some(at_ms);
             self.processes.insert(
@@ -325,7 +336,10 @@ impl Watch {
             known.phases.reserve_exact(PHASES_KEPT - known.phases.len());
             known.phases.push_back((at_ms, phase));
             let who = Actor::Process(pid, known.role.clone());
-            self.log(at_ms, who, phase.label());
+            // Task progress is routine; draining, cleaning up and exiting
+            // answer a stop.
+            let routine = matches!(phase, Phase::Idle | Phase::Busy(_));
+            self.push_line(at_ms, who, phase.label(), routine);
         }
     }
 

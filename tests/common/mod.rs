@@ -13,6 +13,7 @@ use sigtree::procfs::record::ProcessRecord;
 use sigtree::procfs::scan::{Reader, list_pids};
 
 pub mod pidns;
+pub mod pty;
 
 /// A generous deadline for conditions on a shared, noisy machine.
 pub const DEADLINE: Duration = Duration::from_secs(20);

@@ -5,17 +5,15 @@
 //! traced), or what keeps any signal from ending it (a zombie nobody reaps,
 //! a process that left the group, an uninterruptible sleep).
 
-use super::Model;
+use super::{Model, StopUnderWay};
 use crate::signal::effect::{Effect, predict};
-use crate::signal::sigset::Signal;
 use crate::tui::question::target_of;
 use crate::tui::screen::Holding;
 use crate::watch::model::{Observed, Source};
 
-/// The survivors holding up a stop that sent (or will send) `signal`; none
-/// when no stop is under way.
+/// The survivors holding up the stop under way; none when there is none.
 pub fn holding(app: &Model<'_>) -> Vec<Holding> {
-    let Some(signal) = app.stop_signal else {
+    let Some(stop) = app.stop else {
         return Vec::new();
     };
     app.run
@@ -28,7 +26,7 @@ pub fn holding(app: &Model<'_>) -> Vec<Holding> {
             Some(Holding {
                 pid: p.seen.pid,
                 role: p.role.clone(),
-                reason: reason(app, p, signal)?,
+                reason: reason(app, p, stop)?,
             })
         })
         .collect()
@@ -41,9 +39,11 @@ pub fn zombie_now(process: &Observed) -> bool {
         && !matches!(process.ending, Some((_, Source::Pidfd | Source::Inferred)))
 }
 
-/// Why `process` outlives `signal`, or `None` when it does not hold the
-/// stop up (it ended, or the signal ends it).
-fn reason(app: &Model<'_>, process: &Observed, signal: Signal) -> Option<String> {
+/// Why `process` outlives `stop`, or `None` when it does not hold the stop
+/// up (it ended, or the stop's signal ends it). The stop event alone is
+/// held up only by what cannot act on it: a zombie, a process stopped or
+/// in an uninterruptible sleep.
+fn reason(app: &Model<'_>, process: &Observed, stop: StopUnderWay) -> Option<String> {
     if zombie_now(process) {
         return Some(format!(
             "zombie: exited, not reaped by its parent {}",
@@ -54,6 +54,10 @@ fn reason(app: &Model<'_>, process: &Observed, signal: Signal) -> Option<String>
         return None;
     }
     let pid = process.seen.pid;
+    let signal = match stop {
+        StopUnderWay::Signal(signal) => signal,
+        StopUnderWay::Event => return event_reason(app, pid),
+    };
     if app.run.watch.escaped_group(process) {
         return Some(format!(
             "left the group: in group {} now, which the group's signals miss",
@@ -62,18 +66,9 @@ fn reason(app: &Model<'_>, process: &Observed, signal: Signal) -> Option<String>
     }
     let record = app.run.status.get(&pid)?;
     if record.state.letter() == 'D' {
-        let wchan = app
-            .run
-            .closer
-            .get(&pid)
-            .map_or("", |closer| closer.wchan.as_str());
-        let wchan = if wchan.is_empty() || wchan == "0" {
-            "the kernel".to_string()
-        } else {
-            wchan.to_string()
-        };
         return Some(format!(
-            "uninterruptible sleep in {wchan}: {} acts only when it wakes",
+            "uninterruptible sleep in {}: {} acts only when it wakes",
+            wchan(app, pid),
             signal.name()
         ));
     }
@@ -81,5 +76,31 @@ fn reason(app: &Model<'_>, process: &Observed, signal: Signal) -> Option<String>
     match prediction.effect {
         Effect::Terminates | Effect::TerminatesCore | Effect::Gone => None,
         _ => Some(prediction.reason),
+    }
+}
+
+/// Why a process holds up the stop event: it cannot act on it now.
+fn event_reason(app: &Model<'_>, pid: i32) -> Option<String> {
+    match app.run.status.get(&pid)?.state.letter() {
+        'D' => Some(format!(
+            "uninterruptible sleep in {}: it sees the stop event only when it wakes",
+            wchan(app, pid)
+        )),
+        'T' | 't' => Some("stopped: it sees the stop event only once continued".into()),
+        _ => None,
+    }
+}
+
+/// Where `pid` sleeps, as last read; "the kernel" when unknown.
+fn wchan(app: &Model<'_>, pid: i32) -> String {
+    let wchan = app
+        .run
+        .closer
+        .get(&pid)
+        .map_or("", |closer| closer.wchan.as_str());
+    if wchan.is_empty() || wchan == "0" {
+        "the kernel".to_string()
+    } else {
+        wchan.to_string()
     }
 }

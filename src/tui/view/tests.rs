@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use ratatui::{Terminal, backend::TestBackend};
 
-use super::{Model, Now, screen};
+use super::{Model, Now, StopUnderWay, screen};
 use crate::engine::command::Command;
 use crate::engine::reach::Recipients;
 use crate::engine::session::{Closer, SessionView};
@@ -14,8 +14,8 @@ use crate::engine::stop::Step;
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::state::ProcessState;
 use crate::procfs::target::target_of_record;
-use crate::signal::effect::Target;
 use crate::signal::disposition::SignalMasks;
+use crate::signal::effect::Target;
 use crate::signal::sigset::{SigSet, Signal};
 use crate::sys::wait::Ending;
 use crate::tui::question::Asked;
@@ -188,7 +188,7 @@ fn drawn(ui: &UiState, asked: Option<&Asked>, width: u16, height: u16) -> TestBa
         scenario: None,
         stopping: Some(Step::Signalled(now.instant + Duration::from_millis(1_800))),
         asked,
-        stop_signal: Some(Signal::TERM),
+        stop: Some(StopUnderWay::Signal(Signal::TERM)),
     };
     let screen = screen(&model, &now);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
@@ -272,7 +272,7 @@ fn a_frame_builds_in_full_only_the_rows_around_what_the_table_shows() {
             scenario: None,
             stopping: None,
             asked: None,
-            stop_signal: None,
+            stop: None,
         };
         screen(&model, &now)
     };
@@ -321,7 +321,7 @@ fn stopping_screen(closer: &BTreeMap<i32, Closer>) -> crate::tui::screen::Screen
         scenario: None,
         stopping: Some(Step::Signalled(now.instant)),
         asked: None,
-        stop_signal: Some(Signal::TERM),
+        stop: Some(StopUnderWay::Signal(Signal::TERM)),
     };
     screen(&model, &now)
 }
@@ -373,7 +373,7 @@ fn the_strip_names_each_survivor_with_the_effect_models_reason() {
         scenario: None,
         stopping: None,
         asked: None,
-        stop_signal: None,
+        stop: None,
     };
     assert!(screen(&model, &now).holding.is_empty());
 }
@@ -412,7 +412,7 @@ fn a_zombie_shows_z_and_the_keeper_has_a_row_of_its_own() {
         scenario: None,
         stopping: None,
         asked: None,
-        stop_signal: Some(Signal::TERM),
+        stop: Some(StopUnderWay::Signal(Signal::TERM)),
     };
     let screen = screen(&model, &now);
     let rows: Vec<(i32, char, &str)> = screen

@@ -73,7 +73,9 @@ fn lines(detail: Option<&Detail>, width: usize, color: bool) -> Vec<Line<'static
         out.extend(row(label, names));
     }
     out.extend(row("threads", &detail.threads));
-    out.extend(row("stop event", &detail.stop_event));
+    if !detail.stop_event.is_empty() {
+        out.extend(row("stop event", &detail.stop_event));
+    }
     let at_width = detail.phases.iter().map(|(at, _)| width_of(at)).max();
     for (i, (at, phase)) in detail.phases.iter().enumerate() {
         let label = if i == 0 { "phases" } else { "" };
