@@ -5,6 +5,7 @@
 //! records, the tree) or a thin reader that treats a vanished process as gone,
 //! never as an error.
 
+pub mod full_scan;
 pub mod mounts;
 pub mod orphans;
 pub mod record;

@@ -138,6 +138,10 @@ pub fn parse_status(text: &[u8]) -> Result<StatusFields, ReadFailure> {
                 .ok()
                 .map(SigSet::from_bits);
         }
+        // The masks come after Uid; the lines after SigCgt are not needed.
+        if uid.is_some() && masks.iter().all(Option::is_some) {
+            break;
+        }
     }
     let [
         Some(pending),

@@ -8,6 +8,9 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
+use std::os::fd::OwnedFd;
+
+use rustix::fs::{Mode, OFlags};
 
 use super::record::{self, ProcessRecord, ReadFailure, StatusFields};
 use crate::sys::{Units, boottime_ms};
@@ -53,11 +56,15 @@ pub fn list_pids() -> std::io::Result<Vec<i32>> {
 }
 
 /// Reads the files of single processes, reusing one buffer and one path
-/// string across calls.
+/// string across calls, each opened relative to `/proc`, which it holds
+/// open: no walk from `/` per file.
 pub struct Reader {
     units: Units,
     buf: Vec<u8>,
     path: String,
+    /// `/proc`, opened once; `None` when it could not be (each file is then
+    /// opened by its whole path).
+    proc_dir: Option<OwnedFd>,
 }
 
 impl Default for Reader {
@@ -69,10 +76,17 @@ impl Default for Reader {
 impl Reader {
     /// A reader converting times and sizes with `units`.
     pub fn new(units: Units) -> Self {
+        let proc_dir = rustix::fs::open(
+            "/proc",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ok();
         Self {
             units,
             buf: Vec::with_capacity(4096),
             path: String::with_capacity(64),
+            proc_dir,
         }
     }
 
@@ -80,8 +94,18 @@ impl Reader {
     pub(super) fn read(&mut self, pid: i32, file: &str) -> Result<&[u8], ReadFailure> {
         use std::fmt::Write;
         self.path.clear();
-        let _ = write!(self.path, "/proc/{pid}/{file}");
-        let mut handle = File::open(&self.path)?;
+        let mut handle = match &self.proc_dir {
+            Some(dir) => {
+                let _ = write!(self.path, "{pid}/{file}");
+                let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+                let opened = rustix::fs::openat(dir, self.path.as_str(), flags, Mode::empty());
+                File::from(opened.map_err(std::io::Error::from)?)
+            }
+            None => {
+                let _ = write!(self.path, "/proc/{pid}/{file}");
+                File::open(&self.path)?
+            }
+        };
         read_whole(&mut handle, &mut self.buf)?;
         Ok(&self.buf)
     }
@@ -138,7 +162,7 @@ impl Reader {
     /// Stat plus whatever else `options` asks for `pid`. A cmdline that
     /// cannot be read stays empty rather than dropping the process: it was
     /// alive when its stat was read.
-    fn stat_with(&mut self, pid: i32, options: ScanOptions) -> Result<ProcessRecord, ReadFailure> {
+    pub fn stat_with(&mut self, pid: i32, options: ScanOptions) -> Result<ProcessRecord, ReadFailure> {
         let mut record = self.stat(pid)?;
         if options.cmdline {
             record.cmdline = self.cmdline(pid).unwrap_or_default();

@@ -3,8 +3,8 @@
 mod orphans;
 mod table;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
+use std::collections::BTreeSet;
+use std::io::{BufWriter, Write};
 
 use anyhow::{Context, bail};
 use serde::Serialize;
@@ -12,42 +12,54 @@ use serde::Serialize;
 use crate::cli::PsArgs;
 use crate::procfs::mounts::{ProcVisibility, proc_visibility};
 use crate::procfs::record::ProcessRecord;
-use crate::procfs::scan::{Reader, ScanOptions, Snapshot};
+use crate::procfs::full_scan::{FullScan, Wanted, full_scan};
+use crate::procfs::scan::{Reader, Snapshot};
 use crate::procfs::tree::ProcessTree;
 use crate::signal::disposition::ProcessSignals;
 
 /// Runs `sigtree ps`, writing the listing to `out` (lines cut to `width`
 /// characters when given) and notices to stderr.
 pub fn run(args: &PsArgs, width: Option<usize>, out: &mut impl Write) -> anyhow::Result<()> {
-    let mut reader = Reader::default();
-    let mut snapshot = reader
-        .snapshot(ScanOptions { cmdline: true })
-        .context("cannot list /proc")?;
+    // One write per buffer, not per line: JSON has a line per key.
+    let mut out = BufWriter::new(out);
+    // JSON needs the uid from status even without --signals.
+    let status = (args.signals || args.json) && !args.orphans;
+    // Every process listed: everything printed is read in one pass.
+    // With a pid, status only for the processes its selection prints.
+    let whole = args.pid.is_none();
+    let wanted = Wanted {
+        cmdline: true,
+        status: status && whole,
+        signals: args.signals && whole && !args.orphans,
+    };
+    let FullScan {
+        mut snapshot,
+        mut signals,
+    } = full_scan(wanted).context("cannot list /proc")?;
     warn_about_hidden(&snapshot);
 
     if args.orphans {
-        return orphans::print(&snapshot, args.json, width, out);
+        orphans::print(&snapshot, args.json, width, &mut out)?;
+        return Ok(out.flush()?);
     }
     let selected = select(&snapshot, args.pid)?;
-    if args.signals || args.json {
-        // JSON needs the uid from status even without --signals.
+    if status && !whole {
+        let mut reader = Reader::default();
         reader.fill_status(&mut snapshot, selected.iter().copied());
-        if !args.signals {
-            snapshot
-                .processes
-                .values_mut()
-                .for_each(|r| r.signals = None);
+        // Pending and blocked over every thread, not the main thread's alone.
+        if args.signals {
+            signals = selected
+                .iter()
+                .filter_map(|pid| Some((*pid, reader.signals_of(snapshot.get(*pid)?)?)))
+                .collect();
         }
     }
-    // Pending and blocked over every thread, not the main thread's alone.
-    let signals: BTreeMap<i32, ProcessSignals> = if args.signals {
-        selected
-            .iter()
-            .filter_map(|pid| Some((*pid, reader.signals_of(snapshot.get(*pid)?)?)))
-            .collect()
-    } else {
-        BTreeMap::new()
-    };
+    if !args.signals {
+        snapshot
+            .processes
+            .values_mut()
+            .for_each(|r| r.signals = None);
+    }
     let tree = ProcessTree::new(&snapshot);
     let row = |pid: i32, guides: String| {
         Some(table::Row {
@@ -75,12 +87,12 @@ pub fn run(args: &PsArgs, width: Option<usize>, out: &mut impl Write) -> anyhow:
                 signals: row.signals,
             })
             .collect();
-        serde_json::to_writer_pretty(&mut *out, &records)?;
+        serde_json::to_writer_pretty(&mut out, &records)?;
         writeln!(out)?;
     } else {
-        table::print(&rows, args.signals, width, out)?;
+        table::print(&rows, args.signals, width, &mut out)?;
     }
-    Ok(())
+    Ok(out.flush()?)
 }
 
 /// One process in `ps --json`: its record, and with `--signals` its signal
