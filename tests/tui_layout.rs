@@ -196,7 +196,7 @@ fn assert_help_scrolls(tui: &mut Tui) {
     tui.wait_for_text("your action (label below)");
     tui.press("\x1b");
     tui.wait_for_screen("help closed", |screen| {
-        (!screen.contents().contains("help ·")).then_some(())
+        (!screen.contents().contains("↑↓ scroll")).then_some(())
     });
 }
 
@@ -204,7 +204,7 @@ fn assert_help_scrolls(tui: &mut Tui) {
 fn layout_at(size: (u16, u16)) {
     let mut tui = demo("graceful", "8", size);
     // PHASE is not among the columns 80x24 keeps: wait for work done.
-    tui.wait_for_text("worker-8");
+    tui.wait_for_text("worker-1");
     tui.wait_for_screen("tasks done", |screen| tasks_done(screen).filter(|&n| n > 0));
     assert_keeper_row(&tui);
     assert_columns(&tui, size.1);
