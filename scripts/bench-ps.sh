@@ -2,7 +2,8 @@
 # Times `sigtree ps --tree` against `ps` and `pstree`, and `sigtree ps
 # --json --signals` against procps's `ps -eo pid,ppid,pgid,sid,tpgid,nlwp,
 # pending,blocked,ignored,caught` (the issue's command: no args, so it reads
-# less than sigtree, which prints cmdline), with N extra idle processes (SPEC
+# two files a process where sigtree, which prints cmdline, reads three) and
+# the same with args (the same files as sigtree), with N extra idle processes (SPEC
 # "Performance targets": sigtree ps --tree faster than ps and pstree at
 # every N; issue 13: ps --json --signals faster than procps's ps printing
 # the same masks). Against the raw stat+status read floor, in process:
@@ -105,7 +106,7 @@ TREE=(sigtree)
 JSON=(sigtree-json)
 if command -v ps >/dev/null && ps -V 2>&1 | grep -q procps; then
     TREE+=(ps)
-    JSON+=(ps-signals)
+    JSON+=(ps-signals ps-signals-args)
 else
     echo "note: procps's ps not found, skipped"
 fi
@@ -119,6 +120,7 @@ run_tool() {
         pstree) pstree -pg >/dev/null ;;
         sigtree-json) "$SIGTREE" ps --json --signals >/dev/null ;;
         ps-signals) ps -eo pid,ppid,pgid,sid,tpgid,nlwp,pending,blocked,ignored,caught >/dev/null ;;
+        ps-signals-args) ps -eo pid,ppid,pgid,sid,tpgid,nlwp,pending,blocked,ignored,caught,args >/dev/null ;;
     esac
 }
 
@@ -188,7 +190,7 @@ printf '%6s  %-8s %10s %10s\n' N tool "median ms" "min ms"
 printf '%s\n' "${ROWS[@]}"
 echo
 printf '%s\n' "${VERDICTS[@]}"
-if [[ ${#TOOLS[@]} -lt 5 ]]; then
+if [[ ${#TOOLS[@]} -lt 6 ]]; then
     echo "note: not every tool was available; the verdict covers those that were"
 fi
 echo "sigtree's commands faster than the others (by median) at every N: $ALL_FASTER"
