@@ -143,10 +143,10 @@ fn append_file(file: &mut File, buf: &mut Vec<u8>, mut used: usize) -> usize {
     }
 }
 
-/// The floor: list `/proc`, and for each numeric entry open its stat, read
-/// it into one reused buffer (appending, no parsing), close. Returns the
-/// number of stat files read and the bytes read.
-fn raw_floor_stat(buf: &mut Vec<u8>, path: &mut String) -> (usize, usize) {
+/// The floor: list `/proc`, and for each numeric entry open each of
+/// `files`, read it into one reused buffer (appending, no parsing), close.
+/// Returns the number of files read and the bytes read.
+fn raw_floor(files: &[&str], buf: &mut Vec<u8>, path: &mut String) -> (usize, usize) {
     let mut used = 0;
     let mut count = 0;
     for entry in fs::read_dir("/proc").expect("read_dir /proc") {
@@ -156,33 +156,7 @@ fn raw_floor_stat(buf: &mut Vec<u8>, path: &mut String) -> (usize, usize) {
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_digit()) {
             continue;
         }
-        path.clear();
-        path.push_str("/proc/");
-        path.push_str(name);
-        path.push_str("/stat");
-        // A process that ended since the listing is simply skipped.
-        let Ok(mut file) = File::open(path.as_str()) else {
-            continue;
-        };
-        used = append_file(&mut file, buf, used);
-        count += 1;
-    }
-    (count, used)
-}
-
-/// The stat+status floor: as [`raw_floor_stat`], reading each process's
-/// status file after its stat. Returns the files read and the bytes read.
-fn raw_floor_stat_status(buf: &mut Vec<u8>, path: &mut String) -> (usize, usize) {
-    let mut used = 0;
-    let mut count = 0;
-    for entry in fs::read_dir("/proc").expect("read_dir /proc") {
-        let Ok(entry) = entry else { continue };
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        for file in ["stat", "status"] {
+        for file in files {
             path.clear();
             path.push_str("/proc/");
             path.push_str(name);
@@ -197,6 +171,16 @@ fn raw_floor_stat_status(buf: &mut Vec<u8>, path: &mut String) -> (usize, usize)
         }
     }
     (count, used)
+}
+
+/// The stat-only floor.
+fn raw_floor_stat(buf: &mut Vec<u8>, path: &mut String) -> (usize, usize) {
+    raw_floor(&["stat"], buf, path)
+}
+
+/// The stat+status floor: what `ps --json --signals` must read at least.
+fn raw_floor_stat_status(buf: &mut Vec<u8>, path: &mut String) -> (usize, usize) {
+    raw_floor(&["stat", "status"], buf, path)
 }
 
 /// `sigtree ps --json --signals`, all of it, the JSON written to a sink.

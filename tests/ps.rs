@@ -130,22 +130,7 @@ fn a_signal_pending_for_another_thread_is_pending_for_the_process() {
     let mut cleanup = Cleanup::default();
     // A second thread blocks SIGUSR1 and gets one sent to it alone
     // (pthread_kill: tgkill): pending in its SigPnd, not the main thread's.
-    let script = "import os, signal, threading, time\n\
-                  ready = threading.Event()\n\
-                  def hold():\n    \
-                      signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})\n    \
-                      ready.set()\n    \
-                      time.sleep(300)\n\
-                  thread = threading.Thread(target=hold)\n\
-                  thread.start()\n\
-                  ready.wait()\n\
-                  signal.pthread_kill(thread.ident, signal.SIGUSR1)\n\
-                  print(os.getpid(), flush=True)\n\
-                  time.sleep(300)";
-    let mut command = Command::new(python);
-    command.args(["-c", script]).stdout(Stdio::piped());
-    let pid = cleanup.spawn(&mut command);
-    assert_eq!(read_pid_line(cleanup.child(pid)), pid);
+    let pid = common::spawn_thread_pending_usr1(&mut cleanup, &python);
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
     let sigpnd = status
         .lines()

@@ -13,7 +13,7 @@ mod common;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-use common::{Cleanup, find_program, ps_json, python, read_pid_line, sigtree, wait_for};
+use common::{Cleanup, find_program, ps_json, python, sigtree, wait_for};
 use nix::sys::signal::{SigHandler, SigSet as NixSigSet, SigmaskHow, Signal as NixSignal};
 use nix::sys::signal::{kill, sigaction, sigprocmask};
 use nix::unistd::Pid;
@@ -250,27 +250,7 @@ fn start(cleanup: &mut Cleanup) -> Stable {
         })
     });
 
-    let threaded = python().map(|python| {
-        let script = "import os, signal, threading, time\n\
-                      ready = threading.Event()\n\
-                      def hold():\n    \
-                          signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})\n    \
-                          ready.set()\n    \
-                          time.sleep(300)\n\
-                      thread = threading.Thread(target=hold)\n\
-                      thread.start()\n\
-                      ready.wait()\n\
-                      signal.pthread_kill(thread.ident, signal.SIGUSR1)\n\
-                      print(os.getpid(), flush=True)\n\
-                      time.sleep(300)";
-        let mut command = Command::new(python);
-        command
-            .args(["-c", script])
-            .stdout(std::process::Stdio::piped());
-        let pid = cleanup.spawn(&mut command);
-        assert_eq!(read_pid_line(cleanup.child(pid)), pid);
-        pid
-    });
+    let threaded = python().map(|python| common::spawn_thread_pending_usr1(cleanup, &python));
     Stable {
         blocked,
         trapping,

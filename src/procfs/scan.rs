@@ -162,7 +162,11 @@ impl Reader {
     /// Stat plus whatever else `options` asks for `pid`. A cmdline that
     /// cannot be read stays empty rather than dropping the process: it was
     /// alive when its stat was read.
-    pub fn stat_with(&mut self, pid: i32, options: ScanOptions) -> Result<ProcessRecord, ReadFailure> {
+    pub fn stat_with(
+        &mut self,
+        pid: i32,
+        options: ScanOptions,
+    ) -> Result<ProcessRecord, ReadFailure> {
         let mut record = self.stat(pid)?;
         if options.cmdline {
             record.cmdline = self.cmdline(pid).unwrap_or_default();

@@ -134,6 +134,29 @@ pub fn spawn_exited_main_thread(cleanup: &mut Cleanup, python: &std::path::Path)
     pid
 }
 
+/// Starts a Python program whose second thread blocks SIGUSR1 and is sent
+/// one alone (pthread_kill: tgkill): pending in that thread's SigPnd, not
+/// the main thread's, nor process-wide. Returns its pid once it is so.
+pub fn spawn_thread_pending_usr1(cleanup: &mut Cleanup, python: &std::path::Path) -> i32 {
+    let script = "import os, signal, threading, time\n\
+                  ready = threading.Event()\n\
+                  def hold():\n    \
+                      signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})\n    \
+                      ready.set()\n    \
+                      time.sleep(300)\n\
+                  thread = threading.Thread(target=hold)\n\
+                  thread.start()\n\
+                  ready.wait()\n\
+                  signal.pthread_kill(thread.ident, signal.SIGUSR1)\n\
+                  print(os.getpid(), flush=True)\n\
+                  time.sleep(300)";
+    let mut command = Command::new(python);
+    command.args(["-c", script]).stdout(Stdio::piped());
+    let pid = cleanup.spawn(&mut command);
+    assert_eq!(read_pid_line(cleanup.child(pid)), pid);
+    pid
+}
+
 /// Reads the first line a child printed: a pid it reports.
 pub fn read_pid_line(child: &mut Child) -> i32 {
     use std::io::BufRead;

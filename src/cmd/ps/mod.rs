@@ -10,9 +10,9 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 
 use crate::cli::PsArgs;
+use crate::procfs::full_scan::{FullScan, Wanted, full_scan};
 use crate::procfs::mounts::{ProcVisibility, proc_visibility};
 use crate::procfs::record::ProcessRecord;
-use crate::procfs::full_scan::{FullScan, Wanted, full_scan};
 use crate::procfs::scan::{Reader, Snapshot};
 use crate::procfs::tree::ProcessTree;
 use crate::signal::disposition::ProcessSignals;

@@ -301,10 +301,13 @@ fn a_frame_builds_in_full_only_the_rows_around_what_the_table_shows() {
     assert!(later.rows[300].cmd.contains("member 4400"));
 }
 
-/// The model of [`drawn`] at its fixed now, with `closer` as what the
-/// session read of the processes looked at closely.
-fn stopping_screen(closer: &BTreeMap<i32, Closer>) -> crate::tui::screen::Screen {
-    let watch = watch();
+/// The screen of `watch` under the keeper at +6.2 s, with `closer` as what
+/// the session read of the processes looked at closely, during `stop`.
+fn screen_of(
+    watch: &Watch,
+    closer: &BTreeMap<i32, Closer>,
+    stop: Option<StopUnderWay>,
+) -> crate::tui::screen::Screen {
     let status = status();
     let keeper = keeper();
     let ui = ui();
@@ -314,22 +317,25 @@ fn stopping_screen(closer: &BTreeMap<i32, Closer>) -> crate::tui::screen::Screen
         instant: Instant::now(),
     };
     let model = Model {
-        run: session_view(&watch, &status, closer, Some(&keeper)),
+        run: session_view(watch, &status, closer, Some(&keeper)),
         ui: &ui,
         mode: "run",
         subject: "sh -c ./serve".into(),
         scenario: None,
-        stopping: Some(Step::Signalled(now.instant)),
+        stopping: None,
         asked: None,
-        stop: Some(StopUnderWay::Signal(Signal::TERM)),
+        stop,
     };
     screen(&model, &now)
 }
 
+/// SIGTERM to the group is the stop under way.
+const TERM_STOP: Option<StopUnderWay> = Some(StopUnderWay::Signal(Signal::TERM));
+
 #[test]
 fn the_strip_names_each_survivor_with_the_effect_models_reason() {
-    let strip = |screen: crate::tui::screen::Screen| -> Vec<(i32, String)> {
-        screen
+    let strip = |closer: &BTreeMap<i32, Closer>| -> Vec<(i32, String)> {
+        screen_of(&watch(), closer, TERM_STOP)
             .holding
             .into_iter()
             .map(|h| (h.pid, h.reason))
@@ -338,7 +344,7 @@ fn the_strip_names_each_survivor_with_the_effect_models_reason() {
     // Every thread read: the leader's other threads take SIGTERM, so its
     // handler runs; 4101 ignores it; 4102 has ended and holds nothing up.
     assert_eq!(
-        strip(stopping_screen(&closer())),
+        strip(&closer()),
         [
             (4100, "handler runs: SIGTERM is caught".to_string()),
             (4101, "ignored: SIGTERM is SIG_IGN".to_string()),
@@ -352,30 +358,11 @@ fn the_strip_names_each_survivor_with_the_effect_models_reason() {
         target.threads = 1;
     }
     assert_eq!(
-        strip(stopping_screen(&blocked))[0],
+        strip(&blocked)[0],
         (4100, "pending: its only thread blocks SIGTERM".to_string())
     );
     // No stop asked for: no strip.
-    let watch = watch();
-    let status = status();
-    let closer = closer();
-    let ui = ui();
-    let now = Now {
-        monotonic_ms: START + 6_200,
-        boottime_ms: 60_000,
-        instant: Instant::now(),
-    };
-    let model = Model {
-        run: session_view(&watch, &status, &closer, None),
-        ui: &ui,
-        mode: "attach",
-        subject: "4100".into(),
-        scenario: None,
-        stopping: None,
-        asked: None,
-        stop: None,
-    };
-    assert!(screen(&model, &now).holding.is_empty());
+    assert!(screen_of(&watch(), &closer(), None).holding.is_empty());
 }
 
 #[test]
@@ -395,26 +382,7 @@ fn a_zombie_shows_z_and_the_keeper_has_a_row_of_its_own() {
         },
         String::new,
     );
-    let status = status();
-    let closer = closer();
-    let keeper = keeper();
-    let ui = ui();
-    let now = Now {
-        monotonic_ms: START + 6_200,
-        boottime_ms: 60_000,
-        instant: Instant::now(),
-    };
-    let model = Model {
-        run: session_view(&watch, &status, &closer, Some(&keeper)),
-        ui: &ui,
-        mode: "run",
-        subject: "sh -c ./serve".into(),
-        scenario: None,
-        stopping: None,
-        asked: None,
-        stop: Some(StopUnderWay::Signal(Signal::TERM)),
-    };
-    let screen = screen(&model, &now);
+    let screen = screen_of(&watch, &closer(), TERM_STOP);
     let rows: Vec<(i32, char, &str)> = screen
         .rows
         .iter()
