@@ -206,6 +206,7 @@ impl App {
             Intent::PauseResume(pid) => self.pause_resume(pid),
             Intent::Restart => self.restart(None),
             Intent::ScrollOutput(lines) => self.scroll_output(lines),
+            Intent::PauseLog => self.ui.log_paused = Some((self.run.watch.logged(), 0)),
             Intent::Quit => self.request_quit(),
         }
     }

@@ -128,10 +128,22 @@ fn draw_body(frame: &mut Frame, area: Rect, screen: &Screen, large: bool) -> Rec
                 Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)])
                     .spacing(2)
                     .areas(rest);
-            log::render(frame, events, &screen.log, color);
+            log::render(
+                frame,
+                events,
+                &screen.log,
+                screen.log_paused.as_deref(),
+                color,
+            );
             output::render(frame, printed, pane);
         }
-        None => log::render(frame, rest, &screen.log, color),
+        None => log::render(
+            frame,
+            rest,
+            &screen.log,
+            screen.log_paused.as_deref(),
+            color,
+        ),
     }
     rows
 }
@@ -317,6 +329,7 @@ mod tests {
             selected: Some(2),
             detail_toggled: false,
             holding: Vec::new(),
+            log_paused: None,
             detail: Some(Detail {
                 title: s("4123 worker-2 · python3 -m pool worker 2"),
                 state: s("S sleeping (interruptible wait), in hrtimer_nanosleep"),
@@ -422,6 +435,7 @@ mod tests {
             rows: stopping_rows(),
             selected: Some(1),
             detail_toggled: false,
+            log_paused: None,
             holding: vec![
                 Holding {
                     pid: 4121,

@@ -38,6 +38,8 @@ pub enum UserAction {
     Orphans,
     /// Show or hide the detail pane (folded on small terminals).
     ToggleDetail,
+    /// Pause the event log (PgUp/PgDn then scroll it), or follow it again.
+    PauseLog,
     /// Help: keys, the scenario's explanation, the legend.
     Help,
     /// Quit: the stop sequence, then exit; again: SIGKILL and exit.
@@ -114,6 +116,7 @@ pub fn table_action(key: KeyEvent) -> Option<UserAction> {
         KeyCode::Char('P') => UserAction::ChoosePolicy,
         KeyCode::Char('o') => UserAction::Orphans,
         KeyCode::Char('d') => UserAction::ToggleDetail,
+        KeyCode::Char('l') => UserAction::PauseLog,
         KeyCode::Char('?') => UserAction::Help,
         KeyCode::Char('q') => UserAction::Quit,
         _ => return None,
@@ -165,6 +168,7 @@ mod tests {
             ('c', UserAction::ChooseScenario),
             ('P', UserAction::ChoosePolicy),
             ('o', UserAction::Orphans),
+            ('l', UserAction::PauseLog),
             ('?', UserAction::Help),
             ('q', UserAction::Quit),
             ('j', UserAction::Down),

@@ -20,6 +20,8 @@ pub struct Screen {
     pub lifelines: Lifelines,
     /// The event log, oldest first.
     pub log: Vec<LogLine>,
+    /// Said in the log's title while it is paused.
+    pub log_paused: Option<String>,
     /// The keys that apply now, as (key, what it does).
     pub keys: Vec<(String, String)>,
     /// A one-line message for the footer (a refusal, an error, a result).

@@ -20,6 +20,9 @@ pub struct UiState {
     /// other way round from its default for the terminal's width (beside
     /// the table from 160 columns on, else folded).
     pub detail_toggled: bool,
+    /// The event log is paused: the count of lines logged when it was
+    /// (later ones wait), and how many lines it is scrolled up.
+    pub log_paused: Option<(u64, usize)>,
     /// The user's actions on the time axis: (ms since the start, key).
     pub markers: Vec<(u64, String)>,
     /// The order of the rows last shown, for moving the selection.
@@ -44,6 +47,7 @@ impl UiState {
             popup: None,
             message: None,
             detail_toggled: false,
+            log_paused: None,
             markers: Vec::new(),
             order: Vec::new(),
             table_rows: None,

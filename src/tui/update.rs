@@ -26,6 +26,8 @@ pub enum Intent {
     Restart,
     /// Scroll the output pane by this many lines.
     ScrollOutput(isize),
+    /// Pause the event log at the lines logged so far.
+    PauseLog,
     /// Quit (the stop sequence first, or at once).
     Quit,
 }
@@ -85,7 +87,13 @@ pub fn update(ui: &mut UiState, action: UserAction, facts: Facts) -> Intent {
                 .position(|policy| *policy == ui.policy);
             ui.popup = Some(Popup::Policies(current.unwrap_or(0)));
         }
-        UserAction::ScrollOutput(lines) => return Intent::ScrollOutput(lines),
+        // A paused log takes PgUp/PgDn; else the output pane does.
+        UserAction::ScrollOutput(lines) => match &mut ui.log_paused {
+            Some((_, scroll)) => *scroll = scroll.saturating_add_signed(lines),
+            None => return Intent::ScrollOutput(lines),
+        },
+        UserAction::PauseLog if ui.log_paused.is_some() => ui.log_paused = None,
+        UserAction::PauseLog => return Intent::PauseLog,
         // The session scans for it, off the UI's thread, once told it shows.
         UserAction::Orphans => ui.popup = Some(Popup::Orphans(0)),
         UserAction::ToggleDetail => ui.detail_toggled = !ui.detail_toggled,
@@ -224,5 +232,22 @@ mod tests {
         assert_eq!(ui.popup, Some(Popup::Help(0)));
         assert_eq!(update(&mut ui, UserAction::Quit, RUN), Intent::Quit);
         assert_eq!(update(&mut ui, UserAction::GracefulStop, RUN), Intent::Stop);
+    }
+
+    #[test]
+    fn a_paused_log_takes_page_up_and_down_and_l_follows_it_again() {
+        let mut ui = ui_with_rows(&[40]);
+        let page = UserAction::ScrollOutput(10);
+        assert_eq!(update(&mut ui, page, RUN), Intent::ScrollOutput(10));
+        // The app pauses the log at the lines logged so far.
+        assert_eq!(update(&mut ui, UserAction::PauseLog, RUN), Intent::PauseLog);
+        ui.log_paused = Some((120, 0));
+        assert_eq!(update(&mut ui, page, RUN), Intent::Nothing);
+        assert_eq!(update(&mut ui, page, RUN), Intent::Nothing);
+        assert_eq!(ui.log_paused, Some((120, 20)));
+        update(&mut ui, UserAction::ScrollOutput(-30), RUN);
+        assert_eq!(ui.log_paused, Some((120, 0)));
+        assert_eq!(update(&mut ui, UserAction::PauseLog, RUN), Intent::Nothing);
+        assert_eq!(ui.log_paused, None);
     }
 }

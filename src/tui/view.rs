@@ -96,7 +96,11 @@ pub fn screen(app: &Model<'_>, at: &Now) -> Screen {
         selected,
         rows,
         lifelines: lifelines(app, now),
-        log: log_lines(watch),
+        log: log_lines(watch, app.ui.log_paused),
+        log_paused: app.ui.log_paused.map(|(at, scroll)| {
+            let new = watch.logged().saturating_sub(at);
+            format!("paused, {new} new (l follows again) · PgUp/PgDn scroll · {scroll} up")
+        }),
         keys: keys(app),
         message: app.ui.message.clone().or_else(|| status_line(app)),
         overlay: overlay(app),
@@ -116,8 +120,16 @@ pub fn screen(app: &Model<'_>, at: &Now) -> Screen {
 /// The log's newest [`LOG_LINES_BUILT`] lines, oldest first, each run of
 /// routine lines (task progress, first sightings) folded into one line
 /// that counts them: the user's actions and what answers them stay on
-/// screen however busy the pool is.
-fn log_lines(watch: &crate::watch::model::Watch) -> Vec<LogLine> {
+/// screen however busy the pool is. Paused at `(count, scroll)`: the lines
+/// logged before the count, less the `scroll` newest of them.
+fn log_lines(watch: &crate::watch::model::Watch, paused: Option<(u64, usize)>) -> Vec<LogLine> {
+    let timeline = watch.timeline();
+    // The ring holds the latest lines: the first one's number in the log.
+    let first = watch.logged().saturating_sub(timeline.len() as u64);
+    let (end, scroll) = paused.map_or((timeline.len(), 0), |(count, scroll)| {
+        let end = usize::try_from(count.saturating_sub(first)).unwrap_or(usize::MAX);
+        (end.min(timeline.len()), scroll)
+    });
     let mut lines: Vec<LogLine> = Vec::new();
     let mut folded: Option<(u64, u64, usize)> = None;
     let fold = |lines: &mut Vec<LogLine>, (first, last, count): (u64, u64, usize)| {
@@ -131,8 +143,8 @@ fn log_lines(watch: &crate::watch::model::Watch) -> Vec<LogLine> {
             ),
         });
     };
-    for event in watch.timeline().iter().rev() {
-        if lines.len() >= LOG_LINES_BUILT {
+    for event in timeline.range(..end).rev() {
+        if lines.len() >= LOG_LINES_BUILT + scroll {
             break;
         }
         if event.routine {
@@ -154,9 +166,11 @@ fn log_lines(watch: &crate::watch::model::Watch) -> Vec<LogLine> {
             what: escape_controls(&event.what).into_owned(),
         });
     }
-    if let Some(run) = folded.filter(|_| lines.len() < LOG_LINES_BUILT) {
+    if let Some(run) = folded.filter(|_| lines.len() < LOG_LINES_BUILT + scroll) {
         fold(&mut lines, run);
     }
+    // Scrolled up: the newest lines give way, the oldest at least stay.
+    lines.drain(..scroll.min(lines.len().saturating_sub(1)));
     lines.reverse();
     lines
 }
@@ -688,7 +702,12 @@ fn table_keys(app: &Model<'_>) -> Vec<(&'static str, &'static str)> {
     } else if !attached {
         keys.push(("PgUp/PgDn", "output"));
     }
-    keys.extend([("P", "policy"), ("o", "orphans"), ("d", "detail")]);
+    keys.extend([
+        ("P", "policy"),
+        ("o", "orphans"),
+        ("l", "pause log"),
+        ("d", "detail"),
+    ]);
     keys
 }
 

@@ -407,3 +407,27 @@ fn a_zombie_shows_z_and_the_keeper_has_a_row_of_its_own() {
         screen.holding
     );
 }
+
+#[test]
+fn a_paused_log_keeps_its_lines_and_scrolls() {
+    let mut watch = watch();
+    let what = |watch: &Watch, paused| -> Vec<String> {
+        super::log_lines(watch, paused)
+            .into_iter()
+            .map(|l| l.what)
+            .collect()
+    };
+    let at_pause = watch.logged();
+    let before = what(&watch, None);
+    watch.log(START + 7_000, crate::watch::model::Actor::Kernel, "later");
+    // Paused: what came after waits.
+    assert_eq!(what(&watch, Some((at_pause, 0))), before);
+    assert_eq!(what(&watch, None).last().map(String::as_str), Some("later"));
+    // Scrolled up by one: the newest line before the pause gives way.
+    assert_eq!(
+        what(&watch, Some((at_pause, 1))),
+        before[..before.len() - 1].to_vec()
+    );
+    // However far it scrolls, the oldest line stays.
+    assert_eq!(what(&watch, Some((at_pause, 99))), before[..1].to_vec());
+}

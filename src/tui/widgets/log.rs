@@ -37,8 +37,8 @@ fn shown(log: &[LogLine], room: usize) -> Vec<&LogLine> {
 
 /// Draws the last lines of `log` that fit in `area`, under a title rule;
 /// the user's latest action stays in sight.
-pub fn render(frame: &mut Frame, area: Rect, log: &[LogLine], color: bool) {
-    let block = pane(" events ");
+pub fn render(frame: &mut Frame, area: Rect, log: &[LogLine], paused: Option<&str>, color: bool) {
+    let block = pane(paused.map_or_else(|| " events ".to_string(), |p| format!(" events · {p} ")));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let shown = shown(log, usize::from(inner.height));
