@@ -346,14 +346,13 @@ impl App {
         {
             // A selected pid stays selected while rows come and go; the
             // first choice is the first row sigtree did not start itself
-            // (the keeper's row comes first).
+            // (the keeper's row comes first): none while it is the only one.
             let keeper = self.run.keeper_pid();
             self.ui.selected = self
                 .ui
                 .order
                 .iter()
                 .find(|pid| Some(**pid) != keeper)
-                .or(self.ui.order.first())
                 .copied();
             screen = super::view::screen(&self.model(asked.as_ref()), now);
         }
