@@ -176,6 +176,8 @@ pub enum Segment {
     CleaningUp,
     /// Stopped (SIGSTOP).
     Stopped,
+    /// Exited, not yet reaped.
+    Zombie,
 }
 
 /// How a lifeline ends.

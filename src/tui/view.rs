@@ -583,6 +583,21 @@ fn lifelines(app: &Model<'_>, now: u64) -> Lifelines {
             {
                 last.2 = Segment::Stopped;
             }
+            // A zombie's stretch runs from its exit until it is reaped (or
+            // now); the end mark stands where it was reaped.
+            let reaped = p.reaped_at.map(|at| at.saturating_sub(start));
+            if let (Some(from), Some(_)) = (end_at, p.zombie_since) {
+                let to = if holding::zombie_now(p) {
+                    now
+                } else {
+                    reaped.unwrap_or(from)
+                };
+                segments.push((from, to.max(from), Segment::Zombie));
+            }
+            let end_at = end_at.map(|at| match (p.zombie_since, reaped) {
+                (Some(_), Some(reaped)) => reaped.max(at),
+                _ => at,
+            });
             let end = end_at.filter(|_| p.ending.is_some()).map(|at| {
                 let mark = match watch.outcome(p) {
                     Outcome::Exited

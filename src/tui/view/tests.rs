@@ -398,6 +398,17 @@ fn a_zombie_shows_z_and_the_keeper_has_a_row_of_its_own() {
         ]
     );
     assert_eq!(screen.rows[1].tree, "└─ ", "the leader under the keeper");
+    // Its lifeline ends in a zombie's stretch, from its exit to now.
+    let zombie = crate::tui::screen::Segment::Zombie;
+    assert!(
+        screen
+            .lifelines
+            .lanes
+            .iter()
+            .any(|lane| lane.segments.last() == Some(&(6_000, 6_200, zombie))),
+        "{:?}",
+        screen.lifelines.lanes
+    );
     assert!(
         screen
             .holding

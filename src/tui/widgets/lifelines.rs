@@ -14,12 +14,13 @@ use super::{char_width, cut, fit, pane, tint, width_of};
 use crate::tui::screen::{EndMark, Lane, Lifelines, Segment};
 
 /// Every segment, in legend order.
-pub const SEGMENTS: [Segment; 5] = [
+pub const SEGMENTS: [Segment; 6] = [
     Segment::Idle,
     Segment::Busy,
     Segment::Draining,
     Segment::CleaningUp,
     Segment::Stopped,
+    Segment::Zombie,
 ];
 
 /// Every end mark, in legend order.
@@ -42,6 +43,7 @@ pub fn segment_symbol(segment: Segment) -> char {
         Segment::Draining => '╍',
         Segment::CleaningUp => '░',
         Segment::Stopped => '‖',
+        Segment::Zombie => 'z',
     }
 }
 
@@ -53,6 +55,7 @@ pub fn segment_name(segment: Segment) -> (&'static str, &'static str) {
         Segment::Draining => ("draining", "drain"),
         Segment::CleaningUp => ("cleaning up", "clean"),
         Segment::Stopped => ("stopped", "stop"),
+        Segment::Zombie => ("zombie", "zombie"),
     }
 }
 
@@ -64,6 +67,7 @@ pub fn segment_style(segment: Segment, color: bool) -> Style {
         Segment::Draining => tint(color, Color::Yellow),
         Segment::CleaningUp => tint(color, Color::Cyan),
         Segment::Stopped => tint(color, Color::Blue),
+        Segment::Zombie => tint(color, Color::Red),
     }
 }
 
@@ -146,7 +150,11 @@ pub fn render(frame: &mut Frame, area: Rect, lifelines: &Lifelines, color: bool)
         })
         .collect();
     lines.push(axis_line(lifelines, &axis, label_width));
-    lines.push(legend(usize::from(inner.width), color));
+    let zombies = lifelines
+        .lanes
+        .iter()
+        .any(|lane| lane.segments.iter().any(|s| s.2 == Segment::Zombie));
+    lines.push(legend(usize::from(inner.width), zombies, color));
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -229,12 +237,14 @@ fn axis_line(lifelines: &Lifelines, axis: &Axis, label_width: usize) -> Line<'st
 }
 
 /// The legend in one line: full names when they fit, else short ones,
-/// else short ones closer together.
-fn legend(width: usize, color: bool) -> Line<'static> {
+/// else short ones closer together; the zombie's symbol only when a lane
+/// shows it.
+fn legend(width: usize, zombies: bool, color: bool) -> Line<'static> {
     let build = |short: bool, gap: &'static str| {
         let mut spans = Vec::new();
         let segments = SEGMENTS
             .iter()
+            .filter(|&&s| zombies || s != Segment::Zombie)
             .map(|&s| (segment_symbol(s), segment_name(s), segment_style(s, color)));
         let ends = END_MARKS
             .iter()
