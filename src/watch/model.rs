@@ -221,7 +221,12 @@ impl Watch {
     /// Adds a line to the timeline, routine or not.
     fn push_line(&mut self, at_ms: u64, who: Actor, what: String, routine: bool) {
         if self.timeline.len() == EVENTS_KEPT {
-            self.timeline.pop_front();
+            // Routine lines give way first: a busy pool's progress never
+            // pushes out what the user did and what answered it.
+            match self.timeline.iter().position(|e| e.routine) {
+                Some(oldest) => drop(self.timeline.remove(oldest)),
+                None => drop(self.timeline.pop_front()),
+            }
         }
         self.logged += 1;
         self.timeline.push_back(Event {
@@ -745,6 +750,19 @@ mod tests {
         // itself is kept.
         assert!(watch.timeline().iter().all(|e| e.who != Actor::You));
         assert_eq!(watch.stop_at(), Some(5000));
+    }
+
+    #[test]
+    fn routine_lines_give_way_first_when_the_timeline_is_full() {
+        let mut watch = pool();
+        watch.stop_requested(1500, "SIGTERM to worker-1");
+        // Task progress far beyond the ring's room: the request stays.
+        for task in 0..(2 * EVENTS_KEPT as u32) {
+            watch.phase(2000 + u64::from(task), 11, Phase::Busy(task));
+        }
+        assert_eq!(watch.timeline().len(), EVENTS_KEPT);
+        assert!(watch.timeline().iter().any(|e| e.who == Actor::You));
+        assert!(watch.timeline().back().is_some_and(|e| e.routine));
     }
 
     #[test]
