@@ -282,7 +282,8 @@ fn zombies_of(parent: i32) -> Option<Value> {
 }
 
 /// In a `ps --orphans` text, the line of `parent`'s zombie group and the
-/// runs of pids (first, last) listed under it.
+/// runs of pids (first, last) listed under it, other zombies on the
+/// machine notwithstanding.
 fn zombie_group(text: &str, parent: i32) -> (String, Vec<(i64, i64)>) {
     let heading = format!(" of parent {parent} ");
     let mut lines = text.lines().skip_while(|line| !line.contains(&heading));
@@ -296,9 +297,11 @@ fn zombie_group(text: &str, parent: i32) -> (String, Vec<(i64, i64)>) {
         Some("PIDS"),
         "{text}"
     );
+    // A group's rows are indented; the next group's line is not (its
+    // count would read as a pid).
     let runs = lines
         .map_while(|row| {
-            let pids = row.split_whitespace().next()?;
+            let pids = row.strip_prefix(' ')?.split_whitespace().next()?;
             let (first, last) = pids.split_once('-').unwrap_or((pids, pids));
             Some((first.parse().ok()?, last.parse().ok()?))
         })
