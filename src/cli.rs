@@ -315,6 +315,10 @@ pub enum PoolRole {
         /// Let the started process inherit the status channel (the pool's master).
         #[arg(long)]
         share_status: bool,
+        /// Start the command as PID 1 of a new pid namespace (docker's and
+        /// Kubernetes' containment), when the system allows it.
+        #[arg(long)]
+        pid_namespace: bool,
         /// The command to start.
         #[arg(last = true, required = true)]
         command: Vec<String>,

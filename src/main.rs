@@ -49,6 +49,7 @@ fn main() -> ExitCode {
                     status_fd,
                     output_fd,
                     share_status,
+                    pid_namespace,
                     command,
                 } => {
                     let fds = sigtree::pool::keeper::KeeperFds {
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
                         status: status_fd,
                         output: output_fd,
                         share_status,
+                        pid_namespace,
                     };
                     sigtree::pool::keeper::run(fds, &command)
                 }

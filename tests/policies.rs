@@ -1,6 +1,7 @@
 //! `sigtree check --policy P`: each runtime's distinguishing behaviour on
-//! real processes, with its containment emulated (sigtree makes no pid
-//! namespace or cgroup yet; the report says "emulated" where it matters).
+//! real processes. docker's and Kubernetes' pid namespace is the kernel's
+//! own where one can be made (as root, or in a user namespace), and
+//! emulated where not; both are tested.
 
 mod common;
 
@@ -11,9 +12,23 @@ use common::{TaggedCleanup, run_id, wait_until_untagged};
 /// Runs `check --json --ready ^ready$ --policy POLICY ARGS -- CMD…`;
 /// returns the exit status and the report, once nothing of the run is left.
 fn check_policy(policy: &str, args: &[&str], command: &[&str]) -> (Option<i32>, serde_json::Value) {
+    check_policy_under(&[], policy, args, command)
+}
+
+/// [`check_policy`] with sigtree run through `runner` (a program and its
+/// arguments before sigtree's own: another user, another namespace).
+fn check_policy_under(
+    runner: &[String],
+    policy: &str,
+    args: &[&str],
+    command: &[&str],
+) -> (Option<i32>, serde_json::Value) {
     let id = run_id(&format!("policy-{policy}"));
     let _cleanup = TaggedCleanup(id.clone());
-    let output = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+    let sigtree = env!("CARGO_BIN_EXE_sigtree");
+    let mut invocation = runner.iter().map(String::as_str).chain([sigtree]);
+    let output = Command::new(invocation.next().expect("a program"))
+        .args(invocation)
         .args(["check", "--json", "--ready", "^ready$", "--policy", policy])
         .args(args)
         .arg("--")
@@ -27,6 +42,33 @@ fn check_policy(policy: &str, args: &[&str], command: &[&str]) -> (Option<i32>, 
     let left = wait_until_untagged(&id);
     assert!(left.is_empty(), "processes of the run remain: {left:?}");
     (output.status.code(), report)
+}
+
+/// A runner inside a user namespace whose limits allow no new pid or user
+/// namespace (the limits are per user namespace: the machine's stay as
+/// they are), or why there can be none here.
+fn without_namespaces() -> Result<Vec<String>, String> {
+    let unshare = common::find_program("unshare").ok_or("unshare(1) is not on PATH")?;
+    let runner: Vec<String> = [
+        unshare.display().to_string(),
+        "--user".into(),
+        "--map-root-user".into(),
+        "sh".into(),
+        "-c".into(),
+        "echo 0 > /proc/sys/user/max_pid_namespaces && \
+         echo 0 > /proc/sys/user/max_user_namespaces && exec \"$@\""
+            .into(),
+        "sh".into(),
+    ]
+    .into();
+    let probe = Command::new(&runner[0])
+        .args(&runner[1..])
+        .arg("true")
+        .output();
+    match probe {
+        Ok(output) if output.status.success() => Ok(runner),
+        _ => Err("no user namespace can be made here to forbid pid namespaces in".into()),
+    }
 }
 
 /// The outcome and cause kind of every process whose command is `cmd`.
@@ -51,9 +93,13 @@ const SHELL_WITH_TWO_CHILDREN: &str = "sleep 30 & a=$!; sleep 31 & b=$!; \
      until grep -qx sleep /proc/$a/comm && grep -qx sleep /proc/$b/comm; do sleep 0.01; done; \
      echo ready; wait";
 
-#[test]
-fn docker_withholds_sigterm_pid_1_has_no_handler_for_and_kills_at_the_grace() {
-    let (code, report) = check_policy(
+/// docker on a shell without a SIGTERM handler and two children: the
+/// SIGTERM to PID 1 does nothing (the kernel drops it, or sigtree withholds
+/// it when emulating), SIGKILL at the grace ends PID 1, and the children
+/// die with the namespace — by the kernel's teardown when it is real.
+fn assert_docker_forces_a_shell_without_handler(runner: &[String], real: Option<bool>) {
+    let (code, report) = check_policy_under(
+        runner,
         "docker",
         &["--grace", "1s"],
         &["sh", "-c", SHELL_WITH_TWO_CHILDREN],
@@ -62,22 +108,53 @@ fn docker_withholds_sigterm_pid_1_has_no_handler_for_and_kills_at_the_grace() {
     assert_eq!(report["policy"], "docker", "{report:#}");
     assert!(report["action"].is_null(), "{report:#}");
     assert_eq!(report["grace_ms"], 1000, "--grace replaces docker's 10 s");
+    assert_eq!(report["containment"]["kind"], "pid_namespace", "{report:#}");
+    let was_real = report["containment"]["real"].as_bool().expect("real");
+    if let Some(real) = real {
+        assert_eq!(was_real, real, "{report:#}");
+    }
     let leader = report["processes"]
         .as_array()
         .and_then(|all| all.iter().find(|p| p["role"] == "leader"))
         .expect("the leader");
-    // The shell has no SIGTERM handler: withheld, so only SIGKILL ended it.
+    // The shell has no SIGTERM handler: only SIGKILL ended it.
     assert_eq!(leader["outcome"], "killed", "{report:#}");
     assert_eq!(leader["cause"]["kind"], "escalation", "{report:#}");
     let time = report["time_to_exit_ms"].as_u64().expect("a time to exit");
     assert!(time >= 1000, "nothing ended before the grace: {report:#}");
-    // Its children die with the namespace.
+    let teardown_by = if was_real { "kernel" } else { "sigtree" };
     for cmd in ["sleep 30", "sleep 31"] {
-        assert_eq!(
-            endings(&report, cmd),
-            [("killed".to_string(), "namespace_teardown".to_string())],
-            "{report:#}"
-        );
+        let child = report["processes"]
+            .as_array()
+            .and_then(|all| all.iter().find(|p| p["cmd"] == cmd))
+            .unwrap_or_else(|| panic!("{cmd}: {report:#}"));
+        assert_eq!(child["outcome"], "killed", "{report:#}");
+        assert_eq!(child["signal"], "SIGKILL", "{report:#}");
+        assert_eq!(child["cause"]["kind"], "namespace_teardown", "{report:#}");
+        assert_eq!(child["cause"]["from"], teardown_by, "{report:#}");
+    }
+}
+
+#[test]
+fn docker_forces_a_program_without_a_sigterm_handler_in_a_real_pid_namespace() {
+    // Root may always make one; a user only where user namespaces are allowed.
+    let root = rustix::process::geteuid().is_root();
+    assert_docker_forces_a_shell_without_handler(&[], root.then_some(true));
+}
+
+#[test]
+fn docker_forces_the_same_program_run_by_nobody() {
+    match common::as_nobody() {
+        Ok(runner) => assert_docker_forces_a_shell_without_handler(&runner, None),
+        Err(why) => eprintln!("skipped: {why}"),
+    }
+}
+
+#[test]
+fn docker_forces_the_same_program_emulated_where_no_pid_namespace_can_be_made() {
+    match without_namespaces() {
+        Ok(runner) => assert_docker_forces_a_shell_without_handler(&runner, Some(false)),
+        Err(why) => eprintln!("skipped: {why}"),
     }
 }
 

@@ -22,6 +22,7 @@ use super::target::{Protected, SignalError, signal_process};
 use crate::engine::session::Session;
 use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
+use crate::sys::wait::Ending;
 use crate::watch::action::{Action, Target};
 use crate::watch::cause::{Act, By, StopStep};
 
@@ -118,6 +119,8 @@ pub struct StopSequence {
     started: Instant,
     step: Step,
     leftovers: Vec<i32>,
+    /// The kernel's teardown of the run's own pid namespace was recorded.
+    torn_down: bool,
 }
 
 impl StopSequence {
@@ -154,6 +157,7 @@ impl StopSequence {
             started,
             step,
             leftovers: Vec::new(),
+            torn_down: false,
         })
     }
 
@@ -182,6 +186,14 @@ impl StopSequence {
             .runtime
             .is_some_and(|policy| runtime_says_done(run, policy.done));
         let leader_lives = leader_lives(run);
+        if !leader_lives && run.in_pid_namespace() && !self.torn_down {
+            // The kernel tore the namespace down as PID 1 ended, whatever
+            // step the stop is at: what it killed is known before it is
+            // judged.
+            run.collect_now();
+            kernel_teardown(run);
+            self.torn_down = true;
+        }
         let dying = runtime_done && self.dying(run);
         let seen = Seen {
             ended: run.ended(),
@@ -211,6 +223,8 @@ impl StopSequence {
                 };
                 self.leftovers = kill_escapees(run, protected, step);
             }
+            // The kernel's own teardown was recorded as PID 1 ended.
+            Move::Teardown if run.in_pid_namespace() => {}
             Move::Teardown => teardown(run, protected),
             Move::Nothing => {}
         }
@@ -450,10 +464,16 @@ fn perform(run: &mut Session, protected: &Protected, plan: &StopPlan) -> Result<
     let (signal, first) = signals
         .next()
         .ok_or_else(|| SignalError::NoSuchTarget("the leader".into()))?;
-    if let (Some(policy), Recipients::Process(leader)) = (plan.runtime, first)
-        && policy.containment == Containment::PidNamespace
-        && pid1_would_drop(run, leader, signal)
-    {
+    let to_pid1 = match (plan.runtime, first) {
+        (Some(policy), Recipients::Process(leader))
+            if policy.containment == Containment::PidNamespace =>
+        {
+            Some(leader)
+        }
+        _ => None,
+    };
+    let dropped = to_pid1.is_some_and(|leader| pid1_would_drop(run, leader, signal));
+    if let Some(leader) = to_pid1.filter(|_| dropped && !run.in_pid_namespace()) {
         let at = monotonic_ms();
         let words = format!(
             "{} to PID 1 ({leader}) withheld: {} (emulated: no pid namespace)",
@@ -467,8 +487,13 @@ fn perform(run: &mut Session, protected: &Protected, plan: &StopPlan) -> Result<
     // report before the send returns.
     let at = monotonic_ms();
     let sent = send_to(run, protected, signal, first, By::Stop(StopStep::Action))?;
+    let dropped = if dropped {
+        ": PID 1 of its own pid namespace has no handler for it, so the kernel drops it"
+    } else {
+        ""
+    };
     let words = format!(
-        "{} to {}{}",
+        "{} to {}{}{dropped}",
         signal.name(),
         describe(run, first),
         sent.how()
@@ -558,6 +583,50 @@ fn teardown(run: &mut Session, protected: &Protected) {
             format!(
                 "PID 1 exited: the pid namespace's teardown (emulated) SIGKILLs {}",
                 crate::text::pid_list(&left)
+            ),
+        );
+    }
+}
+
+/// PID 1 of the run's own pid namespace is gone: the kernel SIGKILLs
+/// every other process in it (pid_namespaces(7)), and sigtree sends
+/// nothing. Every judged process but the leader lived in it: orphans there
+/// go to its PID 1, not to the keeper. The kernel kills them before PID 1's
+/// own end completes, so the teardown came no later than the first of
+/// their SIGKILL deaths since the stop request, nor than PID 1's end.
+fn kernel_teardown(run: &mut Session) {
+    let Some(leader) = run.leader() else {
+        return;
+    };
+    let processes = run.watch.processes();
+    let members = || {
+        processes
+            .values()
+            .filter(move |p| !p.outside && p.seen.pid != leader)
+    };
+    let killed_since_stop = members()
+        .filter(|p| matches!(p.ending, Some((Ending::Signaled(libc::SIGKILL), _))))
+        .filter_map(|p| p.ended_at)
+        .filter(|&end| run.watch.since_stop(end).is_some_and(|ms| ms >= 0));
+    let pid1_end = processes.get(&leader).and_then(|p| p.ended_at);
+    let at = pid1_end
+        .into_iter()
+        .chain(killed_since_stop)
+        .min()
+        .unwrap_or_else(monotonic_ms);
+    let reached: Vec<i32> = members()
+        .filter(|p| p.first_seen_ms <= at && p.ended_at.is_none_or(|end| end >= at))
+        .map(|p| p.seen.pid)
+        .collect();
+    let by = By::Stop(StopStep::KernelTeardown);
+    run.watch
+        .acted(Act::signal(at, Signal::KILL, by, reached.clone()));
+    if !reached.is_empty() {
+        run.watch.escalated(
+            at,
+            format!(
+                "PID 1 exited: the kernel's pid namespace teardown SIGKILLs {}",
+                crate::text::pid_list(&reached)
             ),
         );
     }
@@ -679,6 +748,7 @@ mod tests {
             started,
             step,
             leftovers: Vec::new(),
+            torn_down: false,
         }
     }
 
@@ -749,6 +819,7 @@ mod tests {
             started: t0,
             step,
             leftovers: Vec::new(),
+            torn_down: false,
         }
     }
 
@@ -793,6 +864,7 @@ mod tests {
             started: t0,
             step,
             leftovers: Vec::new(),
+            torn_down: false,
         };
         assert_eq!(compose.next(at, running(), || true).1, Move::KillGroup);
         let leader_gone = Seen {

@@ -25,6 +25,7 @@ use crate::procfs::scan::{Reader, descendants};
 use crate::signal::sigset::Signal;
 use crate::sys::channel::{self, Message, Received, Tag};
 use crate::sys::fds;
+use crate::sys::namespace::{new_pid_namespace_for_children, own_proc_before_exec};
 use crate::sys::pidfd::PidFd;
 use crate::sys::process::{
     SignalAction, reset_signals_before_exec, set_child_subreaper, set_signal_action, wait_any,
@@ -62,6 +63,8 @@ pub struct KeeperFds {
     /// Whether the started process reports on the status channel too (the
     /// pool's master does; a user's command does not get the descriptor).
     pub share_status: bool,
+    /// Whether the command starts as PID 1 of a new pid namespace.
+    pub pid_namespace: bool,
 }
 
 /// Runs the keeper: starts `command` in a new process group, then reaps
@@ -82,6 +85,12 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
         set_signal_action(signal, SignalAction::Ignore)?;
     }
     set_child_subreaper().context("cannot become a subreaper")?;
+    if passed.pid_namespace {
+        // Without one, the command runs as any other: sigtree reads from
+        // /proc whether its leader is PID 1 of a namespace, and emulates
+        // the containment when it is not.
+        let _ = new_pid_namespace_for_children();
+    }
     // Children's ends arrive on a signalfd: SIGCHLD is blocked (before any
     // child exists, so none is missed), and the keeper sleeps until a child
     // ends or sigtree's socket speaks or closes. The command gets an empty
@@ -138,9 +147,9 @@ fn start(command: &[String], output: Option<OwnedFd>, control: &OwnedFd) -> anyh
     }
     reset_signals_before_exec(&mut child);
     let control = control.as_raw_fd();
-    // SAFETY: between fork and exec: getpid, pidfd_open and sendmsg, raw
-    // system calls on the stack, no allocation; the socket stays open in
-    // the child until its exec (close-on-exec).
+    // SAFETY: between fork and exec: getpid, pidfd_open, sendmsg, unshare
+    // and mount, raw system calls on the stack, no allocation; the socket
+    // stays open in the child until its exec (close-on-exec).
     unsafe {
         child.pre_exec(move || {
             let me = rustix::process::getpid();
@@ -154,6 +163,13 @@ fn start(command: &[String], output: Option<OwnedFd>, control: &OwnedFd) -> anyh
                 &[],
                 Some(pidfd.as_fd()),
             );
+            if me.is_init() {
+                // PID 1 of the keeper's new pid namespace: its own /proc,
+                // or its processes would read other processes' entries.
+                // Where none can be mounted (a /proc with covered entries
+                // refuses a user namespace), it keeps the one it has.
+                let _ = own_proc_before_exec();
+            }
             Ok(())
         });
     }

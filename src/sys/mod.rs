@@ -6,6 +6,7 @@
 pub mod channel;
 mod clock;
 pub mod fds;
+pub mod namespace;
 pub mod pidfd;
 pub mod process;
 pub mod shared;

@@ -137,10 +137,24 @@ pub fn exit_info_supported() -> bool {
 }
 
 impl From<(OwnedFd, i32)> for PidFd {
-    /// A pidfd received from another process, with the pid it was opened for.
-    fn from((fd, pid): (OwnedFd, i32)) -> Self {
+    /// A pidfd received from another process, with the pid it was opened
+    /// for there. A sender in a pid namespace of its own numbers processes
+    /// its own way: the pid as this process sees it is then the one
+    /// /proc/self/fdinfo gives, which counts in /proc's namespace.
+    fn from((fd, claimed): (OwnedFd, i32)) -> Self {
+        let pid = pid_in_fdinfo(&fd).unwrap_or(claimed);
         Self { fd, pid }
     }
+}
+
+/// The `Pid:` line of a pidfd's /proc/self/fdinfo entry (-1 once the
+/// process is gone: then none).
+fn pid_in_fdinfo(fd: &OwnedFd) -> Option<i32> {
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd())).ok()?;
+    info.lines()
+        .find_map(|line| line.strip_prefix("Pid:"))
+        .and_then(|pid| pid.trim().parse().ok())
+        .filter(|&pid| pid > 0)
 }
 
 impl AsFd for PidFd {

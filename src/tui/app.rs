@@ -18,7 +18,7 @@ use super::state::{MenuState, MenuStep, MenuTarget, Popup, Quit, UiState};
 use super::update::{Facts, Intent, update};
 use super::view::{Model, Now};
 use crate::engine::command::{Command, Executed};
-use crate::engine::policy::Policy;
+use crate::engine::policy::{Containment, Policy};
 use crate::engine::reach::{Recipients, Sent, describe};
 use crate::engine::session::{Launch, Session, Shown};
 use crate::engine::stop::{DEFAULT_GRACE, StopPlan, StopSequence};
@@ -681,6 +681,7 @@ fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario
             let launch = Launch::Pool {
                 source,
                 scenario: &scenario,
+                contain: Containment::None,
             };
             Ok((Some(scenario.clone()), Session::start(exe, launch)?))
         }
@@ -693,7 +694,11 @@ fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario
         Mode::Run { argv, .. } => {
             let program = argv.first().map_or("", String::as_str);
             crate::sys::process::find_program(program)?;
-            let launch = Launch::Command { argv, ready: None };
+            let launch = Launch::Command {
+                argv,
+                ready: None,
+                contain: Containment::None,
+            };
             Ok((None, Session::start(exe, launch)?))
         }
     }
