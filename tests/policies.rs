@@ -339,3 +339,121 @@ fn policies_and_repeat_run_each_policy_each_time_and_exit_with_the_worst() {
     let left = wait_until_untagged(&id);
     assert!(left.is_empty(), "processes of the runs remain: {left:?}");
 }
+
+/// `check --policies all --grace 2s --scenario NAME --json`: each run's
+/// policy and verdict, in the order run.
+fn policies_all(scenario: &str) -> Vec<(String, String)> {
+    let id = run_id(&format!("policies-all-{scenario}"));
+    let _cleanup = TaggedCleanup(id.clone());
+    let output = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["check", "--json", "--policies", "all", "--grace", "2s"])
+        .args(["--scenario", scenario])
+        .env("SIGTREE_RUN_ID", &id)
+        .output()
+        .expect("sigtree runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON ({e}): {}", String::from_utf8_lossy(&output.stderr)));
+    let runs = report["runs"].as_array().expect("runs");
+    for run in runs {
+        if run["policy"] == "docker" || run["policy"] == "k8s" {
+            // A pool's processes report the pids they see: it is never put
+            // in a pid namespace, and the report says so.
+            assert_eq!(run["containment"]["real"], false, "{run:#}");
+        }
+    }
+    let left = wait_until_untagged(&id);
+    assert!(left.is_empty(), "processes of the runs remain: {left:?}");
+    runs.iter()
+        .map(|run| {
+            (
+                run["policy"].as_str().unwrap_or_default().to_string(),
+                run["verdict"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The expected table: one (policy, verdict) per policy, in `all`'s order.
+fn table(verdicts: [&str; 13]) -> Vec<(String, String)> {
+    let policies = [
+        "sigtree",
+        "docker",
+        "k8s",
+        "systemd",
+        "systemd-mixed",
+        "supervisord",
+        "supervisord-group",
+        "process-compose",
+        "tini",
+        "tini-g",
+        "honcho",
+        "s6",
+        "runit",
+    ];
+    policies
+        .iter()
+        .zip(verdicts)
+        .map(|(policy, verdict)| (policy.to_string(), verdict.to_string()))
+        .collect()
+}
+
+#[test]
+fn policies_all_on_graceful_only_the_signal_first_runtimes_terminate_it() {
+    // sigtree sets the stop event first; runtimes whose first signal goes
+    // to the whole group or cgroup (systemd, stopasgroup, process-compose,
+    // tini -g, honcho) reach workers that die of SIGTERM before the master
+    // can drain them; those signalling the master alone let it drain.
+    let expected = table([
+        "graceful",
+        "graceful",
+        "graceful",
+        "terminated",
+        "graceful",
+        "graceful",
+        "terminated",
+        "terminated",
+        "graceful",
+        "terminated",
+        "terminated",
+        "graceful",
+        "graceful",
+    ]);
+    assert_eq!(policies_all("graceful"), expected);
+}
+
+#[test]
+fn policies_all_on_ignore_term_forces_under_escalating_runtimes_and_leaks_under_the_rest() {
+    // Workers ignore SIGTERM. PID 1's death tears docker's, k8s's and tini's
+    // namespaces down (forced); systemd's KILL reaches the cgroup (forced);
+    // supervisord, process-compose, honcho, s6 and runit report done when
+    // the master is gone and the workers still live (leaked).
+    let expected = table([
+        "graceful", "forced", "forced", "forced", "forced", "leaked", "leaked", "leaked", "forced",
+        "forced", "leaked", "leaked", "leaked",
+    ]);
+    assert_eq!(policies_all("ignore-term"), expected);
+}
+
+#[test]
+fn policies_all_on_setsid_escape_systemds_cgroup_catches_the_escaped_grandchildren() {
+    // The setsid grandchildren left the group but not the cgroup: systemd's
+    // SIGTERM to every process of the cgroup ends them (terminated); killpg
+    // misses them, so group-signalling runtimes leave them (leaked), and
+    // namespace runtimes kill them in the teardown (forced).
+    let expected = table([
+        "graceful",
+        "forced",
+        "forced",
+        "terminated",
+        "forced",
+        "leaked",
+        "leaked",
+        "leaked",
+        "forced",
+        "forced",
+        "leaked",
+        "leaked",
+        "leaked",
+    ]);
+    assert_eq!(policies_all("setsid-escape"), expected);
+}

@@ -11,7 +11,6 @@ use common::{TaggedCleanup, run_id, wait_until_untagged};
 use nix::sys::signal::{Signal as NixSignal, kill};
 use nix::unistd::Pid;
 use sigtree::engine::events::wait_until;
-use sigtree::engine::policy::Containment;
 use sigtree::engine::session::{Launch, Session};
 use sigtree::engine::stop::{StopPlan, StopSequence};
 use sigtree::engine::target::Protected;
@@ -29,7 +28,6 @@ fn start(name: &str) -> Session {
     let launch = Launch::Pool {
         source: name,
         scenario: &scenario,
-        contain: Containment::None,
     };
     let mut run = Session::start(exe, launch).expect("the pool starts");
     assert!(

@@ -179,7 +179,7 @@ pub fn run(plan: &CheckPlan) -> anyhow::Result<CheckReport> {
     let exe = std::env::current_exe().context("cannot find sigtree's own binary")?;
     let protected = Protected::current();
     let mut run = match &plan.target {
-        CheckTarget::Scenario { source, workers } => start_pool(&exe, source, *workers, plan)?,
+        CheckTarget::Scenario { source, workers } => start_pool(&exe, source, *workers)?,
         CheckTarget::Command(argv) => start_command(&exe, argv, plan)?,
     };
     perform_stop(&mut run, &protected, plan)
@@ -189,7 +189,6 @@ fn start_pool(
     exe: &std::path::Path,
     source: &str,
     workers: Option<u32>,
-    plan: &CheckPlan,
 ) -> anyhow::Result<Session> {
     let mut scenario = scenario::load(source).map_err(|e| anyhow!("{e}"))?;
     if let Some(workers) = workers {
@@ -201,7 +200,6 @@ fn start_pool(
         Launch::Pool {
             source,
             scenario: &scenario,
-            contain: plan.containment(),
         },
     )?;
     let deadline = Duration::from_secs(10) + Duration::from_millis(20 * u64::from(workers));

@@ -109,8 +109,6 @@ pub enum Launch<'a> {
         source: &'a str,
         /// The scenario, with any overrides applied.
         scenario: &'a Scenario,
-        /// The runtime's containment to start it in.
-        contain: Containment,
     },
     /// A process sigtree did not start: its subtree and its group's
     /// other members. No keeper; nothing is ever signalled by the run.
@@ -124,7 +122,9 @@ pub enum Launch<'a> {
         argv: &'a [String],
         /// A pattern that marks the command ready.
         ready: Option<&'a Regex>,
-        /// The runtime's containment to start it in.
+        /// The runtime's containment to start it in. (The pool's
+        /// processes report their pids as they see them, so a pool is never
+        /// put in a pid namespace: its containment is emulated.)
         contain: Containment,
     },
 }
@@ -227,8 +227,8 @@ impl Session {
             // Its own group: a SIGKILL to sigtree's group does not take it.
             .process_group(0);
         let contain = match launch {
-            Launch::Pool { contain, .. } | Launch::Command { contain, .. } => contain,
-            Launch::Attach { .. } => Containment::None,
+            Launch::Command { contain, .. } => contain,
+            Launch::Pool { .. } | Launch::Attach { .. } => Containment::None,
         };
         if contain == Containment::PidNamespace {
             command.arg("--pid-namespace");
@@ -239,9 +239,7 @@ impl Session {
             Launch::Attach { .. } | Launch::Command { .. } => false,
         };
         let (block, output, output_write, workers, what) = match launch {
-            Launch::Pool {
-                source, scenario, ..
-            } => {
+            Launch::Pool { source, scenario } => {
                 let workers = scenario.pool.workers;
                 let block =
                     PoolBlock::create(workers, scenario.pool.tasks).setting_up("shared block")?;
