@@ -202,8 +202,10 @@ fn check_long_help() -> String {
         .collect();
     format!(
         "Exit status: 0 graceful, 5 unclean, 4 terminated, 1 forced, 3 leaked; 2 for an error of \
-         check's own.\n\nPolicies (--policy; containment is emulated: no pid namespace or cgroup \
-         is made yet):\n{}",
+         check's own.\n\nPolicies (--policy). Containment is the kernel's where sigtree can make \
+         it: a pid namespace for a command under docker and k8s (as root, or in a user \
+         namespace), a cgroup v2 directory under systemd (where it may write one); otherwise, \
+         and for tini's and for a scenario's pool, emulated. The report says which:\n{}",
         policies.join("\n")
     )
 }
@@ -224,7 +226,7 @@ pub struct CheckArgs {
     #[arg(long, requires = "signal", value_parser = parse_target)]
     pub stop_target: Option<crate::watch::action::Target>,
     /// Stop as a runtime would (its signals, grace, escalation, and when it
-    /// reports done; containment emulated): sigtree, docker, k8s, systemd,
+    /// reports done; its containment, real or emulated): sigtree, docker, k8s, systemd,
     /// systemd-mixed, supervisord, supervisord-group, process-compose, tini,
     /// tini-g, honcho, s6, runit.
     #[arg(long, conflicts_with_all = ["action", "signal"])]
@@ -319,6 +321,10 @@ pub enum PoolRole {
         /// Kubernetes' containment), when the system allows it.
         #[arg(long)]
         pid_namespace: bool,
+        /// Start the command in this cgroup v2 directory (systemd's
+        /// containment), and remove it when everything in it has ended.
+        #[arg(long)]
+        cgroup: Option<std::path::PathBuf>,
         /// The command to start.
         #[arg(last = true, required = true)]
         command: Vec<String>,

@@ -50,6 +50,7 @@ fn main() -> ExitCode {
                     output_fd,
                     share_status,
                     pid_namespace,
+                    cgroup,
                     command,
                 } => {
                     let fds = sigtree::pool::keeper::KeeperFds {
@@ -58,6 +59,7 @@ fn main() -> ExitCode {
                         output: output_fd,
                         share_status,
                         pid_namespace,
+                        cgroup,
                     };
                     sigtree::pool::keeper::run(fds, &command)
                 }

@@ -457,3 +457,73 @@ fn policies_all_on_setsid_escape_systemds_cgroup_catches_the_escaped_grandchildr
     ]);
     assert_eq!(policies_all("setsid-escape"), expected);
 }
+
+/// The cgroup2 directories a sigtree of pid `pid` made and left behind.
+fn cgroups_left_by(pid: u32) -> Vec<std::path::PathBuf> {
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let Some(mount) = mounts.lines().find_map(|line| {
+        let (fields, after) = line.split_once(" - ")?;
+        (after.split_whitespace().next() == Some("cgroup2")).then(|| {
+            fields
+                .split_whitespace()
+                .nth(4)
+                .map(std::path::PathBuf::from)
+        })?
+    }) else {
+        return Vec::new();
+    };
+    let prefix = format!("sigtree-{pid}-");
+    let mut left = Vec::new();
+    let mut dirs = vec![mount];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                    left.push(path.clone());
+                }
+                dirs.push(path);
+            }
+        }
+    }
+    left
+}
+
+#[test]
+fn systemd_on_setsid_escape_sends_sigterm_to_every_process_of_its_cgroup() {
+    let id = run_id("policy-systemd-cgroup");
+    let _cleanup = TaggedCleanup(id.clone());
+    let sigtree = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["check", "--json", "--policy", "systemd", "--grace", "2s"])
+        .args(["--scenario", "setsid-escape"])
+        .env("SIGTREE_RUN_ID", &id)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sigtree runs");
+    let pid = sigtree.id();
+    let output = sigtree.wait_with_output().expect("its report");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(report["verdict"], "terminated", "{report:#}");
+    assert_eq!(report["containment"]["kind"], "cgroup", "{report:#}");
+    if rustix::process::geteuid().is_root() {
+        assert_eq!(report["containment"]["real"], true, "root may make one");
+    }
+    let processes = report["processes"].as_array().expect("processes");
+    let grandchildren: Vec<_> = processes
+        .iter()
+        .filter(|p| p["role"] == "grandchild")
+        .collect();
+    assert!(!grandchildren.is_empty(), "{report:#}");
+    // The grandchildren left the group (setsid) but not the cgroup: the
+    // SIGTERM to every process of the cgroup reached them and they died of it.
+    for process in processes {
+        assert_eq!(process["outcome"], "signaled", "{process:#}");
+        assert_eq!(process["signal"], "SIGTERM", "{process:#}");
+        assert_eq!(process["cause"]["kind"], "signal", "{process:#}");
+        assert_eq!(process["cause"]["from"], "sigtree", "{process:#}");
+    }
+    assert!(report["leftovers"].as_array().is_some_and(Vec::is_empty));
+    let left = wait_until_untagged(&id);
+    assert!(left.is_empty(), "processes of the run remain: {left:?}");
+    assert_eq!(cgroups_left_by(pid), Vec::<std::path::PathBuf>::new());
+}

@@ -151,7 +151,7 @@ impl ContainmentReport {
             Containment::None => return None,
             Containment::PidNamespace => ("pid_namespace", run.in_pid_namespace()),
             Containment::InitNamespace => ("init_namespace", false),
-            Containment::Cgroup => ("cgroup", false),
+            Containment::Cgroup => ("cgroup", run.cgroup().is_some()),
         };
         Some(Self { kind, real })
     }
@@ -179,7 +179,9 @@ pub fn run(plan: &CheckPlan) -> anyhow::Result<CheckReport> {
     let exe = std::env::current_exe().context("cannot find sigtree's own binary")?;
     let protected = Protected::current();
     let mut run = match &plan.target {
-        CheckTarget::Scenario { source, workers } => start_pool(&exe, source, *workers)?,
+        CheckTarget::Scenario { source, workers } => {
+            start_pool(&exe, source, *workers, plan.containment())?
+        }
         CheckTarget::Command(argv) => start_command(&exe, argv, plan)?,
     };
     perform_stop(&mut run, &protected, plan)
@@ -189,6 +191,7 @@ fn start_pool(
     exe: &std::path::Path,
     source: &str,
     workers: Option<u32>,
+    contain: Containment,
 ) -> anyhow::Result<Session> {
     let mut scenario = scenario::load(source).map_err(|e| anyhow!("{e}"))?;
     if let Some(workers) = workers {
@@ -200,6 +203,7 @@ fn start_pool(
         Launch::Pool {
             source,
             scenario: &scenario,
+            contain,
         },
     )?;
     let deadline = Duration::from_secs(10) + Duration::from_millis(20 * u64::from(workers));

@@ -29,6 +29,7 @@ use crate::pool::scenario::Scenario;
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::{Reader, descendants};
 use crate::signal::sigset::Signal;
+use crate::sys::cgroup::Cgroup;
 use crate::sys::channel::{self, Message, Received, Tag};
 use crate::sys::pidfd::{ExitInfo, PidFd};
 use crate::sys::wait::Ending;
@@ -109,6 +110,10 @@ pub enum Launch<'a> {
         source: &'a str,
         /// The scenario, with any overrides applied.
         scenario: &'a Scenario,
+        /// The runtime's containment to start it in: a cgroup. (The pool's
+        /// processes report their pids as they see them, so a pool is never
+        /// put in a pid namespace: that containment is emulated.)
+        contain: Containment,
     },
     /// A process sigtree did not start: its subtree and its group's
     /// other members. No keeper; nothing is ever signalled by the run.
@@ -122,9 +127,7 @@ pub enum Launch<'a> {
         argv: &'a [String],
         /// A pattern that marks the command ready.
         ready: Option<&'a Regex>,
-        /// The runtime's containment to start it in. (The pool's
-        /// processes report their pids as they see them, so a pool is never
-        /// put in a pid namespace: its containment is emulated.)
+        /// The runtime's containment to start it in.
         contain: Containment,
     },
 }
@@ -195,6 +198,9 @@ pub struct Session {
     /// The leader is PID 1 of a pid namespace of its own (read from its
     /// NSpid when it started): the kernel's containment, not an emulation.
     in_pid_namespace: bool,
+    /// The run's own cgroup, when one was made and the leader started in
+    /// it (read from its /proc/PID/cgroup).
+    cgroup: Option<Cgroup>,
     /// What a front end shows, and what the session read for it.
     sight: sight::Sight,
     /// The model of the run.
@@ -228,10 +234,18 @@ impl Session {
             .process_group(0);
         let contain = match launch {
             Launch::Command { contain, .. } => contain,
+            Launch::Pool { contain, .. } if contain == Containment::Cgroup => contain,
             Launch::Pool { .. } | Launch::Attach { .. } => Containment::None,
         };
         if contain == Containment::PidNamespace {
             command.arg("--pid-namespace");
+        }
+        // Where none can be made, the cgroup is emulated.
+        let cgroup = (contain == Containment::Cgroup)
+            .then(Cgroup::create)
+            .and_then(Result::ok);
+        if let Some(cgroup) = &cgroup {
+            command.arg("--cgroup").arg(cgroup.dir());
         }
         let exits = epoll::create(epoll::CreateFlags::CLOEXEC).setting_up("exits set")?;
         let workers_poll = match launch {
@@ -239,7 +253,9 @@ impl Session {
             Launch::Attach { .. } | Launch::Command { .. } => false,
         };
         let (block, output, output_write, workers, what) = match launch {
-            Launch::Pool { source, scenario } => {
+            Launch::Pool {
+                source, scenario, ..
+            } => {
                 let workers = scenario.pool.workers;
                 let block =
                     PoolBlock::create(workers, scenario.pool.tasks).setting_up("shared block")?;
@@ -306,6 +322,7 @@ impl Session {
             leader: None,
             keeper_trouble: None,
             in_pid_namespace: false,
+            cgroup,
             sight: sight::Sight::new(),
             watch,
         })
@@ -345,6 +362,7 @@ impl Session {
             leader: Some(pid),
             keeper_trouble: None,
             in_pid_namespace: false,
+            cgroup: None,
             sight: sight::Sight::new(),
             watch,
         };
@@ -972,6 +990,19 @@ impl Session {
         };
     }
 
+    /// The run's own cgroup, when its leader started in one.
+    pub fn cgroup(&self) -> Option<&Cgroup> {
+        self.cgroup.as_ref()
+    }
+
+    /// Removes the run's cgroup (the keeper removes it when it ends; this
+    /// is for when it could not).
+    fn remove_cgroup(&mut self) {
+        if let Some(cgroup) = self.cgroup.take() {
+            let _ = cgroup.remove();
+        }
+    }
+
     /// Whether the leader runs as PID 1 of a pid namespace of its own.
     pub fn in_pid_namespace(&self) -> bool {
         self.in_pid_namespace
@@ -1008,6 +1039,14 @@ impl Session {
         }
         self.leader = Some(leader);
         self.in_pid_namespace = self.reader.is_namespace_init_below(leader);
+        if self
+            .cgroup
+            .as_ref()
+            .is_some_and(|cgroup| !cgroup.holds(leader))
+        {
+            // It could not be moved in: the cgroup is emulated.
+            self.remove_cgroup();
+        }
         self.watch.set_group(leader);
         // Gone already (a command that exits at once): nothing to track.
         self.track(leader, at_ms, true);
@@ -1065,6 +1104,7 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.end_keeper();
+        self.remove_cgroup();
     }
 }
 

@@ -346,7 +346,11 @@ fn leader_lives(run: &Session) -> bool {
 fn runtime_says_done(run: &Session, done: Done) -> bool {
     let leader_ended = run.leader().is_some() && !leader_lives(run);
     match done {
-        Done::NothingLeft | Done::CgroupEmpty => run.ended(),
+        Done::NothingLeft => run.ended(),
+        // The kernel's word when the run has its own cgroup.
+        Done::CgroupEmpty => run
+            .cgroup()
+            .map_or_else(|| run.ended(), |cgroup| !cgroup.populated().unwrap_or(true)),
         // honcho waits for the processes it started: one command, the leader.
         Done::AllStopped
         | Done::Pid1Exits
@@ -396,20 +400,25 @@ fn aim(target: Target, leader: i32, attached: bool) -> Recipients {
 /// recipients: its action's signal, then SIGCONT when the plan says so.
 fn signals(run: &Session, plan: &StopPlan) -> Vec<(Signal, Recipients)> {
     run.leader()
-        .map(|leader| planned(plan, leader, run.attached()))
+        .map(|leader| planned(plan, leader, run.attached(), run.cgroup().is_some()))
         .unwrap_or_default()
 }
 
 /// [`signals`] for a run led by `leader` (the attached process when
-/// `attached`).
-fn planned(plan: &StopPlan, leader: i32, attached: bool) -> Vec<(Signal, Recipients)> {
+/// `attached`), in a cgroup of its own when `cgroup`.
+fn planned(
+    plan: &StopPlan,
+    leader: i32,
+    attached: bool,
+    cgroup: bool,
+) -> Vec<(Signal, Recipients)> {
     let Action::Signal { signal, target } = plan.action else {
         return Vec::new();
     };
     // A runtime sends SIGCONT where it sent its signal; sigtree to the group.
     let (first, cont) = match plan.runtime {
         Some(policy) => {
-            let to = reach_of(policy.first.1, leader, attached);
+            let to = reach_of(policy.first.1, leader, attached, cgroup);
             (to, to)
         }
         None => (
@@ -424,13 +433,15 @@ fn planned(plan: &StopPlan, leader: i32, attached: bool) -> Vec<(Signal, Recipie
     signals
 }
 
-/// Who a runtime's signal to `reach` goes to: a cgroup (emulated) is the
-/// leader's subtree, orphans born in it included, by pidfd; tini forwards
-/// to its child (the leader) or its group.
-fn reach_of(reach: Reach, leader: i32, attached: bool) -> Recipients {
+/// Who a runtime's signal to `reach` goes to: the run's own cgroup when it
+/// has one (`cgroup`), or, emulated, the leader's subtree, orphans born in
+/// it included, by pidfd; tini forwards to its child (the leader) or its
+/// group.
+fn reach_of(reach: Reach, leader: i32, attached: bool, cgroup: bool) -> Recipients {
     match reach {
         Reach::Leader | Reach::ThroughInit { group: false } => Recipients::Process(leader),
         Reach::Group | Reach::ThroughInit { group: true } => aim(Target::Group, leader, attached),
+        Reach::Cgroup if cgroup => Recipients::Cgroup,
         Reach::Cgroup => Recipients::Subtree(leader),
     }
 }
@@ -534,7 +545,10 @@ fn kill_group(run: &mut Session, protected: &Protected, runtime: Option<PolicyPl
         return;
     };
     let (signal, scope) = match runtime.and_then(|policy| policy.escalation) {
-        Some((signal, reach)) => (signal, reach_of(reach, leader, run.attached())),
+        Some((signal, reach)) => (
+            signal,
+            reach_of(reach, leader, run.attached(), run.cgroup().is_some()),
+        ),
         None => (Signal::KILL, aim(Target::Group, leader, run.attached())),
     };
     // Taken before the signal, as in `perform`.
@@ -691,7 +705,7 @@ mod tests {
 
     #[test]
     fn attached_every_group_step_goes_to_the_attached_subtree() {
-        let signals = planned(&plan(Signal::TERM, Target::Leader, true), 40, true);
+        let signals = planned(&plan(Signal::TERM, Target::Leader, true), 40, true, false);
         assert_eq!(
             signals,
             [
@@ -699,13 +713,13 @@ mod tests {
                 (Signal::CONT, Recipients::Subtree(40))
             ]
         );
-        let group = planned(&plan(Signal::INT, Target::Group, false), 40, true);
+        let group = planned(&plan(Signal::INT, Target::Group, false), 40, true, false);
         assert_eq!(group, [(Signal::INT, Recipients::Subtree(40))]);
     }
 
     #[test]
     fn a_started_run_stops_its_group() {
-        let signals = planned(&plan(Signal::HUP, Target::Group, true), 40, false);
+        let signals = planned(&plan(Signal::HUP, Target::Group, true), 40, false, false);
         assert_eq!(
             signals,
             [
@@ -717,7 +731,7 @@ mod tests {
             action: Action::StopEvent,
             ..plan(Signal::TERM, Target::Leader, true)
         };
-        assert!(planned(&stop_event, 40, false).is_empty());
+        assert!(planned(&stop_event, 40, false, false).is_empty());
     }
 
     /// The run as a step sees it: something lives, the runtime is not done.
@@ -881,7 +895,7 @@ mod tests {
     fn s6_sends_sigterm_then_sigcont_to_the_process() {
         let plan = StopPlan::policy(Policy::S6.plan(None, Duration::from_secs(5)));
         assert_eq!(
-            planned(&plan, 40, false),
+            planned(&plan, 40, false, false),
             [
                 (Signal::TERM, Recipients::Process(40)),
                 (Signal::CONT, Recipients::Process(40))
@@ -889,7 +903,7 @@ mod tests {
         );
         let systemd = StopPlan::policy(Policy::Systemd.plan(None, Duration::from_secs(5)));
         assert_eq!(
-            planned(&systemd, 40, false),
+            planned(&systemd, 40, false, false),
             [
                 (Signal::TERM, Recipients::Subtree(40)),
                 (Signal::CONT, Recipients::Subtree(40))

@@ -3,6 +3,7 @@
 //! Each one is a thin, safe wrapper; anything that needs `unsafe` lives here
 //! with a `// SAFETY:` line.
 
+pub mod cgroup;
 pub mod channel;
 mod clock;
 pub mod fds;

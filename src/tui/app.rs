@@ -681,6 +681,7 @@ fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario
             let launch = Launch::Pool {
                 source,
                 scenario: &scenario,
+                contain: Containment::None,
             };
             Ok((Some(scenario.clone()), Session::start(exe, launch)?))
         }
