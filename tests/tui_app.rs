@@ -188,3 +188,54 @@ fn o_shows_the_sessions_orphans_report_and_esc_closes_it() {
         user.press(KeyCode::Char('q'));
     });
 }
+
+#[test]
+fn p_picks_docker_and_r_restarts_the_command_as_pid_1_of_a_pid_namespace() {
+    let id = run_id("tui-app-p-docker");
+    let _tagged = TaggedCleanup(id.clone());
+    let tag = format!("SIGTREE_RUN_ID={id}");
+    let argv = ["env", tag.as_str(), "sleep", "300"];
+    let nspid = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|status| {
+                let line = status
+                    .lines()
+                    .find(|l| l.starts_with("NSpid:"))?
+                    .to_string();
+                Some(
+                    line.split_whitespace()
+                        .skip(1)
+                        .map(String::from)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .unwrap_or_default()
+    };
+    run_app(&argv, move |user| {
+        let first = wait_for("the tagged sleep", || tagged(&id).first().copied());
+        assert_eq!(nspid(first).len(), 1, "sigtree's own stop contains nothing");
+        user.wait_for_text(&format!("● {first} "));
+        user.press(KeyCode::Char('P'));
+        user.wait_for_text("docker");
+        // The picker lists sigtree first, then docker.
+        user.press(KeyCode::Down);
+        user.press(KeyCode::Enter);
+        user.wait_for_text("g now stops as docker (r restarts it as PID 1 of a pid namespace");
+        user.press(KeyCode::Char('r'));
+        let second = wait_for("the restarted sleep", || {
+            tagged(&id).into_iter().find(|&pid| pid != first)
+        });
+        wait_for("the first sleep to end", || {
+            (!is_alive(first)).then_some(())
+        });
+        let ids = nspid(second);
+        if rustix::process::geteuid().is_root() {
+            assert_eq!(ids.len(), 2, "a pid namespace below ours: {ids:?}");
+        }
+        if ids.len() == 2 {
+            assert_eq!(ids[1], "1", "the command is its PID 1: {ids:?}");
+        }
+        user.press(KeyCode::Char('q'));
+    });
+}

@@ -97,7 +97,7 @@ impl App {
     /// Starts what `options.mode` says with `exe` as the sigtree binary
     /// the keeper and the pool run (a test's build).
     pub fn start_with(options: AppOptions, exe: PathBuf) -> anyhow::Result<Self> {
-        let (scenario, run) = launch(&exe, &options.mode)?;
+        let (scenario, run) = launch(&exe, &options.mode, Containment::None)?;
         Ok(Self {
             options,
             exe,
@@ -225,8 +225,21 @@ impl App {
             (Popup::Policies(i), PopupKey::Confirm) => {
                 if let Some(policy) = Policy::offered(self.run.attached()).get(i) {
                     self.ui.policy = *policy;
-                    self.ui.message =
-                        Some(format!("g now stops as {policy}: {}", policy.explanation()));
+                    // What a restart changes first: the explanation is long.
+                    let restart = match containment_for(*policy, &self.options.mode) {
+                        contain if contain == self.containment() => "",
+                        Containment::PidNamespace => {
+                            " (r restarts it as PID 1 of a pid namespace; until then, emulated)"
+                        }
+                        Containment::Cgroup => {
+                            " (r restarts it in a cgroup of its own; until then, emulated)"
+                        }
+                        _ => " (r restarts it outside its containment)",
+                    };
+                    self.ui.message = Some(format!(
+                        "g now stops as {policy}{restart}: {}",
+                        policy.explanation()
+                    ));
                 }
                 None
             }
@@ -545,7 +558,8 @@ impl App {
         }
         self.kill_group('r');
         self.run.finish();
-        match launch(&self.exe, &mode) {
+        let contain = containment_for(self.ui.policy, &mode);
+        match launch(&self.exe, &mode, contain) {
             Ok((scenario, run)) => {
                 self.options.mode = mode;
                 self.scenario = scenario;
@@ -560,6 +574,18 @@ impl App {
                 self.ui.message = Some(format!("restarted: {}", self.subject()));
             }
             Err(error) => self.ui.message = Some(format!("{error:#}")),
+        }
+    }
+
+    /// The containment the current run got: a real pid namespace or cgroup,
+    /// or none.
+    fn containment(&self) -> Containment {
+        if self.run.in_pid_namespace() {
+            Containment::PidNamespace
+        } else if self.run.cgroup().is_some() {
+            Containment::Cgroup
+        } else {
+            Containment::None
         }
     }
 
@@ -664,8 +690,24 @@ impl App {
     }
 }
 
-/// Starts the pool or the command of `mode`.
-fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario>, Session)> {
+/// The containment that `policy` starts `mode`'s run in: a command gets a
+/// real pid namespace or cgroup where sigtree can make one; a pool only a
+/// cgroup (its processes report the pids they see); attach, none.
+fn containment_for(policy: Policy, mode: &Mode) -> Containment {
+    let wanted = policy.plan(None, DEFAULT_GRACE).containment;
+    match (mode, wanted) {
+        (Mode::Run { .. }, Containment::PidNamespace | Containment::Cgroup) => wanted,
+        (Mode::Demo { .. }, Containment::Cgroup) => wanted,
+        _ => Containment::None,
+    }
+}
+
+/// Starts the pool or the command of `mode`, in `contain`.
+fn launch(
+    exe: &std::path::Path,
+    mode: &Mode,
+    contain: Containment,
+) -> anyhow::Result<(Option<Scenario>, Session)> {
     match mode {
         Mode::Demo {
             scenario: source,
@@ -681,7 +723,7 @@ fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario
             let launch = Launch::Pool {
                 source,
                 scenario: &scenario,
-                contain: Containment::None,
+                contain,
             };
             Ok((Some(scenario.clone()), Session::start(exe, launch)?))
         }
@@ -697,7 +739,7 @@ fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario
             let launch = Launch::Command {
                 argv,
                 ready: None,
-                contain: Containment::None,
+                contain,
             };
             Ok((None, Session::start(exe, launch)?))
         }
