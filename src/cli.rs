@@ -67,6 +67,10 @@ pub struct DemoArgs {
     /// policy chosen with P, the policy's own unless given).
     #[arg(long, value_parser = parse_duration)]
     pub grace: Option<Duration>,
+    /// The policy `g` stops as, as if chosen with P (see `sigtree check
+    /// --help`); a cgroup runtime starts the pool in a cgroup of its own.
+    #[arg(long)]
+    pub policy: Option<Policy>,
 }
 
 impl Default for DemoArgs {
@@ -76,6 +80,7 @@ impl Default for DemoArgs {
             workers: None,
             tasks: None,
             grace: None,
+            policy: None,
         }
     }
 }
@@ -93,6 +98,11 @@ pub struct RunArgs {
     /// chosen with P, the policy's own unless given).
     #[arg(long, value_parser = parse_duration)]
     pub grace: Option<Duration>,
+    /// The policy `g` stops as, as if chosen with P (see `sigtree check
+    /// --help`); the command starts in its containment where sigtree can
+    /// make it (docker, k8s: a pid namespace; systemd: a cgroup).
+    #[arg(long)]
+    pub policy: Option<Policy>,
     /// The command and its arguments (after `--`).
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,

@@ -499,7 +499,7 @@ fn perform(run: &mut Session, protected: &Protected, plan: &StopPlan) -> Result<
     let at = monotonic_ms();
     let sent = send_to(run, protected, signal, first, By::Stop(StopStep::Action))?;
     let dropped = if dropped {
-        ": PID 1 of its own pid namespace has no handler for it, so the kernel drops it"
+        ": the kernel drops it (PID 1 of its own pid namespace, no handler for it)"
     } else {
         ""
     };

@@ -70,6 +70,8 @@ pub struct AppOptions {
     /// The grace period given (`--grace`): sigtree's own stop takes 5 s
     /// without it, a policy its own.
     pub grace: Option<Duration>,
+    /// The policy `g` stops as at first (`--policy`; P changes it).
+    pub policy: Policy,
 }
 
 /// The app's state: the session, what it runs, and the UI.
@@ -97,7 +99,13 @@ impl App {
     /// Starts what `options.mode` says with `exe` as the sigtree binary
     /// the keeper and the pool run (a test's build).
     pub fn start_with(options: AppOptions, exe: PathBuf) -> anyhow::Result<Self> {
-        let (scenario, run) = launch(&exe, &options.mode, Containment::None)?;
+        let contain = containment_for(options.policy, &options.mode);
+        let (scenario, run) = launch(&exe, &options.mode, contain)?;
+        let mut ui = UiState::new(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()));
+        // Attached, only policies that need no containment are offered.
+        if Policy::offered(run.attached()).contains(&options.policy) {
+            ui.policy = options.policy;
+        }
         Ok(Self {
             options,
             exe,
@@ -105,7 +113,7 @@ impl App {
             run,
             protected: Protected::current(),
             stop: None,
-            ui: UiState::new(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())),
+            ui,
             refreshed: None,
         })
     }
