@@ -213,9 +213,9 @@ fn check_long_help() -> String {
     format!(
         "Exit status: 0 graceful, 5 unclean, 4 terminated, 1 forced, 3 leaked; 2 for an error of \
          check's own.\n\nPolicies (--policy). Containment is the kernel's where sigtree can make \
-         it: a pid namespace for a command under docker and k8s (as root, or in a user \
+         it: a pid namespace for the command or pool under docker and k8s (as root, or in a user \
          namespace), a cgroup v2 directory under systemd (where it may write one); otherwise, \
-         and for tini's and for a scenario's pool, emulated. The report says which:\n{}",
+         and for tini's, emulated. The report says which:\n{}",
         policies.join("\n")
     )
 }

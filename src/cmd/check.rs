@@ -159,7 +159,7 @@ impl ContainmentReport {
     /// The report's line about it.
     fn line(self) -> String {
         let what = match self.kind {
-            "pid_namespace" => "a pid namespace with the command as PID 1",
+            "pid_namespace" => "a pid namespace with the leader as PID 1",
             "init_namespace" => "a pid namespace with tini as PID 1",
             _ => "a cgroup",
         };

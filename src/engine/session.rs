@@ -110,9 +110,7 @@ pub enum Launch<'a> {
         source: &'a str,
         /// The scenario, with any overrides applied.
         scenario: &'a Scenario,
-        /// The runtime's containment to start it in: a cgroup. (The pool's
-        /// processes report their pids as they see them, so a pool is never
-        /// put in a pid namespace: that containment is emulated.)
+        /// The runtime's containment to start it in.
         contain: Containment,
     },
     /// A process sigtree did not start: its subtree and its group's
@@ -233,9 +231,8 @@ impl Session {
             // Its own group: a SIGKILL to sigtree's group does not take it.
             .process_group(0);
         let contain = match launch {
-            Launch::Command { contain, .. } => contain,
-            Launch::Pool { contain, .. } if contain == Containment::Cgroup => contain,
-            Launch::Pool { .. } | Launch::Attach { .. } => Containment::None,
+            Launch::Command { contain, .. } | Launch::Pool { contain, .. } => contain,
+            Launch::Attach { .. } => Containment::None,
         };
         if contain == Containment::PidNamespace {
             command.arg("--pid-namespace");

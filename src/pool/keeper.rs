@@ -115,7 +115,16 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
             .open(cgroup.procs_file())
             .ok()
     });
-    let leader = match start(command, output, &control, cgroup_procs.map(OwnedFd::from)) {
+    // A command in a pid namespace gets a /proc of its own; the pool's
+    // processes keep sigtree's, to report the pids sigtree sees.
+    let own_proc = !passed.share_status;
+    let leader = match start(
+        command,
+        output,
+        &control,
+        cgroup_procs.map(OwnedFd::from),
+        own_proc,
+    ) {
         Ok(pid) => pid,
         Err(error) => {
             // sigtree sees the keeper end before any process: it reports this.
@@ -161,6 +170,7 @@ fn start(
     output: Option<OwnedFd>,
     control: &OwnedFd,
     cgroup_procs: Option<OwnedFd>,
+    own_proc: bool,
 ) -> anyhow::Result<i32> {
     let Some((program, args)) = command.split_first() else {
         bail!("no command to start");
@@ -197,7 +207,7 @@ fn start(
                 &[],
                 Some(pidfd.as_fd()),
             );
-            if me.is_init() {
+            if own_proc && me.is_init() {
                 // PID 1 of the keeper's new pid namespace: its own /proc,
                 // or its processes would read other processes' entries.
                 // Where none can be mounted (a /proc with covered entries

@@ -57,6 +57,13 @@ impl PidFd {
         self.pid
     }
 
+    /// Its pid as /proc counts it (another pid namespace's numbering when
+    /// this process is in a pid namespace under a /proc of its parent's);
+    /// none once the process is gone.
+    pub fn pid_in_proc(&self) -> Option<i32> {
+        pid_in_fdinfo(&self.fd)
+    }
+
     /// Sends signal number `signal` (1..=64, real-time ones included).
     pub fn send_signal(&self, signal: i32) -> io::Result<()> {
         self.send_signal_with(signal, 0)

@@ -698,14 +698,14 @@ impl App {
     }
 }
 
-/// The containment that `policy` starts `mode`'s run in: a command gets a
-/// real pid namespace or cgroup where sigtree can make one; a pool only a
-/// cgroup (its processes report the pids they see); attach, none.
+/// The containment that `policy` starts `mode`'s run in: a real pid
+/// namespace or cgroup where sigtree can make one (tini's is emulated);
+/// attached, none.
 fn containment_for(policy: Policy, mode: &Mode) -> Containment {
     let wanted = policy.plan(None, DEFAULT_GRACE).containment;
     match (mode, wanted) {
-        (Mode::Run { .. }, Containment::PidNamespace | Containment::Cgroup) => wanted,
-        (Mode::Demo { .. }, Containment::Cgroup) => wanted,
+        (Mode::Attach { .. }, _) => Containment::None,
+        (_, Containment::PidNamespace | Containment::Cgroup) => wanted,
         _ => Containment::None,
     }
 }
