@@ -532,3 +532,33 @@ fn systemd_on_setsid_escape_sends_sigterm_to_every_process_of_its_cgroup() {
     assert!(left.is_empty(), "processes of the run remain: {left:?}");
     assert_eq!(cgroups_left_by(pid), Vec::<std::path::PathBuf>::new());
 }
+
+#[test]
+fn a_command_that_kills_the_keeper_under_systemd_leaves_no_cgroup_behind() {
+    let id = run_id("policy-systemd-keeper-killed");
+    let _cleanup = TaggedCleanup(id.clone());
+    let sigtree = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["check", "--json", "--policy", "systemd", "--grace", "1s"])
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "sleep 100 & kill -9 $PPID; echo ready; wait",
+        ])
+        .env("SIGTREE_RUN_ID", &id)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sigtree runs");
+    let pid = sigtree.id();
+    let output = sigtree.wait_with_output().expect("its end");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
+    if rustix::process::geteuid().is_root() {
+        assert_eq!(report["containment"]["real"], true, "{report:#}");
+    }
+    let left = wait_until_untagged(&id);
+    assert!(left.is_empty(), "processes of the run remain: {left:?}");
+    assert_eq!(cgroups_left_by(pid), Vec::<std::path::PathBuf>::new());
+}

@@ -993,10 +993,10 @@ impl Session {
     }
 
     /// Removes the run's cgroup (the keeper removes it when it ends; this
-    /// is for when it could not).
+    /// is for when it could not: killed, or stopped by what it ran).
     fn remove_cgroup(&mut self) {
         if let Some(cgroup) = self.cgroup.take() {
-            let _ = cgroup.remove();
+            cgroup.kill_and_remove(KEEPER_DEADLINE);
         }
     }
 
@@ -1078,6 +1078,11 @@ impl Session {
         {
             let pidfd = PidFd::from((fd, leader));
             let leader = pidfd.pid();
+            if leader <= 0 {
+                // A namespace's PID 1 that ended already: the keeper's
+                // report names it.
+                continue;
+            }
             self.leader_pidfd = Some(pidfd);
             self.leader_started(leader, monotonic_ms());
         }

@@ -155,7 +155,7 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
     }
     end_everything(&reporter, leader, leader_pidfd.as_ref(), &ended);
     if let Some(cgroup) = &cgroup {
-        remove_when_empty(cgroup);
+        cgroup.kill_and_remove(Duration::from_secs(5));
     }
     Ok(0)
 }
@@ -200,13 +200,11 @@ fn start(
             let pidfd = rustix::process::pidfd_open(me, rustix::process::PidfdFlags::empty())?;
             let socket = std::os::fd::BorrowedFd::borrow_raw(control);
             // Failing to send leaves sigtree its fallback; the run goes on.
-            let _ = channel::send(
-                socket,
-                Tag::LeaderPidfd,
-                me.as_raw_pid(),
-                &[],
-                Some(pidfd.as_fd()),
-            );
+            // PID 1 of a new pid namespace: its number means nothing to
+            // sigtree, which reads the pidfd's own (or waits for the keeper's
+            // report, if it has already ended).
+            let number = if me.is_init() { 0 } else { me.as_raw_pid() };
+            let _ = channel::send(socket, Tag::LeaderPidfd, number, &[], Some(pidfd.as_fd()));
             if own_proc && me.is_init() {
                 // PID 1 of the keeper's new pid namespace: its own /proc,
                 // or its processes would read other processes' entries.
@@ -300,17 +298,6 @@ fn end_everything(
                 _ => while let Ok(Some(_)) = ended.read_signal() {},
             }
         }
-    }
-}
-
-/// Removes the run's cgroup once the kernel lets it (rmdir fails while a
-/// process is in it: one killed may still be exiting), killing again
-/// whatever is left, for up to 5 s.
-fn remove_when_empty(cgroup: &Cgroup) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while cgroup.remove().is_err() && std::time::Instant::now() < deadline {
-        let _ = cgroup.kill();
-        std::thread::sleep(Duration::from_millis(10));
     }
 }
 

@@ -7,6 +7,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 /// One cgroup directory made for a run.
 #[derive(Debug)]
@@ -33,6 +34,9 @@ impl Cgroup {
         );
         let name = format!("{}/{leaf}", own.trim_end_matches('/'));
         let dir = mount.join(name.trim_start_matches('/'));
+        if let Some(parent) = dir.parent() {
+            remove_stale(parent);
+        }
         std::fs::create_dir(&dir)?;
         Ok(Self { dir, name })
     }
@@ -89,6 +93,40 @@ impl Cgroup {
         match std::fs::remove_dir(&self.dir) {
             Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
             other => other,
+        }
+    }
+
+    /// Kills what is in it and removes it once the kernel lets it (rmdir
+    /// fails while a process is in it: one killed may still be exiting),
+    /// trying for up to `within`.
+    pub fn kill_and_remove(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        while self.remove().is_err() && Instant::now() < deadline {
+            let _ = self.kill();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+/// Removes the cgroups under `parent` that a sigtree now dead made and left
+/// empty (its keeper died with it before removing one).
+fn remove_stale(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let owner = name
+            .to_str()
+            .and_then(|name| name.strip_prefix("sigtree-"))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok());
+        if let Some(owner) = owner
+            && !Path::new(&format!("/proc/{owner}")).exists()
+        {
+            // An rmdir of a cgroup still holding processes fails: only
+            // empty ones go.
+            let _ = std::fs::remove_dir(entry.path());
         }
     }
 }
@@ -149,5 +187,24 @@ mod tests {
         assert!(!again.populated().expect("events"));
         again.remove().expect("rmdir");
         assert!(!cgroup.dir().exists());
+    }
+
+    #[test]
+    fn the_empty_cgroups_of_a_dead_sigtree_are_removed_and_a_live_ones_kept() {
+        let Ok(first) = Cgroup::create() else {
+            eprintln!("skipped: no cgroup can be made here");
+            return;
+        };
+        let parent = first.dir().parent().expect("a parent").to_path_buf();
+        let mut gone = Command::new("true").spawn().expect("true");
+        let dead = gone.id();
+        gone.wait().expect("reaped");
+        let stale = parent.join(format!("sigtree-{dead}-0"));
+        std::fs::create_dir(&stale).expect("a stale cgroup");
+        let second = Cgroup::create().expect("another");
+        assert!(!stale.exists(), "a dead sigtree's empty cgroup is removed");
+        assert!(first.dir().exists(), "this live sigtree's is kept");
+        first.remove().expect("rmdir");
+        second.remove().expect("rmdir");
     }
 }
