@@ -494,25 +494,39 @@ fn cgroups_left_by(pid: u32) -> Vec<std::path::PathBuf> {
     left
 }
 
-#[test]
-fn systemd_on_setsid_escape_sends_sigterm_to_every_process_of_its_cgroup() {
-    let id = run_id("policy-systemd-cgroup");
-    let _cleanup = TaggedCleanup(id.clone());
+/// Runs `sigtree check --json --policy systemd ARGS` as run `id`: its
+/// report, once nothing of the run is left and after checking that it left
+/// no cgroup behind (and, as root, that its cgroup was a real one).
+fn check_systemd(id: &str, args: &[&str]) -> serde_json::Value {
+    let _cleanup = TaggedCleanup(id.to_string());
     let sigtree = Command::new(env!("CARGO_BIN_EXE_sigtree"))
-        .args(["check", "--json", "--policy", "systemd", "--grace", "2s"])
-        .args(["--scenario", "setsid-escape"])
-        .env("SIGTREE_RUN_ID", &id)
+        .args(["check", "--json", "--policy", "systemd"])
+        .args(args)
+        .env("SIGTREE_RUN_ID", id)
         .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("sigtree runs");
     let pid = sigtree.id();
-    let output = sigtree.wait_with_output().expect("its report");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(report["verdict"], "terminated", "{report:#}");
+    let output = sigtree.wait_with_output().expect("its end");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
     assert_eq!(report["containment"]["kind"], "cgroup", "{report:#}");
     if rustix::process::geteuid().is_root() {
         assert_eq!(report["containment"]["real"], true, "root may make one");
     }
+    let left = wait_until_untagged(id);
+    assert!(left.is_empty(), "processes of the run remain: {left:?}");
+    assert_eq!(cgroups_left_by(pid), Vec::<std::path::PathBuf>::new());
+    report
+}
+
+#[test]
+fn systemd_on_setsid_escape_sends_sigterm_to_every_process_of_its_cgroup() {
+    let id = run_id("policy-systemd-cgroup");
+    let report = check_systemd(&id, &["--grace", "2s", "--scenario", "setsid-escape"]);
+    assert_eq!(report["verdict"], "terminated", "{report:#}");
     let processes = report["processes"].as_array().expect("processes");
     let grandchildren: Vec<_> = processes
         .iter()
@@ -528,37 +542,17 @@ fn systemd_on_setsid_escape_sends_sigterm_to_every_process_of_its_cgroup() {
         assert_eq!(process["cause"]["from"], "sigtree", "{process:#}");
     }
     assert!(report["leftovers"].as_array().is_some_and(Vec::is_empty));
-    let left = wait_until_untagged(&id);
-    assert!(left.is_empty(), "processes of the run remain: {left:?}");
-    assert_eq!(cgroups_left_by(pid), Vec::<std::path::PathBuf>::new());
 }
 
 #[test]
 fn a_command_that_kills_the_keeper_under_systemd_leaves_no_cgroup_behind() {
     let id = run_id("policy-systemd-keeper-killed");
-    let _cleanup = TaggedCleanup(id.clone());
-    let sigtree = Command::new(env!("CARGO_BIN_EXE_sigtree"))
-        .args(["check", "--json", "--policy", "systemd", "--grace", "1s"])
-        .args([
-            "--",
-            "sh",
-            "-c",
-            "sleep 100 & kill -9 $PPID; echo ready; wait",
-        ])
-        .env("SIGTREE_RUN_ID", &id)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("sigtree runs");
-    let pid = sigtree.id();
-    let output = sigtree.wait_with_output().expect("its end");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
-    if rustix::process::geteuid().is_root() {
-        assert_eq!(report["containment"]["real"], true, "{report:#}");
-    }
-    let left = wait_until_untagged(&id);
-    assert!(left.is_empty(), "processes of the run remain: {left:?}");
-    assert_eq!(cgroups_left_by(pid), Vec::<std::path::PathBuf>::new());
+    let script = "sleep 100 & kill -9 $PPID; echo ready; wait";
+    let report = check_systemd(&id, &["--grace", "1s", "--", "sh", "-c", script]);
+    assert!(
+        report["processes"]
+            .as_array()
+            .is_some_and(|all| !all.is_empty()),
+        "{report:#}"
+    );
 }
