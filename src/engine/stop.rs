@@ -7,9 +7,12 @@
 //! [`super::policy`]) runs on the same machine: its first signal to its
 //! recipients, its wait, its escalation if it has one, and the moment the
 //! runtime would call the stop done — what is alive then is leaked (or, for
-//! a pid namespace's PID 1, killed by the teardown). Containment is
-//! emulated: a cgroup is the leader's subtree by pidfd, and a signal PID 1
-//! of a pid namespace would drop (no handler) is withheld and said so.
+//! a pid namespace's PID 1, killed by the teardown). Containment is the
+//! kernel's where the session got it (a pid namespace: the signal is sent,
+//! the kernel drops or acts on it, and tears the namespace down; a cgroup:
+//! its listed processes, cgroup.kill, cgroup.events), else emulated: a
+//! cgroup is the leader's subtree by pidfd, and a signal PID 1 of a pid
+//! namespace would drop (no handler) is withheld and said so.
 //! Attached, every group step acts on the attached subtree by pidfd, never
 //! on the group by number. Each step is a timeline event.
 
