@@ -133,6 +133,11 @@ pub struct CheckReport {
     /// Why sigtree had to end the run without its keeper (not a JSON key).
     #[serde(skip)]
     keeper_trouble: Option<String>,
+    /// When the policy's runtime would have called the stop done while
+    /// processes still lived, ms after the stop request (not a JSON key:
+    /// the leaked processes' causes say it).
+    #[serde(skip)]
+    runtime_done_ms: Option<i64>,
 }
 
 /// A policy's containment in the report.
@@ -154,6 +159,21 @@ impl ContainmentReport {
             Containment::Cgroup => ("cgroup", run.cgroup().is_some()),
         };
         Some(Self { kind, real })
+    }
+
+    /// Its table cell: `pid ns`, `cgroup`, `init ns`, then `(emulated)`
+    /// when it was.
+    fn short(self) -> String {
+        let kind = match self.kind {
+            "pid_namespace" => "pid ns",
+            "init_namespace" => "init ns",
+            _ => "cgroup",
+        };
+        if self.real {
+            kind.into()
+        } else {
+            format!("{kind} (emulated)")
+        }
     }
 
     /// The report's line about it.
@@ -340,6 +360,7 @@ fn report(
         processes,
         dropped_reports: 0,
         keeper_trouble: None,
+        runtime_done_ms: watch.runtime_done_with_survivors_at(),
     }
 }
 
@@ -408,6 +429,12 @@ pub fn print_runs(runs: &Runs, json: bool, out: &mut impl Write) -> anyhow::Resu
                     .map_or("-".into(), |ms| format!("{ms} ms")),
                 pids(report, Outcome::Killed),
                 pids(report, Outcome::Leaked),
+                report
+                    .runtime_done_ms
+                    .map_or("-".into(), |ms| format!("{ms:+} ms")),
+                report
+                    .containment
+                    .map_or("-".into(), ContainmentReport::short),
             ]
         })
         .collect();
@@ -418,6 +445,8 @@ pub fn print_runs(runs: &Runs, json: bool, out: &mut impl Write) -> anyhow::Resu
         ("TIME", Align::Right),
         ("FORCE-KILLED", Align::Left),
         ("LEAKED", Align::Left),
+        ("DONE WHILE ALIVE", Align::Right),
+        ("CONTAINMENT", Align::Left),
     ];
     write_table(&header, &rows, None, out)?;
     writeln!(
