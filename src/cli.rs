@@ -67,6 +67,10 @@ pub struct DemoArgs {
     /// policy chosen with P, the policy's own unless given).
     #[arg(long, value_parser = parse_duration)]
     pub grace: Option<Duration>,
+    /// The policy `g` stops as, as if chosen with P (see `sigtree check
+    /// --help`); a cgroup runtime starts the pool in a cgroup of its own.
+    #[arg(long)]
+    pub policy: Option<Policy>,
 }
 
 impl Default for DemoArgs {
@@ -76,6 +80,7 @@ impl Default for DemoArgs {
             workers: None,
             tasks: None,
             grace: None,
+            policy: None,
         }
     }
 }
@@ -93,6 +98,11 @@ pub struct RunArgs {
     /// chosen with P, the policy's own unless given).
     #[arg(long, value_parser = parse_duration)]
     pub grace: Option<Duration>,
+    /// The policy `g` stops as, as if chosen with P (see `sigtree check
+    /// --help`); the command starts in its containment where sigtree can
+    /// make it (docker, k8s: a pid namespace; systemd: a cgroup).
+    #[arg(long)]
+    pub policy: Option<Policy>,
     /// The command and its arguments (after `--`).
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<String>,
@@ -202,8 +212,10 @@ fn check_long_help() -> String {
         .collect();
     format!(
         "Exit status: 0 graceful, 5 unclean, 4 terminated, 1 forced, 3 leaked; 2 for an error of \
-         check's own.\n\nPolicies (--policy; containment is emulated: no pid namespace or cgroup \
-         is made yet):\n{}",
+         check's own.\n\nPolicies (--policy). Containment is the kernel's where sigtree can make \
+         it: a pid namespace for the command or pool under docker and k8s (as root, or in a user \
+         namespace), a cgroup v2 directory under systemd (where it may write one); otherwise, \
+         and for tini's, emulated. The report says which:\n{}",
         policies.join("\n")
     )
 }
@@ -224,7 +236,7 @@ pub struct CheckArgs {
     #[arg(long, requires = "signal", value_parser = parse_target)]
     pub stop_target: Option<crate::watch::action::Target>,
     /// Stop as a runtime would (its signals, grace, escalation, and when it
-    /// reports done; containment emulated): sigtree, docker, k8s, systemd,
+    /// reports done; its containment, real or emulated): sigtree, docker, k8s, systemd,
     /// systemd-mixed, supervisord, supervisord-group, process-compose, tini,
     /// tini-g, honcho, s6, runit.
     #[arg(long, conflicts_with_all = ["action", "signal"])]
@@ -315,6 +327,14 @@ pub enum PoolRole {
         /// Let the started process inherit the status channel (the pool's master).
         #[arg(long)]
         share_status: bool,
+        /// Start the command as PID 1 of a new pid namespace (docker's and
+        /// Kubernetes' containment), when the system allows it.
+        #[arg(long)]
+        pid_namespace: bool,
+        /// Start the command in this cgroup v2 directory (systemd's
+        /// containment), and remove it when everything in it has ended.
+        #[arg(long)]
+        cgroup: Option<std::path::PathBuf>,
         /// The command to start.
         #[arg(last = true, required = true)]
         command: Vec<String>,

@@ -49,6 +49,8 @@ fn main() -> ExitCode {
                     status_fd,
                     output_fd,
                     share_status,
+                    pid_namespace,
+                    cgroup,
                     command,
                 } => {
                     let fds = sigtree::pool::keeper::KeeperFds {
@@ -56,6 +58,8 @@ fn main() -> ExitCode {
                         status: status_fd,
                         output: output_fd,
                         share_status,
+                        pid_namespace,
+                        cgroup,
                     };
                     sigtree::pool::keeper::run(fds, &command)
                 }
@@ -89,7 +93,7 @@ fn demo(args: DemoArgs) -> ExitCode {
         workers: args.workers,
         tasks: args.tasks,
     };
-    tui(mode, args.grace)
+    tui(mode, args.grace, args.policy)
 }
 
 /// `sigtree run`: the TUI over a command. Not a terminal, or a command
@@ -100,7 +104,7 @@ fn run(args: RunArgs) -> ExitCode {
         stop_signal: args.stop_signal,
         stop_target: args.stop_target,
     };
-    tui(mode, args.grace)
+    tui(mode, args.grace, args.policy)
 }
 
 /// `sigtree attach PID`: a pid that does not exist is a runtime failure
@@ -110,11 +114,19 @@ fn attach(args: &AttachArgs) -> ExitCode {
         eprintln!("sigtree: no process with pid {}", args.pid);
         return ExitCode::FAILURE;
     }
-    tui(Mode::Attach { pid: args.pid }, args.grace)
+    tui(Mode::Attach { pid: args.pid }, args.grace, None)
 }
 
-fn tui(mode: Mode, grace: Option<std::time::Duration>) -> ExitCode {
-    let options = AppOptions { mode, grace };
+fn tui(
+    mode: Mode,
+    grace: Option<std::time::Duration>,
+    policy: Option<sigtree::engine::policy::Policy>,
+) -> ExitCode {
+    let options = AppOptions {
+        mode,
+        grace,
+        policy: policy.unwrap_or(sigtree::engine::policy::Policy::Sigtree),
+    };
     finish(sigtree::tui::event_loop::run_tui(options), 2)
 }
 

@@ -1,6 +1,7 @@
 //! `sigtree check --policy P`: each runtime's distinguishing behaviour on
-//! real processes, with its containment emulated (sigtree makes no pid
-//! namespace or cgroup yet; the report says "emulated" where it matters).
+//! real processes. docker's and Kubernetes' pid namespace is the kernel's
+//! own where one can be made (as root, or in a user namespace), and
+//! emulated where not; both are tested.
 
 mod common;
 
@@ -11,9 +12,23 @@ use common::{TaggedCleanup, run_id, wait_until_untagged};
 /// Runs `check --json --ready ^ready$ --policy POLICY ARGS -- CMD…`;
 /// returns the exit status and the report, once nothing of the run is left.
 fn check_policy(policy: &str, args: &[&str], command: &[&str]) -> (Option<i32>, serde_json::Value) {
+    check_policy_under(&[], policy, args, command)
+}
+
+/// [`check_policy`] with sigtree run through `runner` (a program and its
+/// arguments before sigtree's own: another user, another namespace).
+fn check_policy_under(
+    runner: &[String],
+    policy: &str,
+    args: &[&str],
+    command: &[&str],
+) -> (Option<i32>, serde_json::Value) {
     let id = run_id(&format!("policy-{policy}"));
     let _cleanup = TaggedCleanup(id.clone());
-    let output = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+    let sigtree = env!("CARGO_BIN_EXE_sigtree");
+    let mut invocation = runner.iter().map(String::as_str).chain([sigtree]);
+    let output = Command::new(invocation.next().expect("a program"))
+        .args(invocation)
         .args(["check", "--json", "--ready", "^ready$", "--policy", policy])
         .args(args)
         .arg("--")
@@ -27,6 +42,33 @@ fn check_policy(policy: &str, args: &[&str], command: &[&str]) -> (Option<i32>, 
     let left = wait_until_untagged(&id);
     assert!(left.is_empty(), "processes of the run remain: {left:?}");
     (output.status.code(), report)
+}
+
+/// A runner inside a user namespace whose limits allow no new pid or user
+/// namespace (the limits are per user namespace: the machine's stay as
+/// they are), or why there can be none here.
+fn without_namespaces() -> Result<Vec<String>, String> {
+    let unshare = common::find_program("unshare").ok_or("unshare(1) is not on PATH")?;
+    let runner: Vec<String> = [
+        unshare.display().to_string(),
+        "--user".into(),
+        "--map-root-user".into(),
+        "sh".into(),
+        "-c".into(),
+        "echo 0 > /proc/sys/user/max_pid_namespaces && \
+         echo 0 > /proc/sys/user/max_user_namespaces && exec \"$@\""
+            .into(),
+        "sh".into(),
+    ]
+    .into();
+    let probe = Command::new(&runner[0])
+        .args(&runner[1..])
+        .arg("true")
+        .output();
+    match probe {
+        Ok(output) if output.status.success() => Ok(runner),
+        _ => Err("no user namespace can be made here to forbid pid namespaces in".into()),
+    }
 }
 
 /// The outcome and cause kind of every process whose command is `cmd`.
@@ -51,9 +93,13 @@ const SHELL_WITH_TWO_CHILDREN: &str = "sleep 30 & a=$!; sleep 31 & b=$!; \
      until grep -qx sleep /proc/$a/comm && grep -qx sleep /proc/$b/comm; do sleep 0.01; done; \
      echo ready; wait";
 
-#[test]
-fn docker_withholds_sigterm_pid_1_has_no_handler_for_and_kills_at_the_grace() {
-    let (code, report) = check_policy(
+/// docker on a shell without a SIGTERM handler and two children: the
+/// SIGTERM to PID 1 does nothing (the kernel drops it, or sigtree withholds
+/// it when emulating), SIGKILL at the grace ends PID 1, and the children
+/// die with the namespace — by the kernel's teardown when it is real.
+fn assert_docker_forces_a_shell_without_handler(runner: &[String], real: Option<bool>) {
+    let (code, report) = check_policy_under(
+        runner,
         "docker",
         &["--grace", "1s"],
         &["sh", "-c", SHELL_WITH_TWO_CHILDREN],
@@ -62,22 +108,53 @@ fn docker_withholds_sigterm_pid_1_has_no_handler_for_and_kills_at_the_grace() {
     assert_eq!(report["policy"], "docker", "{report:#}");
     assert!(report["action"].is_null(), "{report:#}");
     assert_eq!(report["grace_ms"], 1000, "--grace replaces docker's 10 s");
+    assert_eq!(report["containment"]["kind"], "pid_namespace", "{report:#}");
+    let was_real = report["containment"]["real"].as_bool().expect("real");
+    if let Some(real) = real {
+        assert_eq!(was_real, real, "{report:#}");
+    }
     let leader = report["processes"]
         .as_array()
         .and_then(|all| all.iter().find(|p| p["role"] == "leader"))
         .expect("the leader");
-    // The shell has no SIGTERM handler: withheld, so only SIGKILL ended it.
+    // The shell has no SIGTERM handler: only SIGKILL ended it.
     assert_eq!(leader["outcome"], "killed", "{report:#}");
     assert_eq!(leader["cause"]["kind"], "escalation", "{report:#}");
     let time = report["time_to_exit_ms"].as_u64().expect("a time to exit");
     assert!(time >= 1000, "nothing ended before the grace: {report:#}");
-    // Its children die with the namespace.
+    let teardown_by = if was_real { "kernel" } else { "sigtree" };
     for cmd in ["sleep 30", "sleep 31"] {
-        assert_eq!(
-            endings(&report, cmd),
-            [("killed".to_string(), "namespace_teardown".to_string())],
-            "{report:#}"
-        );
+        let child = report["processes"]
+            .as_array()
+            .and_then(|all| all.iter().find(|p| p["cmd"] == cmd))
+            .unwrap_or_else(|| panic!("{cmd}: {report:#}"));
+        assert_eq!(child["outcome"], "killed", "{report:#}");
+        assert_eq!(child["signal"], "SIGKILL", "{report:#}");
+        assert_eq!(child["cause"]["kind"], "namespace_teardown", "{report:#}");
+        assert_eq!(child["cause"]["from"], teardown_by, "{report:#}");
+    }
+}
+
+#[test]
+fn docker_forces_a_program_without_a_sigterm_handler_in_a_real_pid_namespace() {
+    // Root may always make one; a user only where user namespaces are allowed.
+    let root = rustix::process::geteuid().is_root();
+    assert_docker_forces_a_shell_without_handler(&[], root.then_some(true));
+}
+
+#[test]
+fn docker_forces_the_same_program_run_by_nobody() {
+    match common::as_nobody() {
+        Ok(runner) => assert_docker_forces_a_shell_without_handler(&runner, None),
+        Err(why) => eprintln!("skipped: {why}"),
+    }
+}
+
+#[test]
+fn docker_forces_the_same_program_emulated_where_no_pid_namespace_can_be_made() {
+    match without_namespaces() {
+        Ok(runner) => assert_docker_forces_a_shell_without_handler(&runner, Some(false)),
+        Err(why) => eprintln!("skipped: {why}"),
     }
 }
 
@@ -261,4 +338,221 @@ fn policies_and_repeat_run_each_policy_each_time_and_exit_with_the_worst() {
     assert_eq!(runs, expected, "{report:#}");
     let left = wait_until_untagged(&id);
     assert!(left.is_empty(), "processes of the runs remain: {left:?}");
+}
+
+/// `check --policies all --grace 2s --scenario NAME --json`: each run's
+/// policy and verdict, in the order run.
+fn policies_all(scenario: &str) -> Vec<(String, String)> {
+    let id = run_id(&format!("policies-all-{scenario}"));
+    let _cleanup = TaggedCleanup(id.clone());
+    let output = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["check", "--json", "--policies", "all", "--grace", "2s"])
+        .args(["--scenario", scenario])
+        .env("SIGTREE_RUN_ID", &id)
+        .output()
+        .expect("sigtree runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON ({e}): {}", String::from_utf8_lossy(&output.stderr)));
+    let runs = report["runs"].as_array().expect("runs");
+    if rustix::process::geteuid().is_root() {
+        for run in runs {
+            let kind = match run["policy"].as_str() {
+                Some("docker" | "k8s") => "pid_namespace",
+                Some("systemd" | "systemd-mixed") => "cgroup",
+                _ => continue,
+            };
+            // Root may make both: the pool ran inside the real thing.
+            assert_eq!(run["containment"]["kind"], kind, "{run:#}");
+            assert_eq!(run["containment"]["real"], true, "{run:#}");
+        }
+    }
+    let left = wait_until_untagged(&id);
+    assert!(left.is_empty(), "processes of the runs remain: {left:?}");
+    runs.iter()
+        .map(|run| {
+            (
+                run["policy"].as_str().unwrap_or_default().to_string(),
+                run["verdict"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The expected table: one (policy, verdict) per policy, in `all`'s order.
+fn table(verdicts: [&str; 13]) -> Vec<(String, String)> {
+    let policies = [
+        "sigtree",
+        "docker",
+        "k8s",
+        "systemd",
+        "systemd-mixed",
+        "supervisord",
+        "supervisord-group",
+        "process-compose",
+        "tini",
+        "tini-g",
+        "honcho",
+        "s6",
+        "runit",
+    ];
+    policies
+        .iter()
+        .zip(verdicts)
+        .map(|(policy, verdict)| (policy.to_string(), verdict.to_string()))
+        .collect()
+}
+
+#[test]
+fn policies_all_on_graceful_only_the_signal_first_runtimes_terminate_it() {
+    // sigtree sets the stop event first; runtimes whose first signal goes
+    // to the whole group or cgroup (systemd, stopasgroup, process-compose,
+    // tini -g, honcho) reach workers that die of SIGTERM before the master
+    // can drain them; those signalling the master alone let it drain.
+    let expected = table([
+        "graceful",
+        "graceful",
+        "graceful",
+        "terminated",
+        "graceful",
+        "graceful",
+        "terminated",
+        "terminated",
+        "graceful",
+        "terminated",
+        "terminated",
+        "graceful",
+        "graceful",
+    ]);
+    assert_eq!(policies_all("graceful"), expected);
+}
+
+#[test]
+fn policies_all_on_ignore_term_forces_under_escalating_runtimes_and_leaks_under_the_rest() {
+    // Workers ignore SIGTERM. PID 1's death tears docker's, k8s's and tini's
+    // namespaces down (forced); systemd's KILL reaches the cgroup (forced);
+    // supervisord, process-compose, honcho, s6 and runit report done when
+    // the master is gone and the workers still live (leaked).
+    let expected = table([
+        "graceful", "forced", "forced", "forced", "forced", "leaked", "leaked", "leaked", "forced",
+        "forced", "leaked", "leaked", "leaked",
+    ]);
+    assert_eq!(policies_all("ignore-term"), expected);
+}
+
+#[test]
+fn policies_all_on_setsid_escape_systemds_cgroup_catches_the_escaped_grandchildren() {
+    // The setsid grandchildren left the group but not the cgroup: systemd's
+    // SIGTERM to every process of the cgroup ends them (terminated); killpg
+    // misses them, so group-signalling runtimes leave them (leaked), and
+    // namespace runtimes kill them in the teardown (forced).
+    let expected = table([
+        "graceful",
+        "forced",
+        "forced",
+        "terminated",
+        "forced",
+        "leaked",
+        "leaked",
+        "leaked",
+        "forced",
+        "forced",
+        "leaked",
+        "leaked",
+        "leaked",
+    ]);
+    assert_eq!(policies_all("setsid-escape"), expected);
+}
+
+/// The cgroup2 directories a sigtree of pid `pid` made and left behind.
+fn cgroups_left_by(pid: u32) -> Vec<std::path::PathBuf> {
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let Some(mount) = mounts.lines().find_map(|line| {
+        let (fields, after) = line.split_once(" - ")?;
+        (after.split_whitespace().next() == Some("cgroup2")).then(|| {
+            fields
+                .split_whitespace()
+                .nth(4)
+                .map(std::path::PathBuf::from)
+        })?
+    }) else {
+        return Vec::new();
+    };
+    let prefix = format!("sigtree-{pid}-");
+    let mut left = Vec::new();
+    let mut dirs = vec![mount];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                    left.push(path.clone());
+                }
+                dirs.push(path);
+            }
+        }
+    }
+    left
+}
+
+/// Runs `sigtree check --json --policy systemd ARGS` as run `id`: its
+/// report, once nothing of the run is left and after checking that it left
+/// no cgroup behind (and, as root, that its cgroup was a real one).
+fn check_systemd(id: &str, args: &[&str]) -> serde_json::Value {
+    let _cleanup = TaggedCleanup(id.to_string());
+    let sigtree = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["check", "--json", "--policy", "systemd"])
+        .args(args)
+        .env("SIGTREE_RUN_ID", id)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sigtree runs");
+    let pid = sigtree.id();
+    let output = sigtree.wait_with_output().expect("its end");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
+    assert_eq!(report["containment"]["kind"], "cgroup", "{report:#}");
+    if rustix::process::geteuid().is_root() {
+        assert_eq!(report["containment"]["real"], true, "root may make one");
+    }
+    let left = wait_until_untagged(id);
+    assert!(left.is_empty(), "processes of the run remain: {left:?}");
+    assert_eq!(cgroups_left_by(pid), Vec::<std::path::PathBuf>::new());
+    report
+}
+
+#[test]
+fn systemd_on_setsid_escape_sends_sigterm_to_every_process_of_its_cgroup() {
+    let id = run_id("policy-systemd-cgroup");
+    let report = check_systemd(&id, &["--grace", "2s", "--scenario", "setsid-escape"]);
+    assert_eq!(report["verdict"], "terminated", "{report:#}");
+    let processes = report["processes"].as_array().expect("processes");
+    let grandchildren: Vec<_> = processes
+        .iter()
+        .filter(|p| p["role"] == "grandchild")
+        .collect();
+    assert!(!grandchildren.is_empty(), "{report:#}");
+    // The grandchildren left the group (setsid) but not the cgroup: the
+    // SIGTERM to every process of the cgroup reached them and they died of it.
+    for process in processes {
+        assert_eq!(process["outcome"], "signaled", "{process:#}");
+        assert_eq!(process["signal"], "SIGTERM", "{process:#}");
+        assert_eq!(process["cause"]["kind"], "signal", "{process:#}");
+        assert_eq!(process["cause"]["from"], "sigtree", "{process:#}");
+    }
+    assert!(report["leftovers"].as_array().is_some_and(Vec::is_empty));
+}
+
+#[test]
+fn a_command_that_kills_the_keeper_under_systemd_leaves_no_cgroup_behind() {
+    let id = run_id("policy-systemd-keeper-killed");
+    let script = "sleep 100 & kill -9 $PPID; echo ready; wait";
+    let report = check_systemd(&id, &["--grace", "1s", "--", "sh", "-c", script]);
+    assert!(
+        report["processes"]
+            .as_array()
+            .is_some_and(|all| !all.is_empty()),
+        "{report:#}"
+    );
 }

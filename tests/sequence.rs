@@ -11,6 +11,7 @@ use common::{TaggedCleanup, run_id, wait_until_untagged};
 use nix::sys::signal::{Signal as NixSignal, kill};
 use nix::unistd::Pid;
 use sigtree::engine::events::wait_until;
+use sigtree::engine::policy::Containment;
 use sigtree::engine::session::{Launch, Session};
 use sigtree::engine::stop::{StopPlan, StopSequence};
 use sigtree::engine::target::Protected;
@@ -28,6 +29,7 @@ fn start(name: &str) -> Session {
     let launch = Launch::Pool {
         source: name,
         scenario: &scenario,
+        contain: Containment::None,
     };
     let mut run = Session::start(exe, launch).expect("the pool starts");
     assert!(

@@ -16,7 +16,10 @@ use ratatui::crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifi
 use ratatui::layout::{Position, Size};
 use ratatui::{Terminal, backend};
 use sigtree::engine::events::Poster;
+use sigtree::engine::policy::Policy;
 use sigtree::signal::sigset::Signal;
+use sigtree::sys::pidfd::{ExitInfo, PidFd};
+use sigtree::sys::wait::Ending;
 use sigtree::tui::app::{App, AppOptions, Mode};
 use sigtree::tui::event_loop::{Due, TuiEvents, drive};
 use sigtree::watch::action::Target;
@@ -107,6 +110,11 @@ impl User {
 /// stop sequence, then SIGKILL; no popup takes it), so that a failure never
 /// hangs the loop.
 fn run_app(argv: &[&str], script: impl FnOnce(&User) + Send + 'static) {
+    run_app_stopping_as(Policy::Sigtree, argv, script);
+}
+
+/// [`run_app`] with `g` stopping as `policy` from the start (`--policy`).
+fn run_app_stopping_as(policy: Policy, argv: &[&str], script: impl FnOnce(&User) + Send + 'static) {
     let options = AppOptions {
         mode: Mode::Run {
             argv: argv.iter().map(|s| s.to_string()).collect(),
@@ -114,6 +122,7 @@ fn run_app(argv: &[&str], script: impl FnOnce(&User) + Send + 'static) {
             stop_target: Target::Leader,
         },
         grace: Some(Duration::from_secs(2)),
+        policy,
     };
     let mut app =
         App::start_with(options, env!("CARGO_BIN_EXE_sigtree").into()).expect("the run starts");
@@ -185,6 +194,96 @@ fn o_shows_the_sessions_orphans_report_and_esc_closes_it() {
         });
         assert!(is_alive(pid), "o and Esc signal nothing");
         // q runs the stop sequence: SIGTERM to the leader, then quits.
+        user.press(KeyCode::Char('q'));
+    });
+}
+
+#[test]
+fn p_picks_docker_and_r_restarts_the_command_as_pid_1_of_a_pid_namespace() {
+    let id = run_id("tui-app-p-docker");
+    let _tagged = TaggedCleanup(id.clone());
+    let tag = format!("SIGTREE_RUN_ID={id}");
+    let argv = ["env", tag.as_str(), "sleep", "300"];
+    let nspid = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|status| {
+                let line = status
+                    .lines()
+                    .find(|l| l.starts_with("NSpid:"))?
+                    .to_string();
+                Some(
+                    line.split_whitespace()
+                        .skip(1)
+                        .map(String::from)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .unwrap_or_default()
+    };
+    run_app(&argv, move |user| {
+        let first = wait_for("the tagged sleep", || tagged(&id).first().copied());
+        assert_eq!(nspid(first).len(), 1, "sigtree's own stop contains nothing");
+        user.wait_for_text(&format!("● {first} "));
+        user.press(KeyCode::Char('P'));
+        user.wait_for_text("docker");
+        // The picker lists sigtree first, then docker.
+        user.press(KeyCode::Down);
+        user.press(KeyCode::Enter);
+        user.wait_for_text("g now stops as docker (r restarts it as PID 1 of a pid namespace");
+        user.press(KeyCode::Char('r'));
+        let second = wait_for("the restarted sleep", || {
+            tagged(&id).into_iter().find(|&pid| pid != first)
+        });
+        wait_for("the first sleep to end", || {
+            (!is_alive(first)).then_some(())
+        });
+        let ids = nspid(second);
+        if rustix::process::geteuid().is_root() {
+            assert_eq!(ids.len(), 2, "a pid namespace below ours: {ids:?}");
+        }
+        if ids.len() == 2 {
+            assert_eq!(ids[1], "1", "the command is its PID 1: {ids:?}");
+        }
+        user.press(KeyCode::Char('q'));
+    });
+}
+
+#[test]
+fn run_policy_docker_starts_the_command_as_pid_1_and_g_lets_the_kernel_drop_its_sigterm() {
+    let id = run_id("tui-app-run-docker");
+    let _tagged = TaggedCleanup(id.clone());
+    let tag = format!("SIGTREE_RUN_ID={id}");
+    let argv = ["env", tag.as_str(), "sleep", "300"];
+    run_app_stopping_as(Policy::Docker, &argv, move |user| {
+        let pid = wait_for("the tagged sleep", || tagged(&id).first().copied());
+        user.wait_for_text(&format!("● {pid} "));
+        user.wait_for_text("stops as docker");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let in_namespace = status
+            .lines()
+            .any(|line| line.starts_with("NSpid:") && line.ends_with("\t1"));
+        if !in_namespace {
+            assert!(
+                !rustix::process::geteuid().is_root(),
+                "root may make one: {status}"
+            );
+            eprintln!("skipped: no pid namespace can be made here");
+            user.press(KeyCode::Char('q'));
+            return;
+        }
+        let pidfd = PidFd::open(pid).expect("a pidfd of the sleep");
+        // In run, g stops at once (the demo asks first).
+        user.press(KeyCode::Char('g'));
+        user.wait_for_text(&format!("SIGTERM to the leader ({pid})"));
+        wait_for("the sleep to end", || (!is_alive(pid)).then_some(()));
+        // sleep has no SIGTERM handler: as PID 1 the kernel dropped it, and
+        // it lived until docker's SIGKILL at the grace (2 s here).
+        match pidfd.exit_info() {
+            ExitInfo::Ended(ending) => assert_eq!(ending, Ending::Signaled(libc::SIGKILL)),
+            ExitInfo::Unsupported => eprintln!("no PIDFD_INFO_EXIT: the ending is not checked"),
+            ExitInfo::NotYet => panic!("ended, but no exit status"),
+        }
         user.press(KeyCode::Char('q'));
     });
 }

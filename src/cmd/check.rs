@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::engine::command::{Command, Executed};
 use crate::engine::events::wait_until;
-use crate::engine::policy::PolicyPlan;
+use crate::engine::policy::{Containment, PolicyPlan};
 use crate::engine::session::{Launch, Session};
 use crate::engine::stop::StopPlan;
 use crate::engine::target::Protected;
@@ -59,6 +59,12 @@ pub struct CheckPlan {
 }
 
 impl CheckPlan {
+    /// The containment the command starts in: its policy's, or none.
+    pub fn containment(&self) -> Containment {
+        self.policy
+            .map_or(Containment::None, |policy| policy.containment)
+    }
+
     /// The stop this check performs: the policy's, or its one action and
     /// the escalation.
     pub fn stop_plan(&self) -> StopPlan {
@@ -111,6 +117,9 @@ pub struct CheckReport {
     repeat: Option<u32>,
     action: Option<Action>,
     grace_ms: u64,
+    /// The policy's containment and whether it was the kernel's own or
+    /// emulated (null without one).
+    containment: Option<ContainmentReport>,
     time_to_exit_ms: Option<u64>,
     escalated: bool,
     leftovers: Vec<i32>,
@@ -124,6 +133,65 @@ pub struct CheckReport {
     /// Why sigtree had to end the run without its keeper (not a JSON key).
     #[serde(skip)]
     keeper_trouble: Option<String>,
+    /// When the policy's runtime would have called the stop done while
+    /// processes still lived, ms after the stop request (not a JSON key:
+    /// the leaked processes' causes say it).
+    #[serde(skip)]
+    runtime_done_ms: Option<i64>,
+}
+
+/// A policy's containment in the report.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct ContainmentReport {
+    /// `pid_namespace`, `init_namespace` or `cgroup`.
+    kind: &'static str,
+    /// The kernel's own (a real namespace or cgroup), or emulated.
+    real: bool,
+}
+
+impl ContainmentReport {
+    /// What `run` got of the containment `wanted`; none when none was.
+    fn of(wanted: Containment, run: &Session) -> Option<Self> {
+        let (kind, real) = match wanted {
+            Containment::None => return None,
+            Containment::PidNamespace => ("pid_namespace", run.in_pid_namespace()),
+            Containment::InitNamespace => ("init_namespace", false),
+            Containment::Cgroup => ("cgroup", run.cgroup().is_some()),
+        };
+        Some(Self { kind, real })
+    }
+
+    /// Its table cell: `pid ns`, `cgroup`, `init ns`, then `(emulated)`
+    /// when it was.
+    fn short(self) -> String {
+        let kind = match self.kind {
+            "pid_namespace" => "pid ns",
+            "init_namespace" => "init ns",
+            _ => "cgroup",
+        };
+        if self.real {
+            kind.into()
+        } else {
+            format!("{kind} (emulated)")
+        }
+    }
+
+    /// The report's line about it.
+    fn line(self) -> String {
+        let what = match self.kind {
+            "pid_namespace" => "a pid namespace with the leader as PID 1",
+            "init_namespace" => "a pid namespace with tini as PID 1",
+            _ => "a cgroup",
+        };
+        if self.real {
+            format!("containment: {what}, the kernel's own")
+        } else {
+            format!(
+                "containment: {what}, emulated (sigtree could not create one here): \
+                 sigtree sends what the runtime would and withholds what the kernel would drop"
+            )
+        }
+    }
 }
 
 /// Runs the check; `Err` is an error of check's own (exit 2).
@@ -131,7 +199,9 @@ pub fn run(plan: &CheckPlan) -> anyhow::Result<CheckReport> {
     let exe = std::env::current_exe().context("cannot find sigtree's own binary")?;
     let protected = Protected::current();
     let mut run = match &plan.target {
-        CheckTarget::Scenario { source, workers } => start_pool(&exe, source, *workers)?,
+        CheckTarget::Scenario { source, workers } => {
+            start_pool(&exe, source, *workers, plan.containment())?
+        }
         CheckTarget::Command(argv) => start_command(&exe, argv, plan)?,
     };
     perform_stop(&mut run, &protected, plan)
@@ -141,6 +211,7 @@ fn start_pool(
     exe: &std::path::Path,
     source: &str,
     workers: Option<u32>,
+    contain: Containment,
 ) -> anyhow::Result<Session> {
     let mut scenario = scenario::load(source).map_err(|e| anyhow!("{e}"))?;
     if let Some(workers) = workers {
@@ -152,6 +223,7 @@ fn start_pool(
         Launch::Pool {
             source,
             scenario: &scenario,
+            contain,
         },
     )?;
     let deadline = Duration::from_secs(10) + Duration::from_millis(20 * u64::from(workers));
@@ -175,6 +247,7 @@ fn start_command(
         Launch::Command {
             argv,
             ready: plan.ready.as_ref(),
+            contain: plan.containment(),
         },
     )?;
     let started = wait_until(&mut run, Duration::from_secs(10), |r| {
@@ -226,6 +299,7 @@ fn perform_stop(
     run.finish();
     let keeper = run.keeper_pid();
     let mut report = report(&run.watch, plan, tasks, stop.leftovers().to_vec(), keeper);
+    report.containment = ContainmentReport::of(plan.containment(), run);
     report.dropped_reports = run.dropped_reports();
     report.keeper_trouble = run.keeper_trouble().map(ToString::to_string);
     Ok(report)
@@ -277,6 +351,7 @@ fn report(
         repeat: None,
         action: plan.policy.is_none().then_some(plan.action),
         grace_ms: plan.stop_plan().grace.as_millis() as u64,
+        containment: None,
         time_to_exit_ms: watch.time_to_exit_ms(),
         escalated: watch.escalated_at().is_some(),
         leftovers,
@@ -285,6 +360,7 @@ fn report(
         processes,
         dropped_reports: 0,
         keeper_trouble: None,
+        runtime_done_ms: watch.runtime_done_with_survivors_at(),
     }
 }
 
@@ -353,6 +429,12 @@ pub fn print_runs(runs: &Runs, json: bool, out: &mut impl Write) -> anyhow::Resu
                     .map_or("-".into(), |ms| format!("{ms} ms")),
                 pids(report, Outcome::Killed),
                 pids(report, Outcome::Leaked),
+                report
+                    .runtime_done_ms
+                    .map_or("-".into(), |ms| format!("{ms:+} ms")),
+                report
+                    .containment
+                    .map_or("-".into(), ContainmentReport::short),
             ]
         })
         .collect();
@@ -363,6 +445,8 @@ pub fn print_runs(runs: &Runs, json: bool, out: &mut impl Write) -> anyhow::Resu
         ("TIME", Align::Right),
         ("FORCE-KILLED", Align::Left),
         ("LEAKED", Align::Left),
+        ("DONE WHILE ALIVE", Align::Right),
+        ("CONTAINMENT", Align::Left),
     ];
     write_table(&header, &rows, None, out)?;
     writeln!(
@@ -419,6 +503,9 @@ pub fn print(report: &CheckReport, json: bool, out: &mut impl Write) -> anyhow::
             |policy| format!("the {policy} policy")
         )
     )?;
+    if let Some(containment) = report.containment {
+        writeln!(out, "{}", containment.line())?;
+    }
     if report.dropped_reports > 0 {
         writeln!(
             out,

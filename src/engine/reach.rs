@@ -22,6 +22,9 @@ pub enum Recipients {
     Group,
     /// A process and its descendants, each through its own pidfd.
     Subtree(i32),
+    /// Every process of the run's own cgroup, as the kernel lists it, each
+    /// through its own pidfd (and, for SIGKILL, cgroup.kill as well).
+    Cgroup,
 }
 
 /// An observed process as the resolution sees it.
@@ -50,6 +53,8 @@ pub struct Scene {
     /// The attached process, when attached: then nothing outside its
     /// subtree is ever signalled.
     pub attached: Option<i32>,
+    /// The pids in the run's own cgroup, when it has one.
+    pub cgroup: Option<Vec<i32>>,
 }
 
 impl Scene {
@@ -71,6 +76,7 @@ impl Scene {
             nodes,
             group: run.group(),
             attached: run.leader().filter(|_| run.attached()),
+            cgroup: run.cgroup().and_then(|cgroup| cgroup.pids().ok()),
         }
     }
 
@@ -159,6 +165,26 @@ pub fn resolve(
                 return Err(SignalError::NoSuchTarget(format!(
                     "a live process in the subtree of {root}"
                 )));
+            }
+            for node in &nodes {
+                allowed(node, scene, protected)?;
+            }
+            Ok(Reach::Each(nodes.iter().map(|n| n.pid).collect()))
+        }
+        Recipients::Cgroup => {
+            let listed = scene
+                .cgroup
+                .as_ref()
+                .ok_or_else(|| SignalError::NoSuchTarget("the run's cgroup".into()))?;
+            let nodes: Vec<&Node> = scene
+                .nodes
+                .iter()
+                .filter(|n| n.alive && listed.contains(&n.pid))
+                .collect();
+            if nodes.is_empty() {
+                return Err(SignalError::NoSuchTarget(
+                    "a live process in the run's cgroup".into(),
+                ));
             }
             for node in &nodes {
                 allowed(node, scene, protected)?;
@@ -361,9 +387,21 @@ pub fn send_to(
     recipients: Recipients,
     by: By,
 ) -> Result<Sent, SignalError> {
+    if recipients == Recipients::Cgroup {
+        // Everything in the cgroup is under the keeper: one walk tracks
+        // what the kernel lists there that sigtree has not seen yet.
+        run.collect_now();
+    }
     read_caught(run, protected, signal, recipients)?;
     let at_ms = monotonic_ms();
     let sent = send(&targets(run, protected, recipients)?, protected, signal)?.into_result()?;
+    if recipients == Recipients::Cgroup
+        && signal == Signal::KILL
+        && let Some(cgroup) = run.cgroup()
+    {
+        // And what forked since the list was read.
+        let _ = cgroup.kill();
+    }
     run.watch.acted(sent.act(at_ms, signal, by));
     Ok(sent)
 }
@@ -384,6 +422,7 @@ pub fn describe(run: &Session, recipients: Recipients) -> String {
             "the attached subtree, by pidfd".into()
         }
         Recipients::Subtree(root) => format!("the subtree of {root}, by pidfd"),
+        Recipients::Cgroup => "every process of the run's cgroup".into(),
     }
 }
 
@@ -420,6 +459,7 @@ mod tests {
             ],
             group: Some(BASE + 1),
             attached: Some(BASE + 2),
+            cgroup: None,
         }
     }
 
@@ -446,6 +486,33 @@ mod tests {
         assert_eq!(pids(reach), [2, 3, 4, 5]);
         let reach = resolve(Recipients::Process(BASE + 4), &scene, &protected);
         assert_eq!(pids(reach), [4]);
+    }
+
+    #[test]
+    fn the_cgroup_is_every_live_process_the_kernel_lists_in_it() {
+        let mut scene = launcher_scene();
+        scene.attached = None;
+        scene.nodes.iter_mut().for_each(|n| n.outside = false);
+        // 3 ended; 6 is not in the cgroup; 9 is listed but was never seen.
+        scene.nodes[2].alive = false;
+        scene.cgroup = Some([2, 3, 4, 5, 9].map(|n| BASE + n).to_vec());
+        let protected = Protected::current();
+        assert_eq!(
+            pids(resolve(Recipients::Cgroup, &scene, &protected)),
+            [2, 4, 5]
+        );
+        scene.cgroup = Some(Vec::new());
+        let none = resolve(Recipients::Cgroup, &scene, &protected);
+        assert!(
+            matches!(none, Err(SignalError::NoSuchTarget(_))),
+            "{none:?}"
+        );
+        scene.cgroup = None;
+        let none = resolve(Recipients::Cgroup, &scene, &protected);
+        assert!(
+            matches!(none, Err(SignalError::NoSuchTarget(_))),
+            "{none:?}"
+        );
     }
 
     #[test]

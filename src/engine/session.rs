@@ -19,6 +19,7 @@ mod sight;
 pub use sight::{Closer, SessionView, Shown};
 
 use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
+use super::policy::Containment;
 use crate::engine::target::{GroupTarget, Protected, signal_group, vouches_for};
 use crate::pool::block::{Accounts, PoolBlock};
 use crate::pool::context::{ENV_BLOCK_FD, ENV_SCENARIO, ENV_STATUS_FD, ENV_WORKERS};
@@ -28,6 +29,7 @@ use crate::pool::scenario::Scenario;
 use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::{Reader, descendants};
 use crate::signal::sigset::Signal;
+use crate::sys::cgroup::Cgroup;
 use crate::sys::channel::{self, Message, Received, Tag};
 use crate::sys::pidfd::{ExitInfo, PidFd};
 use crate::sys::wait::Ending;
@@ -108,6 +110,8 @@ pub enum Launch<'a> {
         source: &'a str,
         /// The scenario, with any overrides applied.
         scenario: &'a Scenario,
+        /// The runtime's containment to start it in.
+        contain: Containment,
     },
     /// A process sigtree did not start: its subtree and its group's
     /// other members. No keeper; nothing is ever signalled by the run.
@@ -121,6 +125,8 @@ pub enum Launch<'a> {
         argv: &'a [String],
         /// A pattern that marks the command ready.
         ready: Option<&'a Regex>,
+        /// The runtime's containment to start it in.
+        contain: Containment,
     },
 }
 
@@ -187,6 +193,12 @@ pub struct Session {
     leader: Option<i32>,
     /// Why the keeper had to be replaced by sigtree's own kills.
     keeper_trouble: Option<KeeperTrouble>,
+    /// The leader is PID 1 of a pid namespace of its own (read from its
+    /// NSpid when it started): the kernel's containment, not an emulation.
+    in_pid_namespace: bool,
+    /// The run's own cgroup, when one was made and the leader started in
+    /// it (read from its /proc/PID/cgroup).
+    cgroup: Option<Cgroup>,
     /// What a front end shows, and what the session read for it.
     sight: sight::Sight,
     /// The model of the run.
@@ -218,13 +230,29 @@ impl Session {
             .stdin(Stdio::null())
             // Its own group: a SIGKILL to sigtree's group does not take it.
             .process_group(0);
+        let contain = match launch {
+            Launch::Command { contain, .. } | Launch::Pool { contain, .. } => contain,
+            Launch::Attach { .. } => Containment::None,
+        };
+        if contain == Containment::PidNamespace {
+            command.arg("--pid-namespace");
+        }
+        // Where none can be made, the cgroup is emulated.
+        let cgroup = (contain == Containment::Cgroup)
+            .then(Cgroup::create)
+            .and_then(Result::ok);
+        if let Some(cgroup) = &cgroup {
+            command.arg("--cgroup").arg(cgroup.dir());
+        }
         let exits = epoll::create(epoll::CreateFlags::CLOEXEC).setting_up("exits set")?;
         let workers_poll = match launch {
             Launch::Pool { scenario, .. } => scenario.workers.poll_stop_event,
             Launch::Attach { .. } | Launch::Command { .. } => false,
         };
         let (block, output, output_write, workers, what) = match launch {
-            Launch::Pool { source, scenario } => {
+            Launch::Pool {
+                source, scenario, ..
+            } => {
                 let workers = scenario.pool.workers;
                 let block =
                     PoolBlock::create(workers, scenario.pool.tasks).setting_up("shared block")?;
@@ -248,7 +276,7 @@ impl Session {
             }
             // Nothing to launch: the pipes made above are simply dropped.
             Launch::Attach { pid } => return Self::attach(pid),
-            Launch::Command { argv, ready } => {
+            Launch::Command { argv, ready, .. } => {
                 let (output, write) = capture_output(&exits, ready).setting_up("output capture")?;
                 command
                     .args(["--output-fd", &write.as_raw_fd().to_string()])
@@ -290,6 +318,8 @@ impl Session {
             workers_poll,
             leader: None,
             keeper_trouble: None,
+            in_pid_namespace: false,
+            cgroup,
             sight: sight::Sight::new(),
             watch,
         })
@@ -328,6 +358,8 @@ impl Session {
             workers_poll: false,
             leader: Some(pid),
             keeper_trouble: None,
+            in_pid_namespace: false,
+            cgroup: None,
             sight: sight::Sight::new(),
             watch,
         };
@@ -955,6 +987,24 @@ impl Session {
         };
     }
 
+    /// The run's own cgroup, when its leader started in one.
+    pub fn cgroup(&self) -> Option<&Cgroup> {
+        self.cgroup.as_ref()
+    }
+
+    /// Removes the run's cgroup (the keeper removes it when it ends; this
+    /// is for when it could not: killed, or stopped by what it ran).
+    fn remove_cgroup(&mut self) {
+        if let Some(cgroup) = self.cgroup.take() {
+            cgroup.kill_and_remove(KEEPER_DEADLINE);
+        }
+    }
+
+    /// Whether the leader runs as PID 1 of a pid namespace of its own.
+    pub fn in_pid_namespace(&self) -> bool {
+        self.in_pid_namespace
+    }
+
     /// Why the keeper had to be replaced, if it had to.
     pub fn keeper_trouble(&self) -> Option<&KeeperTrouble> {
         self.keeper_trouble.as_ref()
@@ -985,6 +1035,15 @@ impl Session {
             return;
         }
         self.leader = Some(leader);
+        self.in_pid_namespace = self.reader.is_namespace_init_below(leader);
+        if self
+            .cgroup
+            .as_ref()
+            .is_some_and(|cgroup| !cgroup.holds(leader))
+        {
+            // It could not be moved in: the cgroup is emulated.
+            self.remove_cgroup();
+        }
         self.watch.set_group(leader);
         // Gone already (a command that exits at once): nothing to track.
         self.track(leader, at_ms, true);
@@ -1017,7 +1076,14 @@ impl Session {
                 ..
             })) = channel::receive(control)
         {
-            self.leader_pidfd = Some(PidFd::from((fd, leader)));
+            let pidfd = PidFd::from((fd, leader));
+            let leader = pidfd.pid();
+            if leader <= 0 {
+                // A namespace's PID 1 that ended already: the keeper's
+                // report names it.
+                continue;
+            }
+            self.leader_pidfd = Some(pidfd);
             self.leader_started(leader, monotonic_ms());
         }
     }
@@ -1040,6 +1106,7 @@ impl Session {
 impl Drop for Session {
     fn drop(&mut self) {
         self.end_keeper();
+        self.remove_cgroup();
     }
 }
 

@@ -7,9 +7,12 @@
 //! [`super::policy`]) runs on the same machine: its first signal to its
 //! recipients, its wait, its escalation if it has one, and the moment the
 //! runtime would call the stop done — what is alive then is leaked (or, for
-//! a pid namespace's PID 1, killed by the teardown). Containment is
-//! emulated: a cgroup is the leader's subtree by pidfd, and a signal PID 1
-//! of a pid namespace would drop (no handler) is withheld and said so.
+//! a pid namespace's PID 1, killed by the teardown). Containment is the
+//! kernel's where the session got it (a pid namespace: the signal is sent,
+//! the kernel drops or acts on it, and tears the namespace down; a cgroup:
+//! its listed processes, cgroup.kill, cgroup.events), else emulated: a
+//! cgroup is the leader's subtree by pidfd, and a signal PID 1 of a pid
+//! namespace would drop (no handler) is withheld and said so.
 //! Attached, every group step acts on the attached subtree by pidfd, never
 //! on the group by number. Each step is a timeline event.
 
@@ -22,6 +25,7 @@ use super::target::{Protected, SignalError, signal_process};
 use crate::engine::session::Session;
 use crate::signal::sigset::Signal;
 use crate::sys::monotonic_ms;
+use crate::sys::wait::Ending;
 use crate::watch::action::{Action, Target};
 use crate::watch::cause::{Act, By, StopStep};
 
@@ -118,6 +122,8 @@ pub struct StopSequence {
     started: Instant,
     step: Step,
     leftovers: Vec<i32>,
+    /// The kernel's teardown of the run's own pid namespace was recorded.
+    torn_down: bool,
 }
 
 impl StopSequence {
@@ -154,6 +160,7 @@ impl StopSequence {
             started,
             step,
             leftovers: Vec::new(),
+            torn_down: false,
         })
     }
 
@@ -182,6 +189,14 @@ impl StopSequence {
             .runtime
             .is_some_and(|policy| runtime_says_done(run, policy.done));
         let leader_lives = leader_lives(run);
+        if !leader_lives && run.in_pid_namespace() && !self.torn_down {
+            // The kernel tore the namespace down as PID 1 ended, whatever
+            // step the stop is at: what it killed is known before it is
+            // judged.
+            run.collect_now();
+            kernel_teardown(run);
+            self.torn_down = true;
+        }
         let dying = runtime_done && self.dying(run);
         let seen = Seen {
             ended: run.ended(),
@@ -211,6 +226,8 @@ impl StopSequence {
                 };
                 self.leftovers = kill_escapees(run, protected, step);
             }
+            // The kernel's own teardown was recorded as PID 1 ended.
+            Move::Teardown if run.in_pid_namespace() => {}
             Move::Teardown => teardown(run, protected),
             Move::Nothing => {}
         }
@@ -332,7 +349,11 @@ fn leader_lives(run: &Session) -> bool {
 fn runtime_says_done(run: &Session, done: Done) -> bool {
     let leader_ended = run.leader().is_some() && !leader_lives(run);
     match done {
-        Done::NothingLeft | Done::CgroupEmpty => run.ended(),
+        Done::NothingLeft => run.ended(),
+        // The kernel's word when the run has its own cgroup.
+        Done::CgroupEmpty => run
+            .cgroup()
+            .map_or_else(|| run.ended(), |cgroup| !cgroup.populated().unwrap_or(true)),
         // honcho waits for the processes it started: one command, the leader.
         Done::AllStopped
         | Done::Pid1Exits
@@ -382,20 +403,25 @@ fn aim(target: Target, leader: i32, attached: bool) -> Recipients {
 /// recipients: its action's signal, then SIGCONT when the plan says so.
 fn signals(run: &Session, plan: &StopPlan) -> Vec<(Signal, Recipients)> {
     run.leader()
-        .map(|leader| planned(plan, leader, run.attached()))
+        .map(|leader| planned(plan, leader, run.attached(), run.cgroup().is_some()))
         .unwrap_or_default()
 }
 
 /// [`signals`] for a run led by `leader` (the attached process when
-/// `attached`).
-fn planned(plan: &StopPlan, leader: i32, attached: bool) -> Vec<(Signal, Recipients)> {
+/// `attached`), in a cgroup of its own when `cgroup`.
+fn planned(
+    plan: &StopPlan,
+    leader: i32,
+    attached: bool,
+    cgroup: bool,
+) -> Vec<(Signal, Recipients)> {
     let Action::Signal { signal, target } = plan.action else {
         return Vec::new();
     };
     // A runtime sends SIGCONT where it sent its signal; sigtree to the group.
     let (first, cont) = match plan.runtime {
         Some(policy) => {
-            let to = reach_of(policy.first.1, leader, attached);
+            let to = reach_of(policy.first.1, leader, attached, cgroup);
             (to, to)
         }
         None => (
@@ -410,13 +436,15 @@ fn planned(plan: &StopPlan, leader: i32, attached: bool) -> Vec<(Signal, Recipie
     signals
 }
 
-/// Who a runtime's signal to `reach` goes to: a cgroup (emulated) is the
-/// leader's subtree, orphans born in it included, by pidfd; tini forwards
-/// to its child (the leader) or its group.
-fn reach_of(reach: Reach, leader: i32, attached: bool) -> Recipients {
+/// Who a runtime's signal to `reach` goes to: the run's own cgroup when it
+/// has one (`cgroup`), or, emulated, the leader's subtree, orphans born in
+/// it included, by pidfd; tini forwards to its child (the leader) or its
+/// group.
+fn reach_of(reach: Reach, leader: i32, attached: bool, cgroup: bool) -> Recipients {
     match reach {
         Reach::Leader | Reach::ThroughInit { group: false } => Recipients::Process(leader),
         Reach::Group | Reach::ThroughInit { group: true } => aim(Target::Group, leader, attached),
+        Reach::Cgroup if cgroup => Recipients::Cgroup,
         Reach::Cgroup => Recipients::Subtree(leader),
     }
 }
@@ -450,10 +478,16 @@ fn perform(run: &mut Session, protected: &Protected, plan: &StopPlan) -> Result<
     let (signal, first) = signals
         .next()
         .ok_or_else(|| SignalError::NoSuchTarget("the leader".into()))?;
-    if let (Some(policy), Recipients::Process(leader)) = (plan.runtime, first)
-        && policy.containment == Containment::PidNamespace
-        && pid1_would_drop(run, leader, signal)
-    {
+    let to_pid1 = match (plan.runtime, first) {
+        (Some(policy), Recipients::Process(leader))
+            if policy.containment == Containment::PidNamespace =>
+        {
+            Some(leader)
+        }
+        _ => None,
+    };
+    let dropped = to_pid1.is_some_and(|leader| pid1_would_drop(run, leader, signal));
+    if let Some(leader) = to_pid1.filter(|_| dropped && !run.in_pid_namespace()) {
         let at = monotonic_ms();
         let words = format!(
             "{} to PID 1 ({leader}) withheld: {} (emulated: no pid namespace)",
@@ -467,8 +501,13 @@ fn perform(run: &mut Session, protected: &Protected, plan: &StopPlan) -> Result<
     // report before the send returns.
     let at = monotonic_ms();
     let sent = send_to(run, protected, signal, first, By::Stop(StopStep::Action))?;
+    let dropped = if dropped {
+        ": the kernel drops it (PID 1 of its own pid namespace, no handler for it)"
+    } else {
+        ""
+    };
     let words = format!(
-        "{} to {}{}",
+        "{} to {}{}{dropped}",
         signal.name(),
         describe(run, first),
         sent.how()
@@ -509,7 +548,10 @@ fn kill_group(run: &mut Session, protected: &Protected, runtime: Option<PolicyPl
         return;
     };
     let (signal, scope) = match runtime.and_then(|policy| policy.escalation) {
-        Some((signal, reach)) => (signal, reach_of(reach, leader, run.attached())),
+        Some((signal, reach)) => (
+            signal,
+            reach_of(reach, leader, run.attached(), run.cgroup().is_some()),
+        ),
         None => (Signal::KILL, aim(Target::Group, leader, run.attached())),
     };
     // Taken before the signal, as in `perform`.
@@ -558,6 +600,50 @@ fn teardown(run: &mut Session, protected: &Protected) {
             format!(
                 "PID 1 exited: the pid namespace's teardown (emulated) SIGKILLs {}",
                 crate::text::pid_list(&left)
+            ),
+        );
+    }
+}
+
+/// PID 1 of the run's own pid namespace is gone: the kernel SIGKILLs
+/// every other process in it (pid_namespaces(7)), and sigtree sends
+/// nothing. Every judged process but the leader lived in it: orphans there
+/// go to its PID 1, not to the keeper. The kernel kills them before PID 1's
+/// own end completes, so the teardown came no later than the first of
+/// their SIGKILL deaths since the stop request, nor than PID 1's end.
+fn kernel_teardown(run: &mut Session) {
+    let Some(leader) = run.leader() else {
+        return;
+    };
+    let processes = run.watch.processes();
+    let members = || {
+        processes
+            .values()
+            .filter(move |p| !p.outside && p.seen.pid != leader)
+    };
+    let killed_since_stop = members()
+        .filter(|p| matches!(p.ending, Some((Ending::Signaled(libc::SIGKILL), _))))
+        .filter_map(|p| p.ended_at)
+        .filter(|&end| run.watch.since_stop(end).is_some_and(|ms| ms >= 0));
+    let pid1_end = processes.get(&leader).and_then(|p| p.ended_at);
+    let at = pid1_end
+        .into_iter()
+        .chain(killed_since_stop)
+        .min()
+        .unwrap_or_else(monotonic_ms);
+    let reached: Vec<i32> = members()
+        .filter(|p| p.first_seen_ms <= at && p.ended_at.is_none_or(|end| end >= at))
+        .map(|p| p.seen.pid)
+        .collect();
+    let by = By::Stop(StopStep::KernelTeardown);
+    run.watch
+        .acted(Act::signal(at, Signal::KILL, by, reached.clone()));
+    if !reached.is_empty() {
+        run.watch.escalated(
+            at,
+            format!(
+                "PID 1 exited: the kernel's pid namespace teardown SIGKILLs {}",
+                crate::text::pid_list(&reached)
             ),
         );
     }
@@ -622,7 +708,7 @@ mod tests {
 
     #[test]
     fn attached_every_group_step_goes_to_the_attached_subtree() {
-        let signals = planned(&plan(Signal::TERM, Target::Leader, true), 40, true);
+        let signals = planned(&plan(Signal::TERM, Target::Leader, true), 40, true, false);
         assert_eq!(
             signals,
             [
@@ -630,13 +716,13 @@ mod tests {
                 (Signal::CONT, Recipients::Subtree(40))
             ]
         );
-        let group = planned(&plan(Signal::INT, Target::Group, false), 40, true);
+        let group = planned(&plan(Signal::INT, Target::Group, false), 40, true, false);
         assert_eq!(group, [(Signal::INT, Recipients::Subtree(40))]);
     }
 
     #[test]
     fn a_started_run_stops_its_group() {
-        let signals = planned(&plan(Signal::HUP, Target::Group, true), 40, false);
+        let signals = planned(&plan(Signal::HUP, Target::Group, true), 40, false, false);
         assert_eq!(
             signals,
             [
@@ -648,7 +734,7 @@ mod tests {
             action: Action::StopEvent,
             ..plan(Signal::TERM, Target::Leader, true)
         };
-        assert!(planned(&stop_event, 40, false).is_empty());
+        assert!(planned(&stop_event, 40, false, false).is_empty());
     }
 
     /// The run as a step sees it: something lives, the runtime is not done.
@@ -679,6 +765,7 @@ mod tests {
             started,
             step,
             leftovers: Vec::new(),
+            torn_down: false,
         }
     }
 
@@ -749,6 +836,7 @@ mod tests {
             started: t0,
             step,
             leftovers: Vec::new(),
+            torn_down: false,
         }
     }
 
@@ -793,6 +881,7 @@ mod tests {
             started: t0,
             step,
             leftovers: Vec::new(),
+            torn_down: false,
         };
         assert_eq!(compose.next(at, running(), || true).1, Move::KillGroup);
         let leader_gone = Seen {
@@ -809,7 +898,7 @@ mod tests {
     fn s6_sends_sigterm_then_sigcont_to_the_process() {
         let plan = StopPlan::policy(Policy::S6.plan(None, Duration::from_secs(5)));
         assert_eq!(
-            planned(&plan, 40, false),
+            planned(&plan, 40, false, false),
             [
                 (Signal::TERM, Recipients::Process(40)),
                 (Signal::CONT, Recipients::Process(40))
@@ -817,7 +906,7 @@ mod tests {
         );
         let systemd = StopPlan::policy(Policy::Systemd.plan(None, Duration::from_secs(5)));
         assert_eq!(
-            planned(&systemd, 40, false),
+            planned(&systemd, 40, false, false),
             [
                 (Signal::TERM, Recipients::Subtree(40)),
                 (Signal::CONT, Recipients::Subtree(40))

@@ -10,6 +10,7 @@
 use std::collections::HashSet;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -23,8 +24,10 @@ use super::report::{Report, Reporter};
 use crate::engine::target::{GroupTarget, Protected, signal_group};
 use crate::procfs::scan::{Reader, descendants};
 use crate::signal::sigset::Signal;
+use crate::sys::cgroup::Cgroup;
 use crate::sys::channel::{self, Message, Received, Tag};
 use crate::sys::fds;
+use crate::sys::namespace::{new_pid_namespace_for_children, own_proc_before_exec};
 use crate::sys::pidfd::PidFd;
 use crate::sys::process::{
     SignalAction, reset_signals_before_exec, set_child_subreaper, set_signal_action, wait_any,
@@ -50,8 +53,9 @@ const IGNORED: [i32; 8] = [
 /// the tree again for processes that appeared after the last walk.
 const REWALK_AFTER: Duration = Duration::from_millis(50);
 
-/// The descriptors sigtree passed down to the keeper.
-#[derive(Clone, Copy, Debug)]
+/// The descriptors sigtree passed down to the keeper, and the containment
+/// it asked for.
+#[derive(Clone, Debug)]
 pub struct KeeperFds {
     /// The keeper's end of sigtree's control socket.
     pub control: i32,
@@ -62,6 +66,10 @@ pub struct KeeperFds {
     /// Whether the started process reports on the status channel too (the
     /// pool's master does; a user's command does not get the descriptor).
     pub share_status: bool,
+    /// Whether the command starts as PID 1 of a new pid namespace.
+    pub pid_namespace: bool,
+    /// The cgroup v2 directory the command starts in, made by sigtree.
+    pub cgroup: Option<PathBuf>,
 }
 
 /// Runs the keeper: starts `command` in a new process group, then reaps
@@ -82,6 +90,12 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
         set_signal_action(signal, SignalAction::Ignore)?;
     }
     set_child_subreaper().context("cannot become a subreaper")?;
+    if passed.pid_namespace {
+        // Without one, the command runs as any other: sigtree reads from
+        // /proc whether its leader is PID 1 of a namespace, and emulates
+        // the containment when it is not.
+        let _ = new_pid_namespace_for_children();
+    }
     // Children's ends arrive on a signalfd: SIGCHLD is blocked (before any
     // child exists, so none is missed), and the keeper sleeps until a child
     // ends or sigtree's socket speaks or closes. The command gets an empty
@@ -92,7 +106,25 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
     let ended = SignalFd::with_flags(&chld, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .context("cannot create a signalfd")?;
 
-    let leader = match start(command, output, &control) {
+    // Without it, the command runs as any other: sigtree reads from /proc
+    // whether its leader is in the cgroup, and emulates it when not.
+    let cgroup = passed.cgroup.and_then(|dir| Cgroup::at(dir).ok());
+    let cgroup_procs = cgroup.as_ref().and_then(|cgroup| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(cgroup.procs_file())
+            .ok()
+    });
+    // A command in a pid namespace gets a /proc of its own; the pool's
+    // processes keep sigtree's, to report the pids sigtree sees.
+    let own_proc = !passed.share_status;
+    let leader = match start(
+        command,
+        output,
+        &control,
+        cgroup_procs.map(OwnedFd::from),
+        own_proc,
+    ) {
         Ok(pid) => pid,
         Err(error) => {
             // sigtree sees the keeper end before any process: it reports this.
@@ -117,7 +149,14 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
     if let Some(terminal) = terminal {
         terminal.restore();
     }
+    if let Some(cgroup) = &cgroup {
+        // Everything in it at once, forks in flight included.
+        let _ = cgroup.kill();
+    }
     end_everything(&reporter, leader, leader_pidfd.as_ref(), &ended);
+    if let Some(cgroup) = &cgroup {
+        cgroup.kill_and_remove(Duration::from_secs(5));
+    }
     Ok(0)
 }
 
@@ -126,7 +165,13 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
 /// ignores), stdin from /dev/null. Before its exec the leader sends sigtree
 /// a pidfd of itself: sigtree holds it before the command runs at all, so
 /// even a command that kills the keeper at once cannot get lost.
-fn start(command: &[String], output: Option<OwnedFd>, control: &OwnedFd) -> anyhow::Result<i32> {
+fn start(
+    command: &[String],
+    output: Option<OwnedFd>,
+    control: &OwnedFd,
+    cgroup_procs: Option<OwnedFd>,
+    own_proc: bool,
+) -> anyhow::Result<i32> {
     let Some((program, args)) = command.split_first() else {
         bail!("no command to start");
     };
@@ -138,22 +183,35 @@ fn start(command: &[String], output: Option<OwnedFd>, control: &OwnedFd) -> anyh
     }
     reset_signals_before_exec(&mut child);
     let control = control.as_raw_fd();
-    // SAFETY: between fork and exec: getpid, pidfd_open and sendmsg, raw
-    // system calls on the stack, no allocation; the socket stays open in
-    // the child until its exec (close-on-exec).
+    let cgroup_procs = cgroup_procs.as_ref().map(AsRawFd::as_raw_fd);
+    // SAFETY: between fork and exec: write, getpid, pidfd_open, sendmsg,
+    // unshare and mount, raw system calls on the stack, no allocation; the
+    // socket and cgroup.procs stay open in the child until its exec
+    // (close-on-exec), and in the keeper until `start` returns.
     unsafe {
         child.pre_exec(move || {
+            if let Some(procs) = cgroup_procs {
+                // "0" moves the writer itself, before anything it runs
+                // exists: every descendant is born in the cgroup. A
+                // refusal leaves it outside, which sigtree sees.
+                let _ = rustix::io::write(std::os::fd::BorrowedFd::borrow_raw(procs), b"0");
+            }
             let me = rustix::process::getpid();
             let pidfd = rustix::process::pidfd_open(me, rustix::process::PidfdFlags::empty())?;
             let socket = std::os::fd::BorrowedFd::borrow_raw(control);
             // Failing to send leaves sigtree its fallback; the run goes on.
-            let _ = channel::send(
-                socket,
-                Tag::LeaderPidfd,
-                me.as_raw_pid(),
-                &[],
-                Some(pidfd.as_fd()),
-            );
+            // PID 1 of a new pid namespace: its number means nothing to
+            // sigtree, which reads the pidfd's own (or waits for the keeper's
+            // report, if it has already ended).
+            let number = if me.is_init() { 0 } else { me.as_raw_pid() };
+            let _ = channel::send(socket, Tag::LeaderPidfd, number, &[], Some(pidfd.as_fd()));
+            if own_proc && me.is_init() {
+                // PID 1 of the keeper's new pid namespace: its own /proc,
+                // or its processes would read other processes' entries.
+                // Where none can be mounted (a /proc with covered entries
+                // refuses a user namespace), it keeps the one it has.
+                let _ = own_proc_before_exec();
+            }
             Ok(())
         });
     }

@@ -97,7 +97,8 @@ impl Report {
     pub fn phase(role: Role, phase: Phase) -> Self {
         Self::Phase {
             role,
-            pid: std::process::id() as i32,
+            // The pid sigtree sees, which a pid namespace can make differ.
+            pid: crate::sys::process::pid_in_proc(),
             phase,
             at_ms: monotonic_ms(),
         }

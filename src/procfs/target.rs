@@ -304,6 +304,21 @@ impl Reader {
         Some(process_signals(main, &[only]))
     }
 
+    /// Whether `pid` is PID 1 of a pid namespace below this process's: its
+    /// status's NSpid has more levels than ours and ends in 1.
+    pub fn is_namespace_init_below(&mut self, pid: i32) -> bool {
+        let own = i32::try_from(std::process::id()).unwrap_or(i32::MAX);
+        let depth = |reader: &mut Self, pid| {
+            reader
+                .read(pid, "status")
+                .map(|status| parse_status_details(status).nspid)
+        };
+        match (depth(self, own), depth(self, pid)) {
+            (Ok(own), Ok(theirs)) => theirs.len() > own.len() && theirs.last() == Some(&1),
+            _ => false,
+        }
+    }
+
     /// Reads all [`Inspection`] holds about `pid`.
     pub fn inspect(&mut self, pid: i32) -> Result<Inspection, ReadFailure> {
         let record = self.process(pid)?;

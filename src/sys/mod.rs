@@ -3,9 +3,11 @@
 //! Each one is a thin, safe wrapper; anything that needs `unsafe` lives here
 //! with a `// SAFETY:` line.
 
+pub mod cgroup;
 pub mod channel;
 mod clock;
 pub mod fds;
+pub mod namespace;
 pub mod pidfd;
 pub mod process;
 pub mod shared;

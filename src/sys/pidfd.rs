@@ -57,6 +57,13 @@ impl PidFd {
         self.pid
     }
 
+    /// Its pid as /proc counts it (another pid namespace's numbering when
+    /// this process is in a pid namespace under a /proc of its parent's);
+    /// none once the process is gone.
+    pub fn pid_in_proc(&self) -> Option<i32> {
+        pid_in_fdinfo(&self.fd)
+    }
+
     /// Sends signal number `signal` (1..=64, real-time ones included).
     pub fn send_signal(&self, signal: i32) -> io::Result<()> {
         self.send_signal_with(signal, 0)
@@ -137,10 +144,24 @@ pub fn exit_info_supported() -> bool {
 }
 
 impl From<(OwnedFd, i32)> for PidFd {
-    /// A pidfd received from another process, with the pid it was opened for.
-    fn from((fd, pid): (OwnedFd, i32)) -> Self {
+    /// A pidfd received from another process, with the pid it was opened
+    /// for there. A sender in a pid namespace of its own numbers processes
+    /// its own way: the pid as this process sees it is then the one
+    /// /proc/self/fdinfo gives, which counts in /proc's namespace.
+    fn from((fd, claimed): (OwnedFd, i32)) -> Self {
+        let pid = pid_in_fdinfo(&fd).unwrap_or(claimed);
         Self { fd, pid }
     }
+}
+
+/// The `Pid:` line of a pidfd's /proc/self/fdinfo entry (-1 once the
+/// process is gone: then none).
+fn pid_in_fdinfo(fd: &OwnedFd) -> Option<i32> {
+    let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd())).ok()?;
+    info.lines()
+        .find_map(|line| line.strip_prefix("Pid:"))
+        .and_then(|pid| pid.trim().parse().ok())
+        .filter(|&pid| pid > 0)
 }
 
 impl AsFd for PidFd {

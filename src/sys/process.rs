@@ -178,6 +178,19 @@ pub fn exit_immediately(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
+/// This process's pid as /proc counts it: in a pid namespace of its own
+/// under a /proc of the parent's (the pool under docker's containment),
+/// the pid sigtree sees, not getpid()'s.
+pub fn pid_in_proc() -> i32 {
+    static PID: std::sync::OnceLock<i32> = std::sync::OnceLock::new();
+    *PID.get_or_init(|| {
+        std::fs::read_link("/proc/self")
+            .ok()
+            .and_then(|link| link.to_str()?.parse().ok())
+            .unwrap_or_else(|| i32::try_from(std::process::id()).unwrap_or(i32::MAX))
+    })
+}
+
 /// This process's parent pid (0 when the parent is outside our pid namespace).
 pub fn parent_pid() -> i32 {
     rustix::process::getppid().map_or(0, |pid| pid.as_raw_nonzero().get())

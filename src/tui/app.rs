@@ -18,7 +18,7 @@ use super::state::{MenuState, MenuStep, MenuTarget, Popup, Quit, UiState};
 use super::update::{Facts, Intent, update};
 use super::view::{Model, Now, StopUnderWay};
 use crate::engine::command::{Command, Executed};
-use crate::engine::policy::Policy;
+use crate::engine::policy::{Containment, Policy};
 use crate::engine::reach::{Recipients, Sent, describe};
 use crate::engine::session::{Launch, Session, Shown};
 use crate::engine::stop::{DEFAULT_GRACE, StopPlan, StopSequence};
@@ -73,6 +73,8 @@ pub struct AppOptions {
     /// The grace period given (`--grace`): sigtree's own stop takes 5 s
     /// without it, a policy its own.
     pub grace: Option<Duration>,
+    /// The policy `g` stops as at first (`--policy`; P changes it).
+    pub policy: Policy,
 }
 
 /// The app's state: the session, what it runs, and the UI.
@@ -103,7 +105,13 @@ impl App {
     /// Starts what `options.mode` says with `exe` as the sigtree binary
     /// the keeper and the pool run (a test's build).
     pub fn start_with(options: AppOptions, exe: PathBuf) -> anyhow::Result<Self> {
-        let (scenario, run) = launch(&exe, &options.mode)?;
+        let contain = containment_for(options.policy, &options.mode);
+        let (scenario, run) = launch(&exe, &options.mode, contain)?;
+        let mut ui = UiState::new(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()));
+        // Attached, only policies that need no containment are offered.
+        if Policy::offered(run.attached()).contains(&options.policy) {
+            ui.policy = options.policy;
+        }
         Ok(Self {
             options,
             exe,
@@ -112,7 +120,7 @@ impl App {
             protected: Protected::current(),
             stop: None,
             stop_asked: None,
-            ui: UiState::new(std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())),
+            ui,
             refreshed: None,
         })
     }
@@ -240,8 +248,21 @@ impl App {
             (Popup::Policies(i), PopupKey::Confirm) => {
                 if let Some(policy) = Policy::offered(self.run.attached()).get(i) {
                     self.ui.policy = *policy;
-                    self.ui.message =
-                        Some(format!("g now stops as {policy}: {}", policy.explanation()));
+                    // What a restart changes first: the explanation is long.
+                    let restart = match containment_for(*policy, &self.options.mode) {
+                        contain if contain == self.containment() => "",
+                        Containment::PidNamespace => {
+                            " (r restarts it as PID 1 of a pid namespace; until then, emulated)"
+                        }
+                        Containment::Cgroup => {
+                            " (r restarts it in a cgroup of its own; until then, emulated)"
+                        }
+                        _ => " (r restarts it outside its containment)",
+                    };
+                    self.ui.message = Some(format!(
+                        "g now stops as {policy}{restart}: {}",
+                        policy.explanation()
+                    ));
                 }
                 None
             }
@@ -599,7 +620,8 @@ impl App {
         }
         self.kill_group('r');
         self.run.finish();
-        match launch(&self.exe, &mode) {
+        let contain = containment_for(self.ui.policy, &mode);
+        match launch(&self.exe, &mode, contain) {
             Ok((scenario, run)) => {
                 self.options.mode = mode;
                 self.scenario = scenario;
@@ -615,6 +637,18 @@ impl App {
                 self.ui.message = Some(format!("restarted: {}", self.subject()));
             }
             Err(error) => self.ui.message = Some(format!("{error:#}")),
+        }
+    }
+
+    /// The containment the current run got: a real pid namespace or cgroup,
+    /// or none.
+    fn containment(&self) -> Containment {
+        if self.run.in_pid_namespace() {
+            Containment::PidNamespace
+        } else if self.run.cgroup().is_some() {
+            Containment::Cgroup
+        } else {
+            Containment::None
         }
     }
 
@@ -719,8 +753,24 @@ impl App {
     }
 }
 
-/// Starts the pool or the command of `mode`.
-fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario>, Session)> {
+/// The containment that `policy` starts `mode`'s run in: a real pid
+/// namespace or cgroup where sigtree can make one (tini's is emulated);
+/// attached, none.
+fn containment_for(policy: Policy, mode: &Mode) -> Containment {
+    let wanted = policy.plan(None, DEFAULT_GRACE).containment;
+    match (mode, wanted) {
+        (Mode::Attach { .. }, _) => Containment::None,
+        (_, Containment::PidNamespace | Containment::Cgroup) => wanted,
+        _ => Containment::None,
+    }
+}
+
+/// Starts the pool or the command of `mode`, in `contain`.
+fn launch(
+    exe: &std::path::Path,
+    mode: &Mode,
+    contain: Containment,
+) -> anyhow::Result<(Option<Scenario>, Session)> {
     match mode {
         Mode::Demo {
             scenario: source,
@@ -736,6 +786,7 @@ fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario
             let launch = Launch::Pool {
                 source,
                 scenario: &scenario,
+                contain,
             };
             Ok((Some(scenario.clone()), Session::start(exe, launch)?))
         }
@@ -748,7 +799,11 @@ fn launch(exe: &std::path::Path, mode: &Mode) -> anyhow::Result<(Option<Scenario
         Mode::Run { argv, .. } => {
             let program = argv.first().map_or("", String::as_str);
             crate::sys::process::find_program(program)?;
-            let launch = Launch::Command { argv, ready: None };
+            let launch = Launch::Command {
+                argv,
+                ready: None,
+                contain,
+            };
             Ok((None, Session::start(exe, launch)?))
         }
     }

@@ -36,9 +36,12 @@ pub enum StopStep {
     /// Under a runtime's policy, the runtime would call the stop done now:
     /// what still lives is leaked, ended by pidfd.
     RuntimeDone,
-    /// PID 1 of the (emulated) pid namespace is gone: its teardown kills
-    /// what still lives.
+    /// PID 1 of the emulated pid namespace is gone: sigtree kills what
+    /// still lives, as the kernel's teardown would.
     Teardown,
+    /// PID 1 of the run's own pid namespace is gone: the kernel's teardown
+    /// killed what lived in it (pid_namespaces(7)); sigtree sent nothing.
+    KernelTeardown,
 }
 
 /// Which key or stop step did an act.
@@ -144,6 +147,9 @@ pub enum Cause {
     Teardown {
         /// From the teardown to its end.
         after_ms: Option<u64>,
+        /// The kernel's own teardown (a real pid namespace), not sigtree's
+        /// emulation of it.
+        by_kernel: bool,
     },
     /// Still alive when the runtime would have called the stop done.
     RuntimeDone {
@@ -201,6 +207,7 @@ pub fn decide<'a>(
             let ending_steps = [
                 By::Stop(StopStep::Escalation),
                 By::Stop(StopStep::Teardown),
+                By::Stop(StopStep::KernelTeardown),
                 By::Stop(StopStep::RuntimeDone),
             ];
             let step = acts
@@ -208,18 +215,32 @@ pub fn decide<'a>(
                 .filter(|act| ending_steps.contains(&act.by))
                 // The teardown kills only what it reached; an escalation or
                 // the runtime's end counts for whatever was alive after it.
-                .filter(|act| act.by != By::Stop(StopStep::Teardown) || act.reaches(process))
+                .filter(|act| !is_teardown(act.by) || act.reaches(process))
                 .filter(|act| process.ended_at.is_none_or(|end| act.at_ms <= end))
                 .last();
             let after_ms = step.and_then(|act| act.before(process));
             match step.map(|act| act.by) {
-                Some(By::Stop(StopStep::Teardown)) => Cause::Teardown { after_ms },
+                Some(By::Stop(StopStep::Teardown)) => Cause::Teardown {
+                    after_ms,
+                    by_kernel: false,
+                },
+                // When the kernel tore the namespace down is not observed:
+                // only that it did, as PID 1 ended.
+                Some(By::Stop(StopStep::KernelTeardown)) => Cause::Teardown {
+                    after_ms: None,
+                    by_kernel: true,
+                },
                 Some(By::Stop(StopStep::RuntimeDone)) => Cause::RuntimeDone { after_ms },
                 _ => Cause::Escalation { after_ms },
             }
         }
         Outcome::Unknown => Cause::Unknown,
     }
+}
+
+/// Whether `by` is a pid namespace's teardown, the kernel's or emulated.
+fn is_teardown(by: By) -> bool {
+    matches!(by, By::Stop(StopStep::Teardown | StopStep::KernelTeardown))
 }
 
 /// The cause as `check --json` shows it (SPEC, "JSON": `cause`).
@@ -252,10 +273,13 @@ impl Serialize for Cause {
                 Some("sigtree"),
                 after_ms,
             ),
-            Self::Teardown { after_ms } => (
+            Self::Teardown {
+                after_ms,
+                by_kernel,
+            } => (
                 "namespace_teardown",
                 Some(Signal::KILL.name()),
-                Some("sigtree"),
+                Some(if by_kernel { "kernel" } else { "sigtree" }),
                 after_ms,
             ),
             Self::RuntimeDone { after_ms } => ("runtime_done", None, None, after_ms),

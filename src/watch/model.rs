@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
-use super::cause::{self, Act, Cause};
+use super::cause::{self, Act, By, Cause, StopStep};
 use super::verdict::Verdict;
 use super::wording;
 use crate::signal::sigset::{SigSet, Signal};
@@ -377,6 +377,15 @@ impl Watch {
             self.acts.pop_front();
         }
         self.acts.push_back(act);
+    }
+
+    /// When the stop's runtime would have called the stop done while
+    /// processes still lived: milliseconds after the stop request.
+    pub fn runtime_done_with_survivors_at(&self) -> Option<i64> {
+        self.acts
+            .iter()
+            .find(|act| act.by == By::Stop(StopStep::RuntimeDone))
+            .and_then(|act| self.since_stop(act.at_ms))
     }
 
     /// Whether sigtree sent `signal` to `pid` (its latest process) and it

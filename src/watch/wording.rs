@@ -26,7 +26,8 @@ pub fn by(by: By) -> String {
         By::Stop(StopStep::Escalation) => "escalation".into(),
         By::Stop(StopStep::Escapees) => "escalation, by pidfd".into(),
         By::Stop(StopStep::RuntimeDone) => "the runtime's end of the stop, by pidfd".into(),
-        By::Stop(StopStep::Teardown) => "the pid namespace's teardown".into(),
+        By::Stop(StopStep::Teardown) => "the pid namespace's teardown (emulated)".into(),
+        By::Stop(StopStep::KernelTeardown) => "the kernel's pid namespace teardown".into(),
     }
 }
 
@@ -119,7 +120,7 @@ fn describe(
         Outcome::Killed => {
             let was = phase.map_or_else(String::new, |phase| format!("; was {}", phase.label()));
             match cause {
-                Cause::Teardown { after_ms } => format!(
+                Cause::Teardown { after_ms, .. } => format!(
                     "SIGKILL by its pid namespace's teardown (PID 1 exited){}{was}",
                     since_sent(after_ms)
                 ),
