@@ -1262,3 +1262,38 @@ fn p_picks_docker_and_g_ends_ignore_term_forced_through_the_teardown() {
     );
     tui.quit();
 }
+
+#[test]
+fn demo_policy_docker_runs_the_pool_in_a_pid_namespace_whose_kernel_drops_the_masters_sigterm() {
+    let mut tui = Tui::start(
+        &[
+            "demo",
+            "--scenario",
+            "ignore-term",
+            "--grace",
+            "1s",
+            "--policy",
+            "docker",
+        ],
+        &[],
+    );
+    tui.wait_for_table();
+    tui.wait_for_text("stops as docker");
+    tui.press("g");
+    tui.wait_for_text("the pool has ended");
+    let contents = tui.contents();
+    if contents.contains("withheld") {
+        // No pid namespace could be made here: emulated, and said so.
+        assert!(
+            !rustix::process::geteuid().is_root(),
+            "root may make one:\n{contents}"
+        );
+        eprintln!("skipped: no pid namespace can be made here");
+    } else {
+        // The master is PID 1 without a SIGTERM handler: the kernel dropped
+        // the SIGTERM, docker's SIGKILL ended it, the kernel's teardown the rest.
+        assert!(contents.contains("the kernel drops it"), "{contents}");
+        assert!(contents.contains("teardown"), "{contents}");
+    }
+    tui.quit();
+}

@@ -273,7 +273,7 @@ fn run_policy_docker_starts_the_command_as_pid_1_and_g_lets_the_kernel_drop_its_
             return;
         }
         let pidfd = PidFd::open(pid).expect("a pidfd of the sleep");
-        // In run, g stops at once (the demo asks first).
+        // g stops at once: it asks nothing of what sigtree started.
         user.press(KeyCode::Char('g'));
         user.wait_for_text(&format!("SIGTERM to the leader ({pid})"));
         wait_for("the sleep to end", || (!is_alive(pid)).then_some(()));
