@@ -14,7 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 cargo build --release --quiet
 sigtree=target/release/sigtree
-scenarios=${SCENARIOS:-$("$sigtree" scenarios | awk 'NR > 1 && $1 != "" { print $1 }')}
+# The list's rows, between its header and the first blank line.
+scenarios=${SCENARIOS:-$("$sigtree" scenarios | awk 'NR > 1 && NF == 0 { exit } NR > 1 { print $1 }')}
 grace=()
 if [[ -n ${GRACE:-} ]]; then
     grace=(--grace "$GRACE")
