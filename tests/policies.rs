@@ -556,3 +556,33 @@ fn a_command_that_kills_the_keeper_under_systemd_leaves_no_cgroup_behind() {
         "{report:#}"
     );
 }
+
+#[test]
+fn the_text_report_explains_the_policy_and_says_whether_its_containment_was_real() {
+    let id = run_id("policy-text-report");
+    let _cleanup = TaggedCleanup(id.clone());
+    let output = Command::new(env!("CARGO_BIN_EXE_sigtree"))
+        .args([
+            "check", "--ready", "^ready$", "--policy", "k8s", "--grace", "1s",
+        ])
+        .args(["--", "sh", "-c", "echo ready; exec sleep 30"])
+        .env("SIGTREE_RUN_ID", &id)
+        .output()
+        .expect("sigtree runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "forced: {text}");
+    let explanation = text
+        .lines()
+        .find(|line| line.starts_with("Kubernetes:"))
+        .unwrap_or_else(|| panic!("no explanation: {text}"));
+    assert!(explanation.contains("30 s"), "{explanation}");
+    let containment = text
+        .lines()
+        .find(|line| line.starts_with("containment: a pid namespace"))
+        .unwrap_or_else(|| panic!("no containment line: {text}"));
+    if rustix::process::geteuid().is_root() {
+        assert!(containment.ends_with("the kernel's own"), "{containment}");
+    }
+    let left = wait_until_untagged(&id);
+    assert!(left.is_empty(), "processes of the run remain: {left:?}");
+}

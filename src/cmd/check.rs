@@ -133,6 +133,9 @@ pub struct CheckReport {
     /// Why sigtree had to end the run without its keeper (not a JSON key).
     #[serde(skip)]
     keeper_trouble: Option<String>,
+    /// The policy's explanation, for the text report (not a JSON key).
+    #[serde(skip)]
+    explanation: Option<&'static str>,
     /// When the policy's runtime would have called the stop done while
     /// processes still lived, ms after the stop request (not a JSON key:
     /// the leaked processes' causes say it).
@@ -361,6 +364,7 @@ fn report(
         dropped_reports: 0,
         keeper_trouble: None,
         runtime_done_ms: watch.runtime_done_with_survivors_at(),
+        explanation: plan.policy.map(|policy| policy.policy.explanation()),
     }
 }
 
@@ -503,6 +507,10 @@ pub fn print(report: &CheckReport, json: bool, out: &mut impl Write) -> anyhow::
             |policy| format!("the {policy} policy")
         )
     )?;
+    if let Some(explanation) = report.explanation {
+        // It names its runtime first.
+        writeln!(out, "{explanation}")?;
+    }
     if let Some(containment) = report.containment {
         writeln!(out, "{}", containment.line())?;
     }
