@@ -5,6 +5,7 @@
 
 pub mod channel;
 mod clock;
+pub mod connector;
 pub mod fds;
 pub mod pidfd;
 pub mod process;
