@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::engine::command::{Command, Executed};
 use crate::engine::events::wait_until;
+use crate::engine::kernel::EventsSource;
 use crate::engine::policy::PolicyPlan;
 use crate::engine::session::{Launch, Session};
 use crate::engine::stop::StopPlan;
@@ -79,6 +80,7 @@ pub struct ProcessReport {
     sid: i32,
     role: String,
     cmd: String,
+    names: Vec<String>,
     outcome: Outcome,
     exit_code: Option<i32>,
     signal: Option<String>,
@@ -115,8 +117,9 @@ pub struct CheckReport {
     escalated: bool,
     leftovers: Vec<i32>,
     tasks: Option<Accounts>,
-    /// How outcomes were learned: sigtree reads no kernel events yet.
-    events_source: &'static str,
+    /// What the run's events came from: `lifecycle` (the proc
+    /// connector) or `polling`.
+    events_source: EventsSource,
     processes: Vec<ProcessReport>,
     /// Pool reports lost because the channel was full (not a JSON key).
     #[serde(skip)]
@@ -124,6 +127,10 @@ pub struct CheckReport {
     /// Why sigtree had to end the run without its keeper (not a JSON key).
     #[serde(skip)]
     keeper_trouble: Option<String>,
+    /// How many times the kernel dropped events during the run (not a
+    /// JSON key).
+    #[serde(skip)]
+    event_losses: u64,
 }
 
 /// Runs the check; `Err` is an error of check's own (exit 2).
@@ -226,6 +233,8 @@ fn perform_stop(
     run.finish();
     let keeper = run.keeper_pid();
     let mut report = report(&run.watch, plan, tasks, stop.leftovers().to_vec(), keeper);
+    report.events_source = run.events_source();
+    report.event_losses = run.event_losses();
     report.dropped_reports = run.dropped_reports();
     report.keeper_trouble = run.keeper_trouble().map(ToString::to_string);
     Ok(report)
@@ -254,6 +263,7 @@ fn report(
                 sid: p.seen.sid,
                 role: p.role.clone(),
                 cmd: p.seen.cmd.clone(),
+                names: p.names.clone(),
                 outcome: watch.outcome(p),
                 exit_code,
                 signal,
@@ -281,10 +291,11 @@ fn report(
         escalated: watch.escalated_at().is_some(),
         leftovers,
         tasks,
-        events_source: "polling",
+        events_source: EventsSource::Polling,
         processes,
         dropped_reports: 0,
         keeper_trouble: None,
+        event_losses: 0,
     }
 }
 
@@ -424,6 +435,15 @@ pub fn print(report: &CheckReport, json: bool, out: &mut impl Write) -> anyhow::
             out,
             "note: {} pool reports were dropped (the channel was full); phases may be missing",
             report.dropped_reports
+        )?;
+    }
+    if report.event_losses > 0 {
+        writeln!(
+            out,
+            "note: the kernel dropped events {} times (its socket's buffer was full); \
+             sigtree walked the tree after each loss, and a process that lived between \
+             two walks may be missing",
+            report.event_losses
         )?;
     }
     if let Some(trouble) = &report.keeper_trouble {

@@ -14,11 +14,13 @@ use std::time::Duration;
 use regex::Regex;
 use rustix::event::{PollFd, PollFlags, epoll, poll};
 
+mod kernel;
 mod sight;
 
 pub use sight::{Closer, SessionView, Shown};
 
 use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
+use super::kernel::lifecycle::Lifecycle;
 use crate::engine::target::{GroupTarget, Protected, signal_group, vouches_for};
 use crate::pool::block::{Accounts, PoolBlock};
 use crate::pool::context::{ENV_BLOCK_FD, ENV_SCENARIO, ENV_STATUS_FD, ENV_WORKERS};
@@ -29,6 +31,7 @@ use crate::procfs::record::ProcessRecord;
 use crate::procfs::scan::{Reader, descendants};
 use crate::signal::sigset::Signal;
 use crate::sys::channel::{self, Message, Received, Tag};
+use crate::sys::connector::Connector;
 use crate::sys::pidfd::{ExitInfo, PidFd};
 use crate::sys::wait::Ending;
 use crate::sys::{fds, monotonic_ms};
@@ -134,6 +137,8 @@ struct News {
     status_closed: bool,
     /// The command printed its ready line.
     output_ready: bool,
+    /// Kernel events are waiting.
+    kernel: bool,
 }
 
 /// The epoll key of the eventfd the output's reader writes once when the
@@ -147,6 +152,8 @@ struct Tracked {
     start_time_ms: u64,
     /// Its stat as last read (without cmdline).
     latest: ProcessRecord,
+    /// Its command line as last read.
+    cmd: String,
 }
 
 /// The live session of a run (started, or attached to): what every front
@@ -189,6 +196,9 @@ pub struct Session {
     keeper_trouble: Option<KeeperTrouble>,
     /// What a front end shows, and what the session read for it.
     sight: sight::Sight,
+    /// The proc connector's events for the watched tree, when the kernel
+    /// gives them.
+    lifecycle: Option<Lifecycle>,
     /// The model of the run.
     pub watch: Watch,
 }
@@ -264,7 +274,10 @@ impl Session {
             }
         };
         let start_ms = monotonic_ms();
+        // Listening before the keeper starts: its first fork is heard.
+        let connector = Connector::open().ok();
         let keeper = Keeper::spawn(&mut command).map_err(StartError::Keeper)?;
+        let lifecycle = connector.and_then(|c| Lifecycle::start(c, &[keeper.pid()]).ok());
         // The keeper holds its copies now; ours would keep the pipes open.
         drop(status_write);
         drop(control_keeper);
@@ -291,6 +304,7 @@ impl Session {
             leader: None,
             keeper_trouble: None,
             sight: sight::Sight::new(),
+            lifecycle,
             watch,
         })
     }
@@ -302,6 +316,9 @@ impl Session {
             .stat(pid)
             .map_err(|_| StartError::NoSuchProcess(pid))?;
         let start_ms = monotonic_ms();
+        let lifecycle = Connector::open()
+            .ok()
+            .and_then(|c| Lifecycle::start(c, &[pid]).ok());
         let mut watch = Watch::new(start_ms);
         watch.set_group(record.pgid);
         watch.log(
@@ -329,6 +346,7 @@ impl Session {
             leader: Some(pid),
             keeper_trouble: None,
             sight: sight::Sight::new(),
+            lifecycle,
             watch,
         };
         run.track(pid, start_ms, true);
@@ -515,13 +533,14 @@ impl Session {
         let news = self.wait_for_news(wait, wake);
         let now = monotonic_ms();
         self.read_reports();
+        let heard = news.kernel && self.read_kernel_events();
         if news.status_closed {
             // Every writer is gone: a closed pipe stays readable, and
             // would wake every wait from now on.
             self.status = None;
         }
         if !news.ended.is_empty() {
-            self.refresh(now, |p| news.ended.contains(&p.seen.pid));
+            self.refresh(now, false, |p| news.ended.contains(&p.seen.pid));
         }
         // When everything known has ended, walk at once: a process born
         // since the last walk (an orphan now the keeper's) is not missed.
@@ -533,7 +552,7 @@ impl Session {
         if walk {
             self.collect_now();
         }
-        walk || news.reports || news.output_ready || !news.ended.is_empty()
+        walk || news.reports || news.output_ready || !news.ended.is_empty() || heard
     }
 
     /// When the next walk of the watched tree is due.
@@ -560,7 +579,14 @@ impl Session {
         if outside_too {
             self.pacing.outside_refreshed = Some(std::time::Instant::now());
         }
-        self.refresh(now, |p| outside_too || !p.outside);
+        let cmdlines = self
+            .pacing
+            .cmdlines_read
+            .is_none_or(|at| at.elapsed() >= CMDLINES_EVERY);
+        if cmdlines {
+            self.pacing.cmdlines_read = Some(std::time::Instant::now());
+        }
+        self.refresh(now, cmdlines, |p| outside_too || !p.outside);
         self.read_shown();
     }
 
@@ -583,11 +609,17 @@ impl Session {
                     .iter()
                     .map(|status| PollFd::new(status, PollFlags::IN)),
             )
+            .chain(
+                self.lifecycle
+                    .iter()
+                    .map(|events| PollFd::from_borrowed_fd(events.ready_fd(), PollFlags::IN)),
+            )
             .chain(wake.as_ref().map(|fd| PollFd::new(fd, PollFlags::IN)))
             .collect();
         let timeout = rustix::event::Timespec::try_from(wait).ok();
         let _ = poll(&mut fds, timeout.as_ref());
         let status = self.status.as_ref().map(|_| fds[1].revents());
+        let kernel_at = 1 + usize::from(self.status.is_some());
         let mut news = News {
             ended: Vec::new(),
             reports: status.is_some_and(|events| events.contains(PollFlags::IN)),
@@ -595,6 +627,7 @@ impl Session {
                 !events.contains(PollFlags::IN) && events.contains(PollFlags::HUP)
             }),
             output_ready: false,
+            kernel: self.lifecycle.is_some() && !fds[kernel_at].revents().is_empty(),
         };
         if !fds[0].revents().is_empty() {
             let zero = rustix::event::Timespec {
@@ -655,6 +688,9 @@ impl Session {
                     if let Ok(record) = self.reader.stat(pid) {
                         // Seen right after fork, it showed its parent's command line.
                         let cmd = command_line(&mut self.reader, &record);
+                        if let Some(tracked) = self.pidfds.get_mut(&pid) {
+                            tracked.cmd.clone_from(&cmd);
+                        }
                         self.watch.observe(
                             at_ms,
                             Sighting {
@@ -663,6 +699,7 @@ impl Session {
                             },
                             String::new,
                         );
+                        self.watch.saw_name(pid, &record.comm);
                     }
                 }
                 self.watch.phase(at_ms, pid, phase);
@@ -744,6 +781,13 @@ impl Session {
     /// `descends`: found by the walk from the root. Attached, a process is
     /// outside the subtree unless it descends, or its parent is inside.
     fn track(&mut self, pid: i32, now: u64, descends: bool) {
+        self.track_forked(pid, now, descends, None);
+    }
+
+    /// [`Session::track`] for a process whose fork was heard: `forked_cmd`
+    /// is the command line the fork copied from its parent, which shows
+    /// when /proc has none to give (it is a zombie already).
+    fn track_forked(&mut self, pid: i32, now: u64, descends: bool, forked_cmd: Option<&str>) {
         if self
             .pidfds
             .get(&pid)
@@ -778,6 +822,10 @@ impl Session {
             return;
         }
         record.cmdline = self.reader.cmdline(pid).unwrap_or_default();
+        let cmd = match forked_cmd {
+            Some(cmd) if record.cmdline.is_empty() => cmd.to_string(),
+            _ => record.command(),
+        };
         self.pidfds.insert(
             pid,
             Tracked {
@@ -787,12 +835,24 @@ impl Session {
                     cmdline: Vec::new(),
                     ..record.clone()
                 },
+                cmd: cmd.clone(),
             },
         );
         self.watch_exit(pid);
+        if let Some(lifecycle) = &self.lifecycle {
+            lifecycle.follow(pid);
+        }
         let outside = self.attached() && !descends && !self.inside(record.ppid);
-        let role = self.role_of(&record, outside);
-        self.watch.observe(now, sighting(&record), || role);
+        let role = self.role_of(record.pid, record.ppid, outside);
+        self.watch.observe(
+            now,
+            Sighting {
+                cmd,
+                ..sighting(&record)
+            },
+            || role,
+        );
+        self.watch.saw_name(pid, &record.comm);
         if outside {
             self.watch.set_outside(pid);
         }
@@ -809,33 +869,34 @@ impl Session {
     /// A pool process's reported role; in a command's run `leader`,
     /// `child` (of the leader) or `descendant`; attached, `attached`,
     /// `child`, `descendant`, or `group-member` when `outside` the subtree.
-    fn role_of(&self, record: &ProcessRecord, outside: bool) -> String {
+    fn role_of(&self, pid: i32, ppid: i32, outside: bool) -> String {
         let pool = self.block.is_some();
-        match self.roles.get(&record.pid) {
+        match self.roles.get(&pid) {
             Some(role) => role.name(),
-            None if self.attached() && record.pid == self.root => "attached".into(),
+            None if self.attached() && pid == self.root => "attached".into(),
             None if outside => "group-member".into(),
-            None if self.attached() && record.ppid == self.root => "child".into(),
-            None if Some(record.pid) == self.leader && pool => Role::Master.name(),
-            None if Some(record.pid) == self.leader => "leader".into(),
+            None if self.attached() && ppid == self.root => "child".into(),
+            None if Some(pid) == self.leader && pool => Role::Master.name(),
+            None if Some(pid) == self.leader => "leader".into(),
             None if pool => "process".into(),
-            None if Some(record.ppid) == self.leader => "child".into(),
+            None if Some(ppid) == self.leader => "child".into(),
             None => "descendant".into(),
         }
     }
 
     /// Re-reads the stat of every process whose ending is not known yet
     /// (a changed parent or group is news) and asks its pidfd whether it
-    /// ended; only those `which` picks.
-    fn refresh(&mut self, now: u64, which: impl Fn(&Observed) -> bool) {
-        let pending: Vec<(i32, String)> = self
+    /// ended; only those `which` picks. With `cmdlines`, command lines are
+    /// read again too: a rewrite of argv (setproctitle) has no event.
+    fn refresh(&mut self, now: u64, cmdlines: bool, which: impl Fn(&Observed) -> bool) {
+        let pending: Vec<i32> = self
             .watch
             .processes()
             .values()
             .filter(|p| p.ending.is_none() && which(p))
-            .map(|p| (p.seen.pid, p.seen.cmd.clone()))
+            .map(|p| p.seen.pid)
             .collect();
-        for (pid, cmd) in pending {
+        for pid in pending {
             let Some(tracked) = self.pidfds.get_mut(&pid) else {
                 continue;
             };
@@ -843,21 +904,20 @@ impl Session {
                 && record.start_time_ms == tracked.start_time_ms
                 && !record.is_reaped()
             {
-                let cmd = if record.comm == tracked.latest.comm {
-                    cmd
-                } else {
-                    // It called exec since its command line was read.
-                    command_line(&mut self.reader, &record)
-                };
+                // A new name may be an exec since the command line was read.
+                if cmdlines || record.comm != tracked.latest.comm {
+                    tracked.cmd = command_line(&mut self.reader, &record);
+                }
                 tracked.latest = record.clone();
                 self.watch.observe(
                     now,
                     Sighting {
-                        cmd,
+                        cmd: tracked.cmd.clone(),
                         ..sighting(&record)
                     },
                     String::new,
                 );
+                self.watch.saw_name(pid, &record.comm);
             }
             match tracked.pidfd.exit_info() {
                 ExitInfo::Ended(ending) => self.watch.ending(now, pid, ending, Source::Pidfd),
@@ -874,8 +934,9 @@ impl Session {
     pub fn finish(&mut self) {
         self.end_keeper();
         self.read_reports();
+        self.sync_kernel_events();
         let now = monotonic_ms();
-        self.refresh(now, |_| true);
+        self.refresh(now, true, |_| true);
     }
 
     /// Tells the keeper to end everything and waits for it, with a
@@ -1002,7 +1063,7 @@ impl Session {
                 .processes()
                 .get(&record.pid)
                 .is_some_and(|p| p.outside);
-            let role = self.role_of(&record, outside);
+            let role = self.role_of(record.pid, record.ppid, outside);
             self.watch.set_role(record.pid, role);
         }
     }
@@ -1055,6 +1116,8 @@ struct Pacing {
     collected: Option<std::time::Instant>,
     /// When the stat of the group members outside the subtree was last read.
     outside_refreshed: Option<std::time::Instant>,
+    /// When every watched command line was last read.
+    cmdlines_read: Option<std::time::Instant>,
     /// When the attached process's group was last scanned for members.
     group_scanned: Option<std::time::Instant>,
     /// How long to wait between two such scans: [`GROUP_SCAN_MIN`], or
@@ -1070,12 +1133,17 @@ impl Pacing {
         Self {
             collected: None,
             outside_refreshed: None,
+            cmdlines_read: None,
             group_scanned: None,
             group_scan_every: GROUP_SCAN_MIN,
             group_gone: false,
         }
     }
 }
+
+/// How often every watched process's command line is read again: a
+/// rewrite of argv (setproctitle, nginx's workers) has no kernel event.
+const CMDLINES_EVERY: Duration = Duration::from_secs(1);
 
 /// How often the stat of a group member outside an attached subtree is
 /// read again.

@@ -148,11 +148,13 @@ impl Connector {
     /// Sends a multicast control operation to the kernel.
     fn control(&self, op: u32) -> io::Result<()> {
         let message = control_message(op, std::process::id());
+        // To the kernel itself (port 0, no group): sending to a multicast
+        // group needs privilege.
         sendto(
             &self.socket,
             &message,
             SendFlags::empty(),
-            &SocketAddrNetlink::new(0, CN_IDX_PROC),
+            &SocketAddrNetlink::new(0, 0),
         )?;
         Ok(())
     }
@@ -359,7 +361,10 @@ mod tests {
             }]
         );
         let sid = datagram(PROC_EVENT_SID, 6, &ints(&[12, 12]));
-        assert!(matches!(parsed(&sid)[..], [ProcEvent::Sid { tgid: 12, .. }]));
+        assert!(matches!(
+            parsed(&sid)[..],
+            [ProcEvent::Sid { tgid: 12, .. }]
+        ));
         // exit 1 of 13, parent-notify signal SIGCHLD, parent 10.
         let exit = datagram(PROC_EVENT_EXIT, 8, &ints(&[13, 13, 1 << 8, 17, 10, 10]));
         assert_eq!(
@@ -442,7 +447,10 @@ mod tests {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while child_exit(&events).is_none() {
             assert!(std::time::Instant::now() < deadline, "no exit event");
-            let mut fd = [rustix::event::PollFd::new(&connector, rustix::event::PollFlags::IN)];
+            let mut fd = [rustix::event::PollFd::new(
+                &connector,
+                rustix::event::PollFlags::IN,
+            )];
             let _ = rustix::event::poll(&mut fd, None);
             connector.read_available(&mut events).expect("reads");
         }

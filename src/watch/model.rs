@@ -19,6 +19,8 @@ use crate::watch::vocabulary::Phase;
 pub enum Source {
     /// sigtree (its keeper) reaped it.
     Waited,
+    /// The kernel's proc connector reported its exit status.
+    Event,
     /// PIDFD_INFO_EXIT, whoever reaped it.
     Pidfd,
     /// The pool master's report of its wait.
@@ -56,7 +58,8 @@ pub struct Sighting {
     pub pgid: i32,
     /// Its session now.
     pub sid: i32,
-    /// Its command line.
+    /// Its command line (or its name when it renamed itself since: see
+    /// [`Watch::renamed`]).
     pub cmd: String,
     /// Whether it is a zombie (exited, not reaped).
     pub zombie: bool,
@@ -69,6 +72,12 @@ pub struct Observed {
     pub seen: Sighting,
     /// Its role in the run ("master", "worker-2", "leader", …).
     pub role: String,
+    /// Every name (comm) it had, oldest first: execs and renames.
+    pub names: Vec<String>,
+    /// Set when it renamed itself (its comm changed without an exec): its
+    /// command line then. While the command line stays that, the new name
+    /// is what `seen.cmd` shows.
+    pub renamed_from: Option<String>,
     /// The group it was first seen in.
     pub first_pgid: i32,
     /// When it was first seen.
@@ -267,6 +276,8 @@ impl Watch {
                     polls_stop_event: false,
                     seen: sighting,
                     role,
+                    names: Vec::new(),
+                    renamed_from: None,
                     reparented_to: None,
                     lost_parent: None,
                     phases: VecDeque::new(),
@@ -305,11 +316,66 @@ impl Watch {
                 sighting.ppid
             ));
         }
+        let mut sighting = sighting;
+        match &known.renamed_from {
+            // Renamed, command line untouched: the name it gave itself shows.
+            Some(before) if *before == sighting.cmd => sighting.cmd.clone_from(&known.seen.cmd),
+            // Its command line was rewritten since (setproctitle): that shows.
+            Some(_) => known.renamed_from = None,
+            None => {}
+        }
         known.seen = sighting;
         let who = Actor::Process(pid, known.role.clone());
         for note in notes {
             self.log(at_ms, who.clone(), note);
         }
+    }
+
+    /// `pid` was seen named `comm` (its stat): a name it did not have last
+    /// is added to its names.
+    pub fn saw_name(&mut self, pid: i32, comm: &str) {
+        if let Some(known) = self.processes.get_mut(&pid)
+            && known.names.last().is_none_or(|last| last != comm)
+        {
+            known.names.push(comm.to_string());
+        }
+    }
+
+    /// The kernel reported that `pid` renamed itself to `comm` (prctl
+    /// PR_SET_NAME, or its own /proc/PID/comm): that is its name now.
+    pub fn renamed(&mut self, at_ms: u64, pid: i32, comm: &str) {
+        let Some(known) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        if known.renamed_from.is_none() {
+            known.renamed_from = Some(known.seen.cmd.clone());
+        }
+        known.seen.cmd = comm.to_string();
+        let who = Actor::Process(pid, known.role.clone());
+        self.saw_name(pid, comm);
+        self.log(at_ms, who, format!("renamed itself: {comm}"));
+    }
+
+    /// The kernel reported that `pid` called execve; `cmd` and `comm` are
+    /// its command line and name after it, when they could be read.
+    pub fn exec(&mut self, at_ms: u64, pid: i32, cmd: Option<(String, String)>) {
+        let Some(known) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        known.renamed_from = None;
+        let who = Actor::Process(pid, known.role.clone());
+        let what = match cmd {
+            Some((cmd, comm)) => {
+                known.seen.cmd.clone_from(&cmd);
+                self.saw_name(pid, &comm);
+                format!("exec: {cmd}")
+            }
+            None => {
+                known.seen.cmd = "(exec'd; gone before its name was read)".into();
+                "exec (gone before its name was read)".into()
+            }
+        };
+        self.log(at_ms, who, what);
     }
 
     /// The pool reported that `pid` entered `phase`.
