@@ -20,7 +20,7 @@ mod sight;
 pub use sight::{Closer, SessionView, Shown};
 
 use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
-use super::kernel::lifecycle::Lifecycle;
+use super::kernel::lifecycle::{Lifecycle, Named};
 use crate::engine::target::{GroupTarget, Protected, signal_group, vouches_for};
 use crate::pool::block::{Accounts, PoolBlock};
 use crate::pool::context::{ENV_BLOCK_FD, ENV_SCENARIO, ENV_STATUS_FD, ENV_WORKERS};
@@ -137,8 +137,6 @@ struct News {
     status_closed: bool,
     /// The command printed its ready line.
     output_ready: bool,
-    /// Kernel events are waiting.
-    kernel: bool,
 }
 
 /// The epoll key of the eventfd the output's reader writes once when the
@@ -199,6 +197,8 @@ pub struct Session {
     /// The proc connector's events for the watched tree, when the kernel
     /// gives them.
     lifecycle: Option<Lifecycle>,
+    /// When (ms since boot) the kernel's events were last all taken in.
+    events_synced_at: Option<u64>,
     /// The model of the run.
     pub watch: Watch,
 }
@@ -305,6 +305,7 @@ impl Session {
             keeper_trouble: None,
             sight: sight::Sight::new(),
             lifecycle,
+            events_synced_at: None,
             watch,
         })
     }
@@ -347,6 +348,7 @@ impl Session {
             keeper_trouble: None,
             sight: sight::Sight::new(),
             lifecycle,
+            events_synced_at: None,
             watch,
         };
         run.track(pid, start_ms, true);
@@ -533,7 +535,9 @@ impl Session {
         let news = self.wait_for_news(wait, wake);
         let now = monotonic_ms();
         self.read_reports();
-        let heard = news.kernel && self.read_kernel_events();
+        // Before anything is read from /proc: what the kernel said first
+        // is applied first.
+        let heard = self.read_kernel_events();
         if news.status_closed {
             // Every writer is gone: a closed pipe stays readable, and
             // would wake every wait from now on.
@@ -550,7 +554,7 @@ impl Session {
                 .collected
                 .is_none_or(|at| at.elapsed() >= COLLECT_EVERY);
         if walk {
-            self.collect_now();
+            self.collect(false);
         }
         walk || news.reports || news.output_ready || !news.ended.is_empty() || heard
     }
@@ -563,9 +567,17 @@ impl Session {
     }
 
     /// Walks the watched tree for new processes and reads every live
-    /// process's stat now, off the cadence: before a stop acts, so that it
-    /// knows what is there.
+    /// process's stat and command line now, off the cadence: before a stop
+    /// acts, so that it knows what is there.
     pub fn collect_now(&mut self) {
+        self.collect(true);
+    }
+
+    /// The walk and the stat of every live process; command lines too when
+    /// `cmdlines` or when [`CMDLINES_EVERY`] has passed.
+    fn collect(&mut self, cmdlines: bool) {
+        // What the kernel reported until now comes before what is read now.
+        self.sync_kernel_events();
         let now = monotonic_ms();
         self.pacing.collected = Some(std::time::Instant::now());
         self.discover(now);
@@ -579,10 +591,11 @@ impl Session {
         if outside_too {
             self.pacing.outside_refreshed = Some(std::time::Instant::now());
         }
-        let cmdlines = self
-            .pacing
-            .cmdlines_read
-            .is_none_or(|at| at.elapsed() >= CMDLINES_EVERY);
+        let cmdlines = cmdlines
+            || self
+                .pacing
+                .cmdlines_read
+                .is_none_or(|at| at.elapsed() >= CMDLINES_EVERY);
         if cmdlines {
             self.pacing.cmdlines_read = Some(std::time::Instant::now());
         }
@@ -619,7 +632,6 @@ impl Session {
         let timeout = rustix::event::Timespec::try_from(wait).ok();
         let _ = poll(&mut fds, timeout.as_ref());
         let status = self.status.as_ref().map(|_| fds[1].revents());
-        let kernel_at = 1 + usize::from(self.status.is_some());
         let mut news = News {
             ended: Vec::new(),
             reports: status.is_some_and(|events| events.contains(PollFlags::IN)),
@@ -627,7 +639,6 @@ impl Session {
                 !events.contains(PollFlags::IN) && events.contains(PollFlags::HUP)
             }),
             output_ready: false,
-            kernel: self.lifecycle.is_some() && !fds[kernel_at].revents().is_empty(),
         };
         if !fds[0].revents().is_empty() {
             let zero = rustix::event::Timespec {
@@ -772,7 +783,7 @@ impl Session {
         for (i, pid) in found.into_iter().enumerate() {
             // The walk from the root finds descendants; the group scan,
             // members that may be outside the attached subtree.
-            self.track(pid, now, i < walked);
+            self.track_found(pid, now, i < walked, Found::Walk);
         }
     }
 
@@ -781,13 +792,11 @@ impl Session {
     /// `descends`: found by the walk from the root. Attached, a process is
     /// outside the subtree unless it descends, or its parent is inside.
     fn track(&mut self, pid: i32, now: u64, descends: bool) {
-        self.track_forked(pid, now, descends, None);
+        self.track_found(pid, now, descends, Found::Told);
     }
 
-    /// [`Session::track`] for a process whose fork was heard: `forked_cmd`
-    /// is the command line the fork copied from its parent, which shows
-    /// when /proc has none to give (it is a zombie already).
-    fn track_forked(&mut self, pid: i32, now: u64, descends: bool, forked_cmd: Option<&str>) {
+    /// [`Session::track`], saying how the process was `found`.
+    fn track_found(&mut self, pid: i32, now: u64, descends: bool, found: Found<'_>) {
         if self
             .pidfds
             .get(&pid)
@@ -814,6 +823,15 @@ impl Session {
             // rather than record the keeper's (and sigtree's) group as its.
             return;
         }
+        if matches!(found, Found::Walk)
+            && self
+                .events_synced_at
+                .is_some_and(|synced| before.start_time_ms + TICK_MS >= synced)
+        {
+            // Born since the kernel's events were last taken in: its fork
+            // event is on its way, with what it was called then.
+            return;
+        }
         let Ok(pidfd) = PidFd::open(pid) else { return };
         let Ok(mut record) = self.reader.stat(pid) else {
             return;
@@ -822,8 +840,12 @@ impl Session {
             return;
         }
         record.cmdline = self.reader.cmdline(pid).unwrap_or_default();
-        let cmd = match forked_cmd {
-            Some(cmd) if record.cmdline.is_empty() => cmd.to_string(),
+        let named = match found {
+            Found::Event(named) => Some(named),
+            Found::Walk | Found::Told => None,
+        };
+        let cmd = match named {
+            Some(named) if record.cmdline.is_empty() => named.cmd.clone(),
             _ => record.command(),
         };
         self.pidfds.insert(
@@ -844,6 +866,9 @@ impl Session {
         }
         let outside = self.attached() && !descends && !self.inside(record.ppid);
         let role = self.role_of(record.pid, record.ppid, outside);
+        // Between its fork and its exec, the leader is a copy of the keeper:
+        // its name then is not one it had as the command.
+        let own_name = !is_keepers_copy(&cmd);
         self.watch.observe(
             now,
             Sighting {
@@ -852,7 +877,12 @@ impl Session {
             },
             || role,
         );
-        self.watch.saw_name(pid, &record.comm);
+        if let Some(named) = named {
+            self.watch.saw_name(pid, &named.comm);
+        }
+        if own_name {
+            self.watch.saw_name(pid, &record.comm);
+        }
         if outside {
             self.watch.set_outside(pid);
         }
@@ -905,7 +935,8 @@ impl Session {
                 && !record.is_reaped()
             {
                 // A new name may be an exec since the command line was read.
-                if cmdlines || record.comm != tracked.latest.comm {
+                // A zombie has none left: the last one read stays.
+                if (cmdlines || record.comm != tracked.latest.comm) && !record.has_exited() {
                     tracked.cmd = command_line(&mut self.reader, &record);
                 }
                 tracked.latest = record.clone();
@@ -917,7 +948,9 @@ impl Session {
                     },
                     String::new,
                 );
-                self.watch.saw_name(pid, &record.comm);
+                if !is_keepers_copy(&tracked.cmd) {
+                    self.watch.saw_name(pid, &record.comm);
+                }
             }
             match tracked.pidfd.exit_info() {
                 ExitInfo::Ended(ending) => self.watch.ending(now, pid, ending, Source::Pidfd),
@@ -1047,6 +1080,7 @@ impl Session {
         }
         self.leader = Some(leader);
         self.watch.set_group(leader);
+        self.sync_kernel_events();
         // Gone already (a command that exits at once): nothing to track.
         self.track(leader, at_ms, true);
         // A walk may have found the leader and its children before it was
@@ -1156,6 +1190,31 @@ const GROUP_SCAN_MIN: Duration = Duration::from_secs(5);
 /// How many times its own cost apart two group scans are at least (the
 /// spec asks for at least 100).
 const GROUP_SCAN_SPACING: u32 = 300;
+
+/// Whether a command line is the keeper's — the keeper itself, or its
+/// child before the exec: `sigtree __pool keeper …`.
+fn is_keepers_copy(cmd: &str) -> bool {
+    cmd.split(' ').skip(1).take(2).eq(["__pool", "keeper"])
+}
+
+/// How a process came to be tracked.
+#[derive(Clone, Copy, Debug)]
+enum Found<'a> {
+    /// A walk or a scan found it: one born since the kernel's events were
+    /// last taken in is left to them.
+    Walk,
+    /// A report, the keeper or a parent's fork named it: tracked whatever
+    /// its age.
+    Told,
+    /// The kernel reported its fork or exec: what it was called then. That
+    /// name is its first (it may have exec'd or renamed itself since); that
+    /// command line shows when /proc has none to give (a zombie already).
+    Event(&'a Named),
+}
+
+/// /proc's start times are in clock ticks (10 ms); a start time that reads
+/// less than this before a moment may be after it.
+const TICK_MS: u64 = 10;
 
 /// The command line of `record`'s process, read now.
 fn command_line(reader: &mut Reader, record: &ProcessRecord) -> String {

@@ -58,8 +58,9 @@ pub struct Sighting {
     pub pgid: i32,
     /// Its session now.
     pub sid: i32,
-    /// Its command line (or its name when it renamed itself since: see
-    /// [`Watch::renamed`]).
+    /// What it is called: its command line, or the name it gave itself
+    /// when that is not the start of its command line (see
+    /// [`Watch::renamed`]). A collector's sighting carries the command line.
     pub cmd: String,
     /// Whether it is a zombie (exited, not reaped).
     pub zombie: bool,
@@ -74,10 +75,10 @@ pub struct Observed {
     pub role: String,
     /// Every name (comm) it had, oldest first: execs and renames.
     pub names: Vec<String>,
-    /// Set when it renamed itself (its comm changed without an exec): its
-    /// command line then. While the command line stays that, the new name
-    /// is what `seen.cmd` shows.
-    pub renamed_from: Option<String>,
+    /// The name it gave itself since its last exec (prctl PR_SET_NAME).
+    pub renamed: Option<String>,
+    /// Its command line as last read.
+    pub command_line: String,
     /// The group it was first seen in.
     pub first_pgid: i32,
     /// When it was first seen.
@@ -143,6 +144,15 @@ impl Observed {
     /// The latest phase the pool reported.
     pub fn phase(&self) -> Option<Phase> {
         self.phases.back().map(|&(_, phase)| phase)
+    }
+}
+
+/// What a process with command line `cmd` is called, when it gave itself
+/// the name `renamed`: that name, unless the command line starts with it.
+fn called(cmd: &str, renamed: Option<&str>) -> String {
+    match renamed {
+        Some(name) if !cmd.starts_with(name) => name.to_string(),
+        _ => cmd.to_string(),
     }
 }
 
@@ -267,6 +277,7 @@ impl Watch {
                 format!("seen: {}", sighting.cmd),
             );
             let zombie_since = sighting.zombie.then_some(at_ms);
+            let command_line = sighting.cmd.clone();
             self.processes.insert(
                 pid,
                 Observed {
@@ -277,7 +288,8 @@ impl Watch {
                     seen: sighting,
                     role,
                     names: Vec::new(),
-                    renamed_from: None,
+                    renamed: None,
+                    command_line,
                     reparented_to: None,
                     lost_parent: None,
                     phases: VecDeque::new(),
@@ -317,13 +329,8 @@ impl Watch {
             ));
         }
         let mut sighting = sighting;
-        match &known.renamed_from {
-            // Renamed, command line untouched: the name it gave itself shows.
-            Some(before) if *before == sighting.cmd => sighting.cmd.clone_from(&known.seen.cmd),
-            // Its command line was rewritten since (setproctitle): that shows.
-            Some(_) => known.renamed_from = None,
-            None => {}
-        }
+        known.command_line.clone_from(&sighting.cmd);
+        sighting.cmd = called(&known.command_line, known.renamed.as_deref());
         known.seen = sighting;
         let who = Actor::Process(pid, known.role.clone());
         for note in notes {
@@ -342,15 +349,19 @@ impl Watch {
     }
 
     /// The kernel reported that `pid` renamed itself to `comm` (prctl
-    /// PR_SET_NAME, or its own /proc/PID/comm): that is its name now.
-    pub fn renamed(&mut self, at_ms: u64, pid: i32, comm: &str) {
+    /// PR_SET_NAME, or its own /proc/PID/comm); `cmd` is its command line
+    /// read right after, if it could be. The name shows unless the command
+    /// line starts with it (setproctitle rewrites both: the command line
+    /// says more than 15 bytes of name).
+    pub fn renamed(&mut self, at_ms: u64, pid: i32, comm: &str, cmd: Option<String>) {
         let Some(known) = self.processes.get_mut(&pid) else {
             return;
         };
-        if known.renamed_from.is_none() {
-            known.renamed_from = Some(known.seen.cmd.clone());
+        known.renamed = Some(comm.to_string());
+        if let Some(cmd) = cmd {
+            known.command_line = cmd;
         }
-        known.seen.cmd = comm.to_string();
+        known.seen.cmd = called(&known.command_line, known.renamed.as_deref());
         let who = Actor::Process(pid, known.role.clone());
         self.saw_name(pid, comm);
         self.log(at_ms, who, format!("renamed itself: {comm}"));
@@ -362,16 +373,18 @@ impl Watch {
         let Some(known) = self.processes.get_mut(&pid) else {
             return;
         };
-        known.renamed_from = None;
+        known.renamed = None;
         let who = Actor::Process(pid, known.role.clone());
         let what = match cmd {
             Some((cmd, comm)) => {
                 known.seen.cmd.clone_from(&cmd);
+                known.command_line.clone_from(&cmd);
                 self.saw_name(pid, &comm);
                 format!("exec: {cmd}")
             }
             None => {
                 known.seen.cmd = "(exec'd; gone before its name was read)".into();
+                known.command_line.clone_from(&known.seen.cmd);
                 "exec (gone before its name was read)".into()
             }
         };
@@ -464,6 +477,10 @@ impl Watch {
             return;
         };
         known.saw_end(at_ms);
+        // Learned late, but timed by its source: it ended before the request.
+        if self.stop_at.is_some_and(|stop| at_ms < stop) {
+            known.before_stop = true;
+        }
         if matches!(source, Source::Waited | Source::Reported) {
             known.reaped_at.get_or_insert(at_ms);
         }
@@ -971,6 +988,74 @@ mod tests {
         assert_eq!(
             watch.processes()[&11].ending,
             Some((Ending::Exited(0), Source::Pidfd))
+        );
+    }
+
+    #[test]
+    fn names_follow_exec_and_renames_and_a_rename_shows_unless_the_command_line_says_more() {
+        let mut watch = pool();
+        watch.saw_name(11, "sh");
+        watch.saw_name(11, "sh");
+        watch.exec(1500, 11, Some(("python3 pool.py".into(), "python3".into())));
+        assert_eq!(watch.processes()[&11].seen.cmd, "python3 pool.py");
+        watch.renamed(1600, 11, "worker-3", Some("python3 pool.py".into()));
+        let worker = &watch.processes()[&11];
+        assert_eq!(worker.names, ["sh", "python3", "worker-3"]);
+        assert_eq!(worker.seen.cmd, "worker-3", "the latest name shows");
+        // A walk reads the same command line again: the rename stays.
+        let walked = Sighting {
+            cmd: "python3 pool.py".into(),
+            ..seen(11, 10, 10)
+        };
+        watch.observe(1700, walked, String::new);
+        assert_eq!(watch.processes()[&11].seen.cmd, "worker-3");
+        // setproctitle: the command line rewritten, the name its first 15
+        // bytes: the command line, which says more, shows.
+        watch.renamed(
+            1800,
+            11,
+            "pool: worker 3",
+            Some("pool: worker 3 idle".into()),
+        );
+        assert_eq!(watch.processes()[&11].seen.cmd, "pool: worker 3 idle");
+        let retitled = Sighting {
+            cmd: "pool: worker 3 busy".into(),
+            ..seen(11, 10, 10)
+        };
+        watch.observe(1860, retitled, String::new);
+        assert_eq!(watch.processes()[&11].seen.cmd, "pool: worker 3 busy");
+        watch.exec(1900, 11, None);
+        assert!(
+            watch.processes()[&11]
+                .seen
+                .cmd
+                .contains("gone before its name was read")
+        );
+        let said: Vec<&str> = watch.timeline().iter().map(|e| e.what.as_str()).collect();
+        assert!(said.contains(&"exec: python3 pool.py"), "{said:?}");
+        assert!(said.contains(&"renamed itself: worker-3"), "{said:?}");
+    }
+
+    #[test]
+    fn an_exit_event_is_better_than_a_pidfd_and_worse_than_a_wait() {
+        let mut watch = pool();
+        watch.ending(2000, 11, Ending::Exited(1), Source::Pidfd);
+        watch.ending(1990, 11, Ending::Exited(1), Source::Event);
+        assert_eq!(
+            watch.processes()[&11].ending,
+            Some((Ending::Exited(1), Source::Event))
+        );
+        assert_eq!(watch.processes()[&11].ended_at, Some(1990));
+        assert_eq!(
+            watch.processes()[&11].reaped_at,
+            None,
+            "an exit is no reaping"
+        );
+        watch.ending(2010, 11, Ending::Exited(1), Source::Waited);
+        watch.ending(2020, 11, Ending::Exited(1), Source::Event);
+        assert_eq!(
+            watch.processes()[&11].ending,
+            Some((Ending::Exited(1), Source::Waited))
         );
     }
 

@@ -32,6 +32,25 @@ pub struct LifeEvent {
     pub kind: LifeKind,
 }
 
+/// What a process was called at a moment: its name and command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Named {
+    /// Its name (comm).
+    pub comm: String,
+    /// Its command line, joined (`[comm]` when it has none).
+    pub cmd: String,
+}
+
+impl Named {
+    /// What `record` (read with its command line) says.
+    pub fn of(record: &ProcessRecord) -> Self {
+        Self {
+            comm: record.comm.clone(),
+            cmd: record.command(),
+        }
+    }
+}
+
 /// The kinds of lifecycle events.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LifeKind {
@@ -46,6 +65,9 @@ pub enum LifeKind {
         start_time_ms: u64,
         /// Its stat, read at once, when it was still there.
         record: Option<ProcessRecord>,
+        /// What the fork copied: the parent's name and command line as of
+        /// the fork (as the events before it left them), when known.
+        named: Option<Named>,
     },
     /// `pid` called execve.
     Exec {
@@ -60,6 +82,8 @@ pub enum LifeKind {
         pid: i32,
         /// Its new name (invalid UTF-8 as U+FFFD).
         comm: String,
+        /// Its command line read right after, when it could be.
+        cmd: Option<String>,
     },
     /// `pid` called setsid: it leads a new session and group.
     Setsid {
@@ -209,6 +233,7 @@ impl Lifecycle {
             poke: poke.clone(),
             reader: Reader::default(),
             units: Units::current(),
+            names: HashMap::new(),
         };
         let thread = std::thread::Builder::new()
             .name("proc-connector".into())
@@ -313,6 +338,9 @@ struct Reading {
     poke: Arc<OwnedFd>,
     reader: Reader,
     units: Units,
+    /// What each followed process was called as of the latest event read:
+    /// a fork copies its parent's, an exec or a rename changes it.
+    names: HashMap<i32, Named>,
 }
 
 impl Reading {
@@ -405,21 +433,53 @@ impl Reading {
                     .stat(child_tgid)
                     .ok()
                     .filter(|r| r.start_time_ms.abs_diff(born) <= 2 * self.tick_ms());
+                // Its parent's as of the fork, in the events' order: the
+                // child may have exec'd already, or be a zombie with no
+                // command line left to read.
+                let named = self.named(parent_tgid);
+                if let Some(named) = &named {
+                    self.names.insert(child_tgid, named.clone());
+                }
                 LifeKind::Fork {
                     parent: parent_tgid,
                     child: child_tgid,
                     start_time_ms: record.as_ref().map_or(born, |r| r.start_time_ms),
                     record,
+                    named,
                 }
             }
-            ProcEvent::Exec { tgid, .. } => LifeKind::Exec {
-                pid: tgid,
-                record: self.reader.process(tgid).ok(),
-            },
-            ProcEvent::Comm { tgid, comm, .. } => LifeKind::Rename {
-                pid: tgid,
-                comm: String::from_utf8_lossy(&comm).into_owned(),
-            },
+            ProcEvent::Exec { tgid, .. } => {
+                let record = self.reader.stat(tgid).ok().map(|mut record| {
+                    record.cmdline = self.reader.cmdline(tgid).unwrap_or_default();
+                    record
+                });
+                match &record {
+                    Some(record) => self.names.insert(tgid, Named::of(record)),
+                    None => self.names.remove(&tgid),
+                };
+                LifeKind::Exec { pid: tgid, record }
+            }
+            ProcEvent::Comm { tgid, comm, .. } => {
+                let comm = String::from_utf8_lossy(&comm).into_owned();
+                // setproctitle rewrites argv along with the name.
+                let cmd = self
+                    .reader
+                    .cmdline(tgid)
+                    .ok()
+                    .filter(|words| !words.is_empty())
+                    .map(|words| words.join(" "));
+                if let Some(named) = self.names.get_mut(&tgid) {
+                    named.comm.clone_from(&comm);
+                    if let Some(cmd) = &cmd {
+                        named.cmd.clone_from(cmd);
+                    }
+                }
+                LifeKind::Rename {
+                    pid: tgid,
+                    comm,
+                    cmd,
+                }
+            }
             ProcEvent::Sid { tgid, .. } => LifeKind::Setsid { pid: tgid },
             ProcEvent::Exit { tgid, status, .. } => {
                 let live_threads = self
@@ -429,6 +489,7 @@ impl Reading {
                 if live_threads {
                     return None;
                 }
+                self.names.remove(&tgid);
                 LifeKind::Exit {
                     pid: tgid,
                     ending: Ending::from_wait_status(status),
@@ -436,6 +497,19 @@ impl Reading {
             }
         };
         Some(LifeEvent { at_ms, kind })
+    }
+
+    /// What `pid` was called as of the latest event read; read now for a
+    /// process whose fork was not heard (a root, a walk's find).
+    fn named(&mut self, pid: i32) -> Option<Named> {
+        if let Some(named) = self.names.get(&pid) {
+            return Some(named.clone());
+        }
+        let mut record = self.reader.stat(pid).ok()?;
+        record.cmdline = self.reader.cmdline(pid).unwrap_or_default();
+        let named = Named::of(&record);
+        self.names.insert(pid, named.clone());
+        Some(named)
     }
 
     /// /proc's clock tick in milliseconds.

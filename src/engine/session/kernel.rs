@@ -6,10 +6,11 @@
 
 use std::time::Duration;
 
-use super::{Session, command_line};
+use super::{Found, Session};
 use crate::engine::kernel::EventsSource;
-use crate::engine::kernel::lifecycle::{LifeEvent, LifeKind};
+use crate::engine::kernel::lifecycle::{LifeEvent, LifeKind, Named};
 use crate::procfs::record::ProcessRecord;
+use crate::sys::boottime_ms;
 use crate::sys::wait::Ending;
 use crate::watch::model::{Actor, Sighting, Source};
 
@@ -37,7 +38,8 @@ impl Session {
         self.lifecycle.as_ref().map_or(0, |events| events.losses())
     }
 
-    /// Applies the kernel events waiting; true when there were some.
+    /// Applies the kernel events the reading thread has handed over, and
+    /// walks the tree if the kernel lost some; true when there were some.
     pub(super) fn read_kernel_events(&mut self) -> bool {
         let events = self
             .lifecycle
@@ -45,26 +47,37 @@ impl Session {
             .map(|lifecycle| lifecycle.take())
             .unwrap_or_default();
         let heard = !events.is_empty();
-        for event in events {
-            self.apply_life(event);
+        if self.apply_all(events) {
+            self.collect(false);
         }
         heard
     }
 
-    /// Applies every event the kernel made until now: the run's last exits
-    /// are in the report.
+    /// Applies every event the kernel made until now (the reading thread
+    /// reads its socket to the end first): applied before a walk or a stat
+    /// read, so that the kernel's order is the model's. A loss is logged;
+    /// the caller walks.
     pub(super) fn sync_kernel_events(&mut self) {
-        let events = self
-            .lifecycle
-            .as_mut()
-            .map(|lifecycle| lifecycle.sync(SYNC_DEADLINE))
-            .unwrap_or_default();
-        for event in events {
-            self.apply_life(event);
-        }
+        let Some(lifecycle) = self.lifecycle.as_mut() else {
+            return;
+        };
+        let asked_at = boottime_ms();
+        let events = lifecycle.sync(SYNC_DEADLINE);
+        self.events_synced_at = Some(asked_at);
+        self.apply_all(events);
     }
 
-    fn apply_life(&mut self, event: LifeEvent) {
+    /// Applies `events` in order; true when the kernel lost some.
+    fn apply_all(&mut self, events: Vec<LifeEvent>) -> bool {
+        let mut lost = false;
+        for event in events {
+            lost |= self.apply_life(event);
+        }
+        lost
+    }
+
+    /// Applies one event; true when it says events were lost.
+    fn apply_life(&mut self, event: LifeEvent) -> bool {
         let at = event.at_ms;
         match event.kind {
             LifeKind::Fork {
@@ -72,14 +85,10 @@ impl Session {
                 child,
                 start_time_ms,
                 record,
-            } => self.forked(at, parent, child, start_time_ms, record),
+                named,
+            } => self.forked(at, parent, (child, start_time_ms), record, named),
             LifeKind::Exec { pid, record } => self.execed(at, pid, record),
-            LifeKind::Rename { pid, comm } => {
-                if let Some(tracked) = self.pidfds.get_mut(&pid) {
-                    tracked.latest.comm.clone_from(&comm);
-                }
-                self.watch.renamed(at, pid, &comm);
-            }
+            LifeKind::Rename { pid, comm, cmd } => self.renamed(at, pid, &comm, cmd),
             LifeKind::Setsid { pid } => self.setsid(at, pid),
             LifeKind::Exit { pid, ending } => self.exited(at, pid, ending),
             LifeKind::Lost => {
@@ -88,38 +97,38 @@ impl Session {
                     Actor::Sigtree,
                     "kernel events lost (the socket's buffer was full): walked the tree",
                 );
-                self.collect_now();
+                return true;
             }
         }
+        false
     }
 
-    /// `parent` forked `child`: tracked at once while it lives; a process
-    /// already gone is recorded from the event — its parent's group,
-    /// session and command line, which a fork copies.
+    /// `parent` forked `child` (pid and start time): tracked at once while
+    /// it lives; a process already gone is recorded from the event — the
+    /// name and command line the fork copied (`named`), its parent's group
+    /// and session.
     fn forked(
         &mut self,
         at: u64,
         parent: i32,
-        child: i32,
-        start_time_ms: u64,
+        (child, start_time_ms): (i32, u64),
         record: Option<ProcessRecord>,
+        named: Option<Named>,
     ) {
         if !self.attached() && parent == self.root {
-            // The keeper's child is the leader: known from the keeper, once
-            // it leads its own group.
+            // The keeper's child is the leader: tracked at its exec, or
+            // when the keeper says, once it leads its own group.
             return;
         }
         if !self.watch.processes().contains_key(&parent) {
             // Its fork came before a walk or a report showed the parent.
             self.track(parent, at, !self.attached());
         }
-        let parent_cmd = self
-            .watch
-            .processes()
-            .get(&parent)
-            .map(|p| p.renamed_from.clone().unwrap_or_else(|| p.seen.cmd.clone()));
         let descends = !self.attached() || self.inside(parent);
-        self.track_forked(child, at, descends, parent_cmd.as_deref());
+        match &named {
+            Some(named) => self.track_found(child, at, descends, Found::Event(named)),
+            None => self.track(child, at, descends),
+        }
         let known = self
             .watch
             .processes()
@@ -138,55 +147,71 @@ impl Session {
             .map_or((parent_seen.seen.pgid, parent_seen.seen.sid), |r| {
                 (r.pgid, r.sid)
             });
-        let name = record
-            .as_ref()
-            .map(|r| r.comm.clone())
-            .or_else(|| parent_seen.names.last().cloned());
+        let named = named.unwrap_or_else(|| Named {
+            comm: parent_seen.names.last().cloned().unwrap_or_default(),
+            cmd: parent_seen.command_line.clone(),
+        });
         let seen = Sighting {
             pid: child,
             start_time_ms,
             ppid: parent,
             pgid,
             sid,
-            cmd: parent_seen.seen.cmd.clone(),
+            cmd: named.cmd,
             zombie: record.as_ref().is_some_and(ProcessRecord::has_exited),
         };
         let outside = self.attached() && !self.inside(parent);
         let role = self.role_of(child, parent, outside);
         self.watch.observe(at, seen, || role);
-        if let Some(name) = name {
-            self.watch.saw_name(child, &name);
-        }
+        self.watch.saw_name(child, &named.comm);
         if outside {
             self.watch.set_outside(child);
         }
     }
 
-    /// `pid` called execve: its new command line and name.
+    /// `pid` called execve: its new command line and name. A process not
+    /// seen yet (the leader, whose fork was the keeper's) is tracked now,
+    /// under the name it exec'd.
     fn execed(&mut self, at: u64, pid: i32, record: Option<ProcessRecord>) {
-        let Some(known) = self.watch.processes().get(&pid) else {
+        let known = self
+            .watch
+            .processes()
+            .get(&pid)
+            .map(|p| p.seen.start_time_ms);
+        let record = record.filter(|r| known.is_none_or(|start| r.start_time_ms == start));
+        let Some(start) = known else {
+            if let Some(record) = record {
+                let descends = !self.attached() || self.inside(record.ppid);
+                let named = Named::of(&record);
+                self.track_found(pid, at, descends, Found::Event(&named));
+            }
             return;
         };
-        let start = known.seen.start_time_ms;
-        let record = record.filter(|r| r.start_time_ms == start);
         let named = record.map(|record| {
-            let cmd = if record.cmdline.is_empty() {
-                command_line(&mut self.reader, &record)
-            } else {
-                record.command()
-            };
+            let named = Named::of(&record);
             if let Some(tracked) = self.pidfds.get_mut(&pid)
                 && tracked.start_time_ms == start
             {
-                tracked.cmd.clone_from(&cmd);
+                tracked.cmd.clone_from(&named.cmd);
                 tracked.latest = ProcessRecord {
                     cmdline: Vec::new(),
-                    ..record.clone()
+                    ..record
                 };
             }
-            (cmd, record.comm)
+            (named.cmd, named.comm)
         });
         self.watch.exec(at, pid, named);
+    }
+
+    /// `pid` renamed itself to `comm`; `cmd` is its command line read
+    /// right after.
+    fn renamed(&mut self, at: u64, pid: i32, comm: &str, cmd: Option<String>) {
+        if let (Some(cmd), Some(tracked)) = (&cmd, self.pidfds.get_mut(&pid)) {
+            tracked.cmd.clone_from(cmd);
+        }
+        // Its stat keeps the old name: the next refresh sees the change and
+        // reads the command line again, in case argv is rewritten after.
+        self.watch.renamed(at, pid, comm, cmd);
     }
 
     /// `pid` called setsid: it leads a session and a group of its own.
@@ -198,10 +223,7 @@ impl Session {
             return;
         }
         // A sighting carries the command line; the model keeps a rename.
-        let cmd = known
-            .renamed_from
-            .clone()
-            .unwrap_or_else(|| known.seen.cmd.clone());
+        let cmd = known.command_line.clone();
         let seen = Sighting {
             pgid: pid,
             sid: pid,
