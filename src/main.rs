@@ -42,6 +42,19 @@ fn main() -> ExitCode {
             finish(result, 1)
         }
         Some(Command::Check(args)) => check(&args),
+        Some(Command::Trace(args)) => {
+            let target = match args.pid {
+                Some(pid) => sigtree::cmd::trace::TraceTarget::Pid(pid),
+                None => sigtree::cmd::trace::TraceTarget::Command(args.command),
+            };
+            let result = sigtree::cmd::trace::run(
+                &target,
+                args.json,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr(),
+            );
+            finish(result, 1)
+        }
         Some(Command::Pool(args)) => {
             let result = match args.role {
                 PoolRole::Keeper {

@@ -14,9 +14,11 @@ use std::time::Duration;
 use regex::Regex;
 use rustix::event::{PollFd, PollFlags, epoll, poll};
 
+mod journal;
 mod kernel;
 mod sight;
 
+pub use journal::{Traced, Who};
 pub use sight::{Closer, SessionView, Shown};
 
 use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
@@ -199,6 +201,8 @@ pub struct Session {
     lifecycle: Option<Lifecycle>,
     /// When (ms since boot) the kernel's events were last all taken in.
     events_synced_at: Option<u64>,
+    /// The run's events one by one, when a front end streams them.
+    journal: Option<journal::Journal>,
     /// The model of the run.
     pub watch: Watch,
 }
@@ -306,6 +310,7 @@ impl Session {
             sight: sight::Sight::new(),
             lifecycle,
             events_synced_at: None,
+            journal: None,
             watch,
         })
     }
@@ -349,6 +354,7 @@ impl Session {
             sight: sight::Sight::new(),
             lifecycle,
             events_synced_at: None,
+            journal: None,
             watch,
         };
         run.track(pid, start_ms, true);
@@ -729,6 +735,7 @@ impl Session {
                 };
                 self.watch
                     .ending(at_ms, child, Ending::from_wait_status(status), source);
+                self.journal_exit(child, false, false);
             }
         }
     }
@@ -886,6 +893,14 @@ impl Session {
         if outside {
             self.watch.set_outside(pid);
         }
+        // Its name when it was found: the keeper's copy has none of its own.
+        let comm = named.map_or(record.comm, |named| named.comm.clone());
+        let parent = record.ppid;
+        self.journal(pid, |child| Traced::Fork {
+            at_ms: now,
+            child: Who { comm, ..child },
+            parent,
+        });
     }
 
     /// Whether `pid` is a watched process inside the attached subtree.
@@ -953,9 +968,15 @@ impl Session {
                 }
             }
             match tracked.pidfd.exit_info() {
-                ExitInfo::Ended(ending) => self.watch.ending(now, pid, ending, Source::Pidfd),
-                ExitInfo::NotYet | ExitInfo::Unsupported if !tracked.pidfd.is_running() => {
+                ExitInfo::Ended(ending) => {
+                    self.watch.ending(now, pid, ending, Source::Pidfd);
+                    self.journal_exit(pid, false, false);
+                }
+                info @ (ExitInfo::NotYet | ExitInfo::Unsupported)
+                    if !tracked.pidfd.is_running() =>
+                {
                     self.watch.ended(now, pid);
+                    self.journal_exit(pid, info == ExitInfo::Unsupported, false);
                 }
                 ExitInfo::NotYet | ExitInfo::Unsupported => {}
             }
@@ -970,6 +991,7 @@ impl Session {
         self.sync_kernel_events();
         let now = monotonic_ms();
         self.refresh(now, true, |_| true);
+        self.journal_untold_exits();
     }
 
     /// Tells the keeper to end everything and waits for it, with a
@@ -1080,9 +1102,16 @@ impl Session {
         }
         self.leader = Some(leader);
         self.watch.set_group(leader);
+        // The leader's exec among them is the leader's.
         self.sync_kernel_events();
+        self.leader_tracked(leader, at_ms, Found::Told);
+    }
+
+    /// The leader, just known as such, is tracked (`found` as it was),
+    /// and what was named without it is named again.
+    fn leader_tracked(&mut self, leader: i32, at_ms: u64, found: Found<'_>) {
         // Gone already (a command that exits at once): nothing to track.
-        self.track(leader, at_ms, true);
+        self.track_found(leader, at_ms, true, found);
         // A walk may have found the leader and its children before it was
         // known: they were named without it.
         let unnamed: Vec<ProcessRecord> = self

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::{Found, Session};
+use super::{Found, Session, Traced};
 use crate::engine::kernel::EventsSource;
 use crate::engine::kernel::lifecycle::{LifeEvent, LifeKind, Named};
 use crate::procfs::record::ProcessRecord;
@@ -167,6 +167,11 @@ impl Session {
         if outside {
             self.watch.set_outside(child);
         }
+        self.journal(child, |child| Traced::Fork {
+            at_ms: at,
+            child,
+            parent,
+        });
     }
 
     /// `pid` called execve: its new command line and name. A process not
@@ -180,11 +185,23 @@ impl Session {
             .map(|p| p.seen.start_time_ms);
         let record = record.filter(|r| known.is_none_or(|start| r.start_time_ms == start));
         let Some(start) = known else {
-            if let Some(record) = record {
+            let Some(record) = record else { return };
+            let named = Named::of(&record);
+            if !self.attached() && record.ppid == self.root && self.leader.is_none() {
+                // The keeper forks one process: the leader, exec'ing now.
+                self.leader = Some(pid);
+                self.watch.set_group(pid);
+                self.leader_tracked(pid, at, Found::Event(&named));
+            } else {
                 let descends = !self.attached() || self.inside(record.ppid);
-                let named = Named::of(&record);
                 self.track_found(pid, at, descends, Found::Event(&named));
             }
+            let cmd = Some(named.cmd);
+            self.journal(pid, |who| Traced::Exec {
+                at_ms: at,
+                who,
+                cmd,
+            });
             return;
         };
         let named = record.map(|record| {
@@ -200,7 +217,13 @@ impl Session {
             }
             (named.cmd, named.comm)
         });
+        let cmd = named.as_ref().map(|(cmd, _)| cmd.clone());
         self.watch.exec(at, pid, named);
+        self.journal(pid, |who| Traced::Exec {
+            at_ms: at,
+            who,
+            cmd,
+        });
     }
 
     /// `pid` renamed itself to `comm`; `cmd` is its command line read
@@ -212,6 +235,7 @@ impl Session {
         // Its stat keeps the old name: the next refresh sees the change and
         // reads the command line again, in case argv is rewritten after.
         self.watch.renamed(at, pid, comm, cmd);
+        self.journal(pid, |who| Traced::Rename { at_ms: at, who });
     }
 
     /// `pid` called setsid: it leads a session and a group of its own.
@@ -235,6 +259,7 @@ impl Session {
             tracked.latest.sid = pid;
         }
         self.watch.observe(at, seen, String::new);
+        self.journal(pid, |who| Traced::Setsid { at_ms: at, who });
     }
 
     /// `pid` ended with `ending`, as the kernel reported it.
@@ -247,6 +272,7 @@ impl Session {
             .is_none_or(|end| end.abs_diff(at) <= SAME_DEATH_MS);
         if same {
             self.watch.ending(at, pid, ending, Source::Event);
+            self.journal_exit(pid, false, true);
         }
     }
 }
