@@ -54,6 +54,13 @@ pub enum Command {
     /// A process of the built-in pool (started by sigtree itself).
     #[command(name = "__pool", hide = true)]
     Pool(PoolArgs),
+    /// The tracer of signal events (started by sigtree itself, as root).
+    #[command(name = "__tracer", hide = true)]
+    Tracer {
+        /// Read end of sigtree's pipe.
+        #[arg(long)]
+        control_fd: i32,
+    },
 }
 
 /// Options of `sigtree demo`.

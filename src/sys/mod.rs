@@ -10,6 +10,7 @@ pub mod fds;
 pub mod pidfd;
 pub mod process;
 pub mod shared;
+pub mod tracefs;
 pub mod tty;
 pub mod wait;
 
