@@ -21,6 +21,7 @@ use crate::pool::scenario;
 use crate::watch::action::Action;
 use crate::watch::cause::Cause;
 use crate::watch::model::{Outcome, Source, Watch, signal_name};
+use crate::watch::signals::{Delivery, SiCode};
 use crate::watch::verdict::Verdict;
 use crate::watch::wording;
 
@@ -92,12 +93,26 @@ pub struct ProcessReport {
     reparented_to: Option<i32>,
     escaped_group: bool,
     zombie_ms: Option<u64>,
+    signals: Vec<SignalReport>,
     /// How it ended and why, in words (not a JSON key).
     #[serde(skip)]
     ending: String,
     /// What happened to it beside its end, in words (not a JSON key).
     #[serde(skip)]
     notes: Vec<String>,
+}
+
+/// A signal a process received, as the kernel's signal events told it;
+/// field names are the spec's JSON keys.
+#[derive(Debug, Serialize)]
+pub struct SignalReport {
+    at_ms: Option<i64>,
+    signal: String,
+    from_pid: i32,
+    from_comm: String,
+    code: SiCode,
+    result: Delivery,
+    handled: Option<bool>,
 }
 
 /// The report of one check; field names are the spec's JSON keys.
@@ -275,6 +290,19 @@ fn report(
                 reparented_to: p.reparented_to,
                 escaped_group: watch.escaped_group(p),
                 zombie_ms: p.zombie_ms(),
+                signals: p
+                    .signals
+                    .iter()
+                    .map(|received| SignalReport {
+                        at_ms: watch.since_stop(received.at_ms),
+                        signal: signal_name(received.signal),
+                        from_pid: received.from_pid,
+                        from_comm: received.from_comm.clone(),
+                        code: received.code,
+                        result: received.result,
+                        handled: received.handled,
+                    })
+                    .collect(),
                 ending: wording::ending(watch, p),
                 notes: wording::notes(watch, p, keeper),
             }

@@ -23,6 +23,7 @@ pub use sight::{Closer, SessionView, Shown};
 
 use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
 use super::kernel::lifecycle::{Lifecycle, Named};
+use super::kernel::signals::Tracer;
 use crate::engine::target::{GroupTarget, Protected, signal_group, vouches_for};
 use crate::pool::block::{Accounts, PoolBlock};
 use crate::pool::context::{ENV_BLOCK_FD, ENV_SCENARIO, ENV_STATUS_FD, ENV_WORKERS};
@@ -201,6 +202,8 @@ pub struct Session {
     lifecycle: Option<Lifecycle>,
     /// When (ms since boot) the kernel's events were last all taken in.
     events_synced_at: Option<u64>,
+    /// The tracer of signal events (tracefs), as root.
+    tracer: Option<Tracer>,
     /// The run's events one by one, when a front end streams them.
     journal: Option<journal::Journal>,
     /// The model of the run.
@@ -261,7 +264,7 @@ impl Session {
                 )
             }
             // Nothing to launch: the pipes made above are simply dropped.
-            Launch::Attach { pid } => return Self::attach(pid),
+            Launch::Attach { pid } => return Self::attach(exe, pid),
             Launch::Command { argv, ready } => {
                 let (output, write) = capture_output(&exits, ready).setting_up("output capture")?;
                 command
@@ -280,6 +283,7 @@ impl Session {
         let start_ms = monotonic_ms();
         // Listening before the keeper starts: its first fork is heard.
         let connector = Connector::open().ok();
+        let tracer = connector.as_ref().and_then(|_| Tracer::start(exe).ok());
         let keeper = Keeper::spawn(&mut command).map_err(StartError::Keeper)?;
         let lifecycle = connector.and_then(|c| Lifecycle::start(c, &[keeper.pid()]).ok());
         // The keeper holds its copies now; ours would keep the pipes open.
@@ -287,6 +291,9 @@ impl Session {
         drop(control_keeper);
         drop(output_write);
         let mut watch = Watch::new(start_ms);
+        if tracer.is_some() {
+            watch.set_signals_traced();
+        }
         watch.log(start_ms, Actor::You, what);
         Ok(Self {
             root: keeper.pid(),
@@ -310,13 +317,14 @@ impl Session {
             sight: sight::Sight::new(),
             lifecycle,
             events_synced_at: None,
+            tracer,
             journal: None,
             watch,
         })
     }
 
     /// Watches `pid`, its subtree and its group, starting nothing.
-    fn attach(pid: i32) -> Result<Self, StartError> {
+    fn attach(exe: &Path, pid: i32) -> Result<Self, StartError> {
         let mut reader = Reader::default();
         let record = reader
             .stat(pid)
@@ -325,7 +333,11 @@ impl Session {
         let lifecycle = Connector::open()
             .ok()
             .and_then(|c| Lifecycle::start(c, &[pid]).ok());
+        let tracer = lifecycle.as_ref().and_then(|_| Tracer::start(exe).ok());
         let mut watch = Watch::new(start_ms);
+        if tracer.is_some() {
+            watch.set_signals_traced();
+        }
         watch.set_group(record.pgid);
         watch.log(
             start_ms,
@@ -354,6 +366,7 @@ impl Session {
             sight: sight::Sight::new(),
             lifecycle,
             events_synced_at: None,
+            tracer,
             journal: None,
             watch,
         };
@@ -543,7 +556,7 @@ impl Session {
         self.read_reports();
         // Before anything is read from /proc: what the kernel said first
         // is applied first.
-        let heard = self.read_kernel_events();
+        let heard = self.read_kernel_events() | self.read_signal_events();
         if news.status_closed {
             // Every writer is gone: a closed pipe stays readable, and
             // would wake every wait from now on.
@@ -584,6 +597,7 @@ impl Session {
     fn collect(&mut self, cmdlines: bool) {
         // What the kernel reported until now comes before what is read now.
         self.sync_kernel_events();
+        self.read_signal_events();
         let now = monotonic_ms();
         self.pacing.collected = Some(std::time::Instant::now());
         self.discover(now);
@@ -632,6 +646,11 @@ impl Session {
                 self.lifecycle
                     .iter()
                     .map(|events| PollFd::from_borrowed_fd(events.ready_fd(), PollFlags::IN)),
+            )
+            .chain(
+                self.tracer
+                    .iter()
+                    .map(|tracer| PollFd::from_borrowed_fd(tracer.fd(), PollFlags::IN)),
             )
             .chain(wake.as_ref().map(|fd| PollFd::new(fd, PollFlags::IN)))
             .collect();
@@ -988,7 +1007,7 @@ impl Session {
     pub fn finish(&mut self) {
         self.end_keeper();
         self.read_reports();
-        self.sync_kernel_events();
+        self.sync_signal_events();
         let now = monotonic_ms();
         self.refresh(now, true, |_| true);
         self.journal_untold_exits();

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Serialize;
 
 use super::cause::{self, Act, Cause};
+use super::signals::Received;
 use super::verdict::Verdict;
 use super::wording;
 use crate::signal::sigset::{SigSet, Signal};
@@ -79,6 +80,9 @@ pub struct Observed {
     pub renamed: Option<String>,
     /// Its command line as last read.
     pub command_line: String,
+    /// The signals the kernel saw it receive (tracefs): at most
+    /// [`SIGNALS_KEPT`], the oldest dropped first.
+    pub signals: VecDeque<Received>,
     /// The group it was first seen in.
     pub first_pgid: i32,
     /// When it was first seen.
@@ -163,6 +167,8 @@ pub const EVENTS_KEPT: usize = 2000;
 pub const PHASES_KEPT: usize = 256;
 /// How many of sigtree's acts a run keeps: a cause is among the latest.
 pub const ACTS_KEPT: usize = 256;
+/// How many received signals a process keeps.
+pub const SIGNALS_KEPT: usize = 256;
 
 /// Who did something, for the timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -205,6 +211,8 @@ pub struct Watch {
     stop_at: Option<u64>,
     escalated_at: Option<u64>,
     group: Option<i32>,
+    /// Whether the kernel's signal events were read: every sender is seen.
+    signals_traced: bool,
 }
 
 impl Watch {
@@ -220,6 +228,7 @@ impl Watch {
             stop_at: None,
             escalated_at: None,
             group: None,
+            signals_traced: false,
         }
     }
 
@@ -290,6 +299,7 @@ impl Watch {
                     names: Vec::new(),
                     renamed: None,
                     command_line,
+                    signals: VecDeque::new(),
                     reparented_to: None,
                     lost_parent: None,
                     phases: VecDeque::new(),
@@ -389,6 +399,58 @@ impl Watch {
             }
         };
         self.log(at_ms, who, what);
+    }
+
+    /// From now on the kernel's signal events are read: senders are seen.
+    pub fn set_signals_traced(&mut self) {
+        self.signals_traced = true;
+    }
+
+    /// Whether the kernel's signal events are read.
+    pub fn signals_traced(&self) -> bool {
+        self.signals_traced
+    }
+
+    /// The kernel saw `pid` receive `signal` (signal_generate); it goes to
+    /// the event log: "SIGTERM 4121 (bash) → 4130 worker-2: ignored".
+    pub fn received(&mut self, pid: i32, signal: Received) {
+        let Some(known) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        let who = Actor::Kernel;
+        let line = signal.line(pid, &known.role);
+        let at_ms = signal.at_ms;
+        if known.signals.len() == SIGNALS_KEPT {
+            known.signals.pop_front();
+        }
+        known.signals.push_back(signal);
+        self.log(at_ms, who, line);
+    }
+
+    /// The kernel saw `pid` take `signal` (signal_deliver): whether a
+    /// handler ran for the latest one queued.
+    pub fn delivered(&mut self, at_ms: u64, pid: i32, signal: i32, handler_ran: bool) {
+        let Some(known) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        let Some(taken) = known
+            .signals
+            .iter_mut()
+            .rev()
+            .find(|r| r.signal == signal && r.result.queued() && r.handled.is_none())
+        else {
+            return;
+        };
+        taken.handled = Some(handler_ran);
+        if handler_ran {
+            let line = format!(
+                "{} {} → {pid} {}: queued, handler ran",
+                signal_name(signal),
+                taken.sender(),
+                known.role
+            );
+            self.log(at_ms, Actor::Kernel, line);
+        }
     }
 
     /// The pool reported that `pid` entered `phase`.

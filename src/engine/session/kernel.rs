@@ -11,8 +11,10 @@ use crate::engine::kernel::EventsSource;
 use crate::engine::kernel::lifecycle::{LifeEvent, LifeKind, Named};
 use crate::procfs::record::ProcessRecord;
 use crate::sys::boottime_ms;
+use crate::sys::tracefs::TraceRecord;
 use crate::sys::wait::Ending;
 use crate::watch::model::{Actor, Sighting, Source};
+use crate::watch::signals::{Delivery, From, Inferred, Received, SiCode};
 
 /// How long the last events of a run may take to reach the session.
 const SYNC_DEADLINE: Duration = Duration::from_secs(2);
@@ -25,10 +27,10 @@ const SAME_DEATH_MS: u64 = 1000;
 impl Session {
     /// What this run's events come from.
     pub fn events_source(&self) -> EventsSource {
-        if self.lifecycle.is_some() {
-            EventsSource::Lifecycle
-        } else {
-            EventsSource::Polling
+        match (&self.lifecycle, &self.tracer) {
+            (Some(_), Some(_)) => EventsSource::Kernel,
+            (Some(_), None) => EventsSource::Lifecycle,
+            (None, _) => EventsSource::Polling,
         }
     }
 
@@ -36,6 +38,7 @@ impl Session {
     /// full) during the run.
     pub fn event_losses(&self) -> u64 {
         self.lifecycle.as_ref().map_or(0, |events| events.losses())
+            + self.tracer.as_ref().map_or(0, |tracer| tracer.losses())
     }
 
     /// Applies the kernel events the reading thread has handed over, and
@@ -274,5 +277,102 @@ impl Session {
             self.watch.ending(at, pid, ending, Source::Event);
             self.journal_exit(pid, false, true);
         }
+    }
+}
+
+impl Session {
+    /// Applies the tracer's records waiting (after the lifecycle events
+    /// before them: a signal's receiver is known first).
+    pub(super) fn read_signal_events(&mut self) -> bool {
+        let Some(tracer) = self.tracer.as_mut() else {
+            return false;
+        };
+        let records = tracer.read();
+        let heard = !records.is_empty();
+        if heard {
+            self.sync_kernel_events();
+            for record in records {
+                self.apply_trace(record);
+            }
+        }
+        heard
+    }
+
+    /// Applies every signal event the kernel traced until now.
+    pub(super) fn sync_signal_events(&mut self) {
+        let Some(tracer) = self.tracer.as_mut() else {
+            return;
+        };
+        let records = tracer.sync(SYNC_DEADLINE);
+        self.sync_kernel_events();
+        for record in records {
+            self.apply_trace(record);
+        }
+    }
+
+    fn apply_trace(&mut self, record: TraceRecord) {
+        match record {
+            TraceRecord::Generate {
+                at_ns,
+                sender,
+                sig,
+                code,
+                target_pid,
+                result,
+                ..
+            } => {
+                let Some(result) = Delivery::of(result) else {
+                    return;
+                };
+                let at_ms = at_ns / 1_000_000;
+                let Some(target) = self.watch.processes().get(&target_pid) else {
+                    return;
+                };
+                if target.outside {
+                    return;
+                }
+                let ours = [Some(std::process::id() as i32), self.keeper_pid()];
+                let code = SiCode::of(code, sig);
+                let from = if ours.contains(&Some(sender.tgid)) {
+                    From::Sigtree
+                } else if code == SiCode::Kernel {
+                    From::Kernel
+                } else {
+                    From::Process
+                };
+                let inferred = Self::infer(sig, code);
+                let received = Received {
+                    at_ms,
+                    signal: sig,
+                    from,
+                    from_pid: sender.tgid,
+                    from_comm: sender.comm,
+                    code,
+                    result,
+                    handled: None,
+                    inferred,
+                };
+                self.watch.received(target_pid, received);
+            }
+            TraceRecord::Deliver {
+                at_ns,
+                task,
+                sig,
+                handler,
+                ..
+            } => {
+                // 0 is SIG_DFL, 1 SIG_IGN: anything else is a handler.
+                self.watch
+                    .delivered(at_ns / 1_000_000, task.tgid, sig, handler > 1);
+            }
+            TraceRecord::Lost(_) | TraceRecord::Synced(_) => {}
+        }
+    }
+
+    /// A sender the kernel does not name (SPEC, "cause"): the terminal
+    /// for SIGINT, SIGQUIT or SIGTSTP from the kernel.
+    fn infer(sig: i32, code: SiCode) -> Option<Inferred> {
+        (code == SiCode::Kernel && [libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP].contains(&sig))
+            .then_some(Inferred::Terminal)
     }
 }
