@@ -37,11 +37,12 @@ fn lines(stdout: &[u8]) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// The events of `pid`, by kind, in order.
+/// The lifecycle events of `pid`, by kind, in order (as root, its
+/// signals are there too).
 fn kinds_of(events: &[serde_json::Value], pid: &serde_json::Value) -> Vec<String> {
     events
         .iter()
-        .filter(|e| e["pid"] == *pid)
+        .filter(|e| e["pid"] == *pid && e["kind"] != "signal" && e["kind"] != "deliver")
         .map(|e| e["kind"].as_str().unwrap_or_default().to_string())
         .collect()
 }
@@ -180,7 +181,7 @@ fn ctrl_c_ends_the_trace_and_what_it_started() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
         text.lines()
-            .any(|l| l.contains("fork") && l.contains(&format!("{sleeper} leader (sleep)"))),
+            .any(|l| l.contains(&format!("exec    {sleeper} leader (sleep): sleep 300"))),
         "{text}"
     );
     assert!(
@@ -244,5 +245,69 @@ fn as_nobody_a_commands_short_lived_child_is_traced() {
             .iter()
             .any(|e| e["kind"] == "exit" && e["role"] == "child" && e["exit_code"] == 3),
         "{events:#?}"
+    );
+}
+
+#[test]
+fn as_root_each_signal_has_its_sender_and_result_even_to_a_process_outside() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: tracefs's signal events need root");
+        return;
+    }
+    let mut cleanup = Cleanup::default();
+    let outsider = cleanup.spawn(Command::new("sleep").arg("300"));
+    let id = run_id("trace-signals");
+    let _tagged = TaggedCleanup(id.clone());
+    let script = format!("sleep 30 & kill -TERM $!; wait; kill -CONT {outsider}");
+    let child = trace(&["--json", "--", "sh", "-c", &script], &id)
+        .spawn()
+        .expect("sigtree runs");
+    let output = output_of(child, DEADLINE);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    if !stderr.contains("tracefs") {
+        eprintln!("skipped: no tracefs signal events here: {stderr}");
+        return;
+    }
+    let events = lines(&output.stdout);
+    let leader = &events
+        .iter()
+        .find(|e| e["role"] == "leader")
+        .expect("the leader")["pid"];
+    let term = events
+        .iter()
+        .find(|e| e["kind"] == "signal" && e["signal"] == "SIGTERM")
+        .unwrap_or_else(|| panic!("no SIGTERM: {events:#?}"));
+    assert_eq!(term["from_pid"], *leader, "{term}");
+    assert_eq!(term["from_comm"], "sh");
+    assert_eq!(term["role"], "child");
+    assert_eq!(
+        (&term["code"], &term["result"]),
+        (&"kill".into(), &"queued".into())
+    );
+    assert_eq!(term["inferred"], serde_json::Value::Null);
+    // The default-fatal SIGTERM is taken as the group exit, SIGKILL; the
+    // exit says SIGTERM.
+    let victim = &term["pid"];
+    assert!(
+        events.iter().any(|e| e["kind"] == "deliver"
+            && e["pid"] == *victim
+            && e["signal"] == "SIGKILL"
+            && e["handler"] == "0x0"),
+        "{events:#?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "exit" && e["pid"] == *victim && e["signal"] == "SIGTERM"),
+        "{events:#?}"
+    );
+    let cont = events
+        .iter()
+        .find(|e| e["kind"] == "signal" && e["signal"] == "SIGCONT")
+        .unwrap_or_else(|| panic!("no SIGCONT to the outsider: {events:#?}"));
+    assert_eq!(
+        (&cont["to_pid"], &cont["role"]),
+        (&outsider.into(), &"outside".into())
     );
 }

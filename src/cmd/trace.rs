@@ -8,12 +8,16 @@ use std::io::Write;
 use anyhow::{Context as _, anyhow};
 use serde::Serialize;
 
-use crate::engine::events::{Event, Events};
+use std::time::{Duration, Instant};
+
+use crate::engine::events::{Deadline, Event, Events};
 use crate::engine::kernel::EventsSource;
 use crate::engine::session::{Launch, Session, Traced, Who};
+use crate::sys::monotonic_ms;
 use crate::sys::wait::Ending;
 use crate::text::escape_controls;
 use crate::watch::model::signal_name;
+use crate::watch::signals::{Delivery, Inferred, SiCode};
 
 /// What `trace` watches.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,28 +54,56 @@ pub fn run(
         .catch_signals(&[libc::SIGINT, libc::SIGTERM, libc::SIGHUP])
         .context("cannot catch signals")?;
     let start_ms = run.watch.start_ms();
+    let mut held = Vec::new();
     loop {
-        let stop = matches!(events.next(&mut run, &[]), Event::Signal(_));
-        print_all(run.take_journal(), start_ms, json, out)?;
+        // Woken when the oldest held event is due out.
+        let due: Vec<Deadline<()>> = held
+            .iter()
+            .map(Traced::at_ms)
+            .min()
+            .map(|oldest| Deadline {
+                at: instant_of(oldest + HOLD_MS),
+                what: (),
+            })
+            .into_iter()
+            .collect();
+        let stop = matches!(events.next(&mut run, &due), Event::Signal(_));
+        held.extend(run.take_journal());
         if stop || run.ended() {
             break;
         }
+        let until = monotonic_ms().saturating_sub(HOLD_MS);
+        print_until(&mut held, Some(until), start_ms, json, out)?;
     }
     run.finish();
-    print_all(run.take_journal(), start_ms, json, out)
+    held.extend(run.take_journal());
+    print_until(&mut held, None, start_ms, json, out)
 }
 
-/// Prints `journal` in the order of its times (its sources race) and
-/// flushes: a reader of a pipe sees each batch at once.
-fn print_all(
-    mut journal: Vec<Traced>,
+/// How long an event is held before it is printed: the tracer's records
+/// and the proc connector's come through different pipes, and a later
+/// batch may hold an earlier event.
+const HOLD_MS: u64 = 100;
+
+/// The Instant of CLOCK_MONOTONIC ms `at_ms`.
+fn instant_of(at_ms: u64) -> Instant {
+    Instant::now() + Duration::from_millis(at_ms.saturating_sub(monotonic_ms()))
+}
+
+/// Prints, in the order of their times, the held events up to `until`
+/// (all of them without it), and flushes: a reader of a pipe sees them at
+/// once.
+fn print_until(
+    held: &mut Vec<Traced>,
+    until: Option<u64>,
     start_ms: u64,
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    journal.sort_by_key(Traced::at_ms);
-    for traced in &journal {
-        print(traced, start_ms, json, out)?;
+    held.sort_by_key(Traced::at_ms);
+    let due = held.partition_point(|traced| until.is_none_or(|until| traced.at_ms() <= until));
+    for traced in held.drain(..due) {
+        print(&traced, start_ms, json, out)?;
     }
     out.flush()?;
     Ok(())
@@ -80,7 +112,11 @@ fn print_all(
 /// What the events come from, said once.
 fn source_note(source: EventsSource) -> &'static str {
     match source {
-        EventsSource::Kernel => "events from the kernel: proc connector and tracefs",
+        EventsSource::Kernel => {
+            "events from the kernel: the proc connector, and tracefs's signal events \
+             (a default-fatal signal is taken as SIGKILL, the group exit: what killed a \
+             process is in its exit)"
+        }
         EventsSource::Lifecycle => {
             "lifecycle events from the kernel's proc connector; signals are not visible \
              (tracefs needs root)"
@@ -108,6 +144,25 @@ struct TraceLine {
     exit_code: Option<Option<i32>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     signal: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from_pid: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from_comm: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to_pid: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to_group: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<SiCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<Delivery>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inferred: Option<Option<Inferred>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    handler: Option<String>,
+    /// A signal's sender in words (not a JSON key).
+    #[serde(skip)]
+    sender: Option<String>,
 }
 
 impl TraceLine {
@@ -122,6 +177,15 @@ impl TraceLine {
             cmd: None,
             exit_code: None,
             signal: None,
+            from_pid: None,
+            from_comm: None,
+            to_pid: None,
+            to_group: None,
+            code: None,
+            result: None,
+            inferred: None,
+            handler: None,
+            sender: None,
         }
     }
 }
@@ -144,6 +208,35 @@ fn line(traced: &Traced, start_ms: u64) -> TraceLine {
         },
         Traced::Rename { at_ms, who } => TraceLine::new(since(*at_ms), "rename", who),
         Traced::Setsid { at_ms, who } => TraceLine::new(since(*at_ms), "setsid", who),
+        Traced::Signal { received, to } => {
+            let target = Who {
+                pid: to.pid,
+                role: to.role.clone().unwrap_or_else(|| "outside".into()),
+                comm: to.comm.clone(),
+            };
+            TraceLine {
+                signal: Some(Some(signal_name(received.signal))),
+                from_pid: Some(received.from_pid),
+                from_comm: Some(received.from_comm.clone()),
+                to_pid: Some(to.pid),
+                to_group: Some(to.group),
+                code: Some(received.code),
+                result: Some(received.result),
+                inferred: Some(received.inferred),
+                sender: Some(received.sender()),
+                ..TraceLine::new(since(received.at_ms), "signal", &target)
+            }
+        }
+        Traced::Deliver {
+            at_ms,
+            who,
+            signal,
+            handler,
+        } => TraceLine {
+            signal: Some(Some(signal_name(*signal))),
+            handler: Some(format!("{handler:#x}")),
+            ..TraceLine::new(since(*at_ms), "deliver", who)
+        },
         Traced::Exit { at_ms, who, ending } => {
             let (exit_code, signal) = match ending {
                 Some(Ending::Exited(code)) => (Some(*code), None),
@@ -178,6 +271,20 @@ fn words(line: &TraceLine) -> String {
         },
         "rename" => format!("{who} renamed itself"),
         "setsid" => format!("{who}: a new session and group {}", line.pid),
+        "signal" => format!(
+            "{} {} → {who}: {}",
+            line.signal.clone().flatten().unwrap_or_default(),
+            line.sender.clone().unwrap_or_default(),
+            line.result.map_or("", Delivery::words)
+        ),
+        "deliver" => {
+            let signal = line.signal.clone().flatten().unwrap_or_default();
+            match line.handler.as_deref() {
+                Some("0x0") => format!("{who} takes {signal}: the default action"),
+                Some("0x1") => format!("{who} takes {signal}: ignored"),
+                _ => format!("{who} takes {signal}: a handler runs"),
+            }
+        }
         _ => match (line.exit_code.flatten(), line.signal.clone().flatten()) {
             (Some(code), _) => format!("{who}: exit {code}"),
             (None, Some(signal)) => format!("{who}: died of {signal}"),
@@ -185,7 +292,7 @@ fn words(line: &TraceLine) -> String {
         },
     };
     format!(
-        "+{}.{:03} s  {:<6}  {what}",
+        "+{}.{:03} s  {:<7} {what}",
         line.at_ms / 1000,
         line.at_ms % 1000,
         line.kind

@@ -202,6 +202,9 @@ pub struct Session {
     lifecycle: Option<Lifecycle>,
     /// When (ms since boot) the kernel's events were last all taken in.
     events_synced_at: Option<u64>,
+    /// Events were lost (or the reading thread did not answer) since the
+    /// last walk: the next walk takes whatever it finds, young or not.
+    events_lost: bool,
     /// The tracer of signal events (tracefs), as root.
     tracer: Option<Tracer>,
     /// The run's events one by one, when a front end streams them.
@@ -317,6 +320,7 @@ impl Session {
             sight: sight::Sight::new(),
             lifecycle,
             events_synced_at: None,
+            events_lost: false,
             tracer,
             journal: None,
             watch,
@@ -366,6 +370,7 @@ impl Session {
             sight: sight::Sight::new(),
             lifecycle,
             events_synced_at: None,
+            events_lost: false,
             tracer,
             journal: None,
             watch,
@@ -601,6 +606,7 @@ impl Session {
         let now = monotonic_ms();
         self.pacing.collected = Some(std::time::Instant::now());
         self.discover(now);
+        self.events_lost = false;
         // Group members outside an attached subtree are shown, never
         // stopped or judged: their pidfds tell their ends, and their stat
         // is read again only every OUTSIDE_STAT_EVERY.
@@ -850,6 +856,7 @@ impl Session {
             return;
         }
         if matches!(found, Found::Walk)
+            && !self.events_lost
             && self
                 .events_synced_at
                 .is_some_and(|synced| before.start_time_ms + TICK_MS >= synced)
@@ -893,8 +900,15 @@ impl Session {
         let outside = self.attached() && !descends && !self.inside(record.ppid);
         let role = self.role_of(record.pid, record.ppid, outside);
         // Between its fork and its exec, the leader is a copy of the keeper:
-        // its name then is not one it had as the command.
-        let own_name = !is_keepers_copy(&cmd);
+        // its name then is not one it had as the command. With lifecycle
+        // events, a process they recorded takes its names from them alone,
+        // in their order (a read of /proc now may be ahead of them).
+        let recorded = self
+            .watch
+            .processes()
+            .get(&pid)
+            .is_some_and(|p| p.seen.start_time_ms == record.start_time_ms);
+        let own_name = !is_keepers_copy(&cmd) && !(recorded && self.lifecycle.is_some());
         self.watch.observe(
             now,
             Sighting {
@@ -903,7 +917,7 @@ impl Session {
             },
             || role,
         );
-        if let Some(named) = named {
+        if let Some(named) = named.filter(|named| !is_keepers_copy(&named.cmd)) {
             self.watch.saw_name(pid, &named.comm);
         }
         if own_name {
@@ -911,6 +925,9 @@ impl Session {
         }
         if outside {
             self.watch.set_outside(pid);
+        }
+        if recorded {
+            return; // Its fork was told when it was recorded.
         }
         // Its name when it was found: the keeper's copy has none of its own.
         let comm = named.map_or(record.comm, |named| named.comm.clone());
@@ -969,9 +986,13 @@ impl Session {
                 && !record.is_reaped()
             {
                 // A new name may be an exec since the command line was read.
-                // A zombie has none left: the last one read stays.
-                if (cmdlines || record.comm != tracked.latest.comm) && !record.has_exited() {
-                    tracked.cmd = command_line(&mut self.reader, &record);
+                // An exiting process or a zombie has none left (and one in
+                // the middle of an exec none yet): the last one read stays.
+                if cmdlines || record.comm != tracked.latest.comm {
+                    let words = self.reader.cmdline(pid).unwrap_or_default();
+                    if !words.is_empty() {
+                        tracked.cmd = words.join(" ");
+                    }
                 }
                 tracked.latest = record.clone();
                 self.watch.observe(
@@ -982,7 +1003,8 @@ impl Session {
                     },
                     String::new,
                 );
-                if !is_keepers_copy(&tracked.cmd) {
+                // With lifecycle events, names come from them, in order.
+                if self.lifecycle.is_none() && !is_keepers_copy(&tracked.cmd) {
                     self.watch.saw_name(pid, &record.comm);
                 }
             }
@@ -1116,7 +1138,9 @@ impl Session {
     /// the leader sent of itself before its exec (which arrives first, and
     /// also when a command kills the keeper before it could report).
     fn leader_started(&mut self, leader: i32, at_ms: u64) {
-        if self.leader.is_some() {
+        // Known from its fork event, it may not be tracked yet: a pidfd of
+        // its own is wanted.
+        if self.leader.is_some_and(|known| known != leader) || self.pidfds.contains_key(&leader) {
             return;
         }
         self.leader = Some(leader);

@@ -278,25 +278,27 @@ impl Lifecycle {
 
     /// Every event the kernel wrote before this call, oldest first: waits
     /// (at most `timeout`) for the thread to read the socket to its end.
-    pub fn sync(&mut self, timeout: Duration) -> Vec<LifeEvent> {
+    /// `None` when the thread did not answer in time (or is gone): then
+    /// what it handed over so far is in `Err`.
+    pub fn sync(&mut self, timeout: Duration) -> Result<Vec<LifeEvent>, Vec<LifeEvent>> {
         self.syncs += 1;
         let mut events = self.take();
         if self.requests.send(Request::Sync(self.syncs)).is_err() {
-            return events;
+            return Err(events);
         }
         let _ = rustix::io::write(&*self.poke, &1u64.to_ne_bytes());
         let deadline = Instant::now() + timeout;
-        loop {
+        let answered = loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.batches.recv_timeout(left) {
                 Ok(Batch::Events(mut more)) => events.append(&mut more),
-                Ok(Batch::Synced(n)) if n == self.syncs => break,
+                Ok(Batch::Synced(n)) if n == self.syncs => break true,
                 Ok(Batch::Synced(_)) => {}
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break false,
             }
-        }
+        };
         drain_eventfd(&self.ready);
-        events
+        if answered { Ok(events) } else { Err(events) }
     }
 
     /// How many times the kernel had to drop events (ENOBUFS) so far.

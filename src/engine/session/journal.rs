@@ -7,6 +7,7 @@ use std::collections::HashSet;
 
 use super::Session;
 use crate::sys::wait::Ending;
+use crate::watch::signals::Received;
 
 /// A process as an event names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,6 +18,19 @@ pub struct Who {
     pub role: String,
     /// Its name (comm) then.
     pub comm: String,
+}
+
+/// A signal's target, which may be outside the subtree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Its pid (a thread's, for a thread-directed signal).
+    pub pid: i32,
+    /// Its name.
+    pub comm: String,
+    /// Its role, when it is a process of the run.
+    pub role: Option<String>,
+    /// Sent to the whole process (its thread group), not one thread.
+    pub group: bool,
 }
 
 /// One event of the run.
@@ -56,6 +70,26 @@ pub enum Traced {
         /// The process.
         who: Who,
     },
+    /// A signal was sent (signal_generate) to or from the subtree.
+    Signal {
+        /// Who sent it, how, and what the kernel did with it.
+        received: Received,
+        /// Its target.
+        to: Target,
+    },
+    /// A process of the subtree took a signal now (signal_deliver):
+    /// `handler` 0 is the default action (a default-fatal signal shows as
+    /// SIGKILL, the group exit), 1 ignore, else a handler ran.
+    Deliver {
+        /// When.
+        at_ms: u64,
+        /// The process.
+        who: Who,
+        /// The signal.
+        signal: i32,
+        /// The handler's address.
+        handler: u64,
+    },
     /// A process ended: how, when known.
     Exit {
         /// When.
@@ -75,7 +109,9 @@ impl Traced {
             | Self::Exec { at_ms, .. }
             | Self::Rename { at_ms, .. }
             | Self::Setsid { at_ms, .. }
+            | Self::Deliver { at_ms, .. }
             | Self::Exit { at_ms, .. } => at_ms,
+            Self::Signal { ref received, .. } => received.at_ms,
         }
     }
 }
@@ -122,6 +158,13 @@ impl Session {
         let Some(who) = self.who(pid) else { return };
         if let Some(journal) = self.journal.as_mut() {
             journal.events.push(make(who));
+        }
+    }
+
+    /// Keeps a signal sent to or from the subtree.
+    pub(super) fn journal_signal(&mut self, received: Received, to: Target) {
+        if let Some(journal) = self.journal.as_mut() {
+            journal.events.push(Traced::Signal { received, to });
         }
     }
 

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use super::{Found, Session, Traced};
+use super::journal::Target;
+use super::{Found, Session, Traced, Who, is_keepers_copy};
 use crate::engine::kernel::EventsSource;
 use crate::engine::kernel::lifecycle::{LifeEvent, LifeKind, Named};
 use crate::procfs::record::ProcessRecord;
@@ -51,6 +52,7 @@ impl Session {
             .unwrap_or_default();
         let heard = !events.is_empty();
         if self.apply_all(events) {
+            self.events_lost = true;
             self.collect(false);
         }
         heard
@@ -65,9 +67,20 @@ impl Session {
             return;
         };
         let asked_at = boottime_ms();
-        let events = lifecycle.sync(SYNC_DEADLINE);
-        self.events_synced_at = Some(asked_at);
-        self.apply_all(events);
+        // Walks leave young processes to the events only while they flow.
+        let events = match lifecycle.sync(SYNC_DEADLINE) {
+            Ok(events) => {
+                self.events_synced_at = Some(asked_at);
+                events
+            }
+            Err(events) => {
+                self.events_lost = true;
+                events
+            }
+        };
+        if self.apply_all(events) {
+            self.events_lost = true;
+        }
     }
 
     /// Applies `events` in order; true when the kernel lost some.
@@ -118,12 +131,16 @@ impl Session {
         record: Option<ProcessRecord>,
         named: Option<Named>,
     ) {
-        if !self.attached() && parent == self.root {
-            // The keeper's child is the leader: tracked at its exec, or
-            // when the keeper says, once it leads its own group.
-            return;
-        }
-        if !self.watch.processes().contains_key(&parent) {
+        let keepers_child = !self.attached() && parent == self.root;
+        if keepers_child {
+            if self.leader.is_some() {
+                return;
+            }
+            // The keeper forks one process, the leader; it leads a group of
+            // its own before its exec (tracked then, or when the keeper says).
+            self.leader = Some(child);
+            self.watch.set_group(child);
+        } else if !self.watch.processes().contains_key(&parent) {
             // Its fork came before a walk or a report showed the parent.
             self.track(parent, at, !self.attached());
         }
@@ -140,39 +157,57 @@ impl Session {
         if known {
             return;
         }
-        let Some(parent_seen) = self.watch.processes().get(&parent) else {
-            // Both gone before they could be read: nothing says which group
-            // and session the child had.
-            return;
-        };
-        let (pgid, sid) = record
-            .as_ref()
-            .map_or((parent_seen.seen.pgid, parent_seen.seen.sid), |r| {
-                (r.pgid, r.sid)
+        let (pgid, sid, named) = if keepers_child {
+            // Its own group; the keeper's session, which is sigtree's.
+            let sid = match &record {
+                Some(record) => record.sid,
+                None => self
+                    .reader
+                    .stat(std::process::id() as i32)
+                    .map_or(0, |r| r.sid),
+            };
+            let Some(named) = named else { return };
+            (child, sid, named)
+        } else {
+            let Some(parent_seen) = self.watch.processes().get(&parent) else {
+                // Both gone before they could be read: nothing says which
+                // group and session the child had.
+                return;
+            };
+            let (pgid, sid) = record
+                .as_ref()
+                .map_or((parent_seen.seen.pgid, parent_seen.seen.sid), |r| {
+                    (r.pgid, r.sid)
+                });
+            let named = named.unwrap_or_else(|| Named {
+                comm: parent_seen.names.last().cloned().unwrap_or_default(),
+                cmd: parent_seen.command_line.clone(),
             });
-        let named = named.unwrap_or_else(|| Named {
-            comm: parent_seen.names.last().cloned().unwrap_or_default(),
-            cmd: parent_seen.command_line.clone(),
-        });
+            (pgid, sid, named)
+        };
         let seen = Sighting {
             pid: child,
             start_time_ms,
             ppid: parent,
             pgid,
             sid,
-            cmd: named.cmd,
+            cmd: named.cmd.clone(),
             zombie: record.as_ref().is_some_and(ProcessRecord::has_exited),
         };
         let outside = self.attached() && !self.inside(parent);
         let role = self.role_of(child, parent, outside);
         self.watch.observe(at, seen, || role);
-        self.watch.saw_name(child, &named.comm);
+        if !is_keepers_copy(&named.cmd) {
+            self.watch.saw_name(child, &named.comm);
+        }
         if outside {
             self.watch.set_outside(child);
         }
+        // Its name when forked: the keeper's copy has none of its own.
+        let comm = named.comm;
         self.journal(child, |child| Traced::Fork {
             at_ms: at,
-            child,
+            child: Who { comm, ..child },
             parent,
         });
     }
@@ -318,17 +353,18 @@ impl Session {
                 sig,
                 code,
                 target_pid,
+                target_comm,
+                group,
                 result,
-                ..
             } => {
                 let Some(result) = Delivery::of(result) else {
                     return;
                 };
                 let at_ms = at_ns / 1_000_000;
-                let Some(target) = self.watch.processes().get(&target_pid) else {
-                    return;
-                };
-                if target.outside {
+                let inside =
+                    |pid: i32| self.watch.processes().get(&pid).is_some_and(|p| !p.outside);
+                let (to_inside, from_inside) = (inside(target_pid), inside(sender.tgid));
+                if !to_inside && !from_inside {
                     return;
                 }
                 let ours = [Some(std::process::id() as i32), self.keeper_pid()];
@@ -341,18 +377,35 @@ impl Session {
                     From::Process
                 };
                 let inferred = Self::infer(sig, code);
+                let from_comm = self.name_of(sender.tgid, sender.comm);
                 let received = Received {
                     at_ms,
                     signal: sig,
                     from,
                     from_pid: sender.tgid,
-                    from_comm: sender.comm,
+                    from_comm,
                     code,
                     result,
                     handled: None,
                     inferred,
                 };
-                self.watch.received(target_pid, received);
+                // What the subtree sends outside it is the trace's too.
+                if self.journal.is_some() {
+                    let to = Target {
+                        pid: target_pid,
+                        comm: target_comm,
+                        role: self
+                            .watch
+                            .processes()
+                            .get(&target_pid)
+                            .map(|p| p.role.clone()),
+                        group,
+                    };
+                    self.journal_signal(received.clone(), to);
+                }
+                if to_inside {
+                    self.watch.received(target_pid, received);
+                }
             }
             TraceRecord::Deliver {
                 at_ns,
@@ -362,11 +415,35 @@ impl Session {
                 ..
             } => {
                 // 0 is SIG_DFL, 1 SIG_IGN: anything else is a handler.
+                let at_ms = at_ns / 1_000_000;
+                self.journal(task.tgid, |who| Traced::Deliver {
+                    at_ms,
+                    who,
+                    signal: sig,
+                    handler,
+                });
                 self.watch
                     .delivered(at_ns / 1_000_000, task.tgid, sig, handler > 1);
             }
             TraceRecord::Lost(_) | TraceRecord::Synced(_) => {}
         }
+    }
+
+    /// The name of `pid`, which the trace gave as `traced`: the trace's
+    /// cache of names is small and says `<...>` for a task it lost; then
+    /// the name the run knows, or /proc's now.
+    fn name_of(&mut self, pid: i32, traced: String) -> String {
+        if traced != "<...>" {
+            return traced;
+        }
+        let known = self
+            .watch
+            .processes()
+            .get(&pid)
+            .and_then(|p| p.names.last().cloned());
+        known
+            .or_else(|| self.reader.stat(pid).ok().map(|r| r.comm))
+            .unwrap_or(traced)
     }
 
     /// A sender the kernel does not name (SPEC, "cause"): the terminal
