@@ -908,7 +908,7 @@ impl Session {
             .processes()
             .get(&pid)
             .is_some_and(|p| p.seen.start_time_ms == record.start_time_ms);
-        let own_name = !is_keepers_copy(&cmd) && !(recorded && self.lifecycle.is_some());
+        let own_name = !(is_keepers_copy(&cmd) || recorded && self.lifecycle.is_some());
         self.watch.observe(
             now,
             Sighting {
