@@ -28,8 +28,9 @@ start=$(awk '{print $14+$15}' /proc/$$/stat)
   "$sigtree" check --grace 1s --ready '^done$' --ready-timeout "$((secs * 3))s" \
   -- perl -e "$forker" "$rate" "$secs" "$dir/forked" > "$dir/report" || true
 forked=$(cat "$dir/forked")
-seen=$(awk '$2 == "child" && /exit 1/' "$dir/report" | wc -l)
-read -r user sys elapsed < "$dir/time"
+seen=$(awk '$2 == "child"' "$dir/report" | wc -l)
+awk '$2 == "child" && !/exit 1 \(by itself\)/' "$dir/report" | head -5
+read -r user sys elapsed < <(tail -1 "$dir/time")
 echo "rate $rate/s for $secs s: forked $forked, in the report $seen"
 grep -q "dropped events" "$dir/report" && grep "dropped events" "$dir/report" || echo "ENOBUFS: 0"
 echo "sigtree CPU: user ${user}s sys ${sys}s over ${elapsed}s"

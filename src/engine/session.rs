@@ -872,6 +872,11 @@ impl Session {
         if record.start_time_ms != before.start_time_ms {
             return;
         }
+        if matches!(found, Found::Event(_)) && record.ppid == 0 {
+            // Read while it was being reaped: a process just forked or
+            // exec'd has a parent. The event itself records it.
+            return;
+        }
         record.cmdline = self.reader.cmdline(pid).unwrap_or_default();
         let named = match found {
             Found::Event(named) => Some(named),

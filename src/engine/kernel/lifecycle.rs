@@ -434,7 +434,9 @@ impl Reading {
                     .reader
                     .stat(child_tgid)
                     .ok()
-                    .filter(|r| r.start_time_ms.abs_diff(born) <= 2 * self.tick_ms());
+                    .filter(|r| r.start_time_ms.abs_diff(born) <= 2 * self.tick_ms())
+                    // Read while it was being reaped, it shows no parent.
+                    .filter(|r| r.ppid != 0);
                 // Its parent's as of the fork, in the events' order: the
                 // child may have exec'd already, or be a zombie with no
                 // command line left to read.
@@ -451,7 +453,9 @@ impl Reading {
                 }
             }
             ProcEvent::Exec { tgid, .. } => {
-                let record = self.reader.stat(tgid).ok().map(|mut record| {
+                // Read while it was being reaped, it shows no parent.
+                let record = self.reader.stat(tgid).ok().filter(|r| r.ppid != 0);
+                let record = record.map(|mut record| {
                     record.cmdline = self.reader.cmdline(tgid).unwrap_or_default();
                     record
                 });
