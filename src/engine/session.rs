@@ -952,6 +952,15 @@ impl Session {
             .is_some_and(|p| !p.outside && !p.has_ended())
     }
 
+    /// Whether `pid` was a watched process inside the attached subtree at
+    /// `at_ms`: a kernel event may be taken in after its end was.
+    fn inside_at(&self, pid: i32, at_ms: u64) -> bool {
+        self.watch
+            .processes()
+            .get(&pid)
+            .is_some_and(|p| !p.outside && p.ended_at.is_none_or(|end| end >= at_ms))
+    }
+
     /// A pool process's reported role; in a command's run `leader`,
     /// `child` (of the leader) or `descendant`; attached, `attached`,
     /// `child`, `descendant`, or `group-member` when `outside` the subtree.

@@ -453,6 +453,25 @@ impl Watch {
         }
     }
 
+    /// The kernel reported that `pid` called setsid at `at_ms`: it leads a
+    /// session and a process group of its own.
+    pub fn setsid(&mut self, at_ms: u64, pid: i32) {
+        let Some(known) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        if known.seen.pgid == pid && known.seen.sid == pid {
+            return;
+        }
+        let note = format!(
+            "setsid: left process group {} for a session and group of its own",
+            known.seen.pgid
+        );
+        known.seen.pgid = pid;
+        known.seen.sid = pid;
+        let who = Actor::Process(pid, known.role.clone());
+        self.log(at_ms, who, note);
+    }
+
     /// The pool reported that `pid` entered `phase`.
     pub fn phase(&mut self, at_ms: u64, pid: i32, phase: Phase) {
         if let Some(known) = self.processes.get_mut(&pid)
@@ -1096,6 +1115,17 @@ mod tests {
         let said: Vec<&str> = watch.timeline().iter().map(|e| e.what.as_str()).collect();
         assert!(said.contains(&"exec: python3 pool.py"), "{said:?}");
         assert!(said.contains(&"renamed itself: worker-3"), "{said:?}");
+    }
+
+    #[test]
+    fn a_setsid_leaves_the_group_even_when_its_end_is_known_first() {
+        let mut watch = pool();
+        watch.ending(2000, 11, Ending::Exited(0), Source::Pidfd);
+        watch.setsid(1990, 11);
+        let worker = &watch.processes()[&11];
+        assert_eq!((worker.seen.pgid, worker.seen.sid), (11, 11));
+        assert!(watch.escaped_group(worker));
+        assert_eq!(worker.ended_at, Some(2000), "its end is not moved");
     }
 
     #[test]

@@ -133,7 +133,9 @@ impl Session {
     ) {
         let keepers_child = !self.attached() && parent == self.root;
         if keepers_child {
-            if self.leader.is_some() {
+            // Known already (from the keeper) or not, it is recorded here:
+            // it may be gone before anything else could see it.
+            if self.leader.is_some_and(|leader| leader != child) {
                 return;
             }
             // The keeper forks one process, the leader; it leads a group of
@@ -144,7 +146,7 @@ impl Session {
             // Its fork came before a walk or a report showed the parent.
             self.track(parent, at, !self.attached());
         }
-        let descends = !self.attached() || self.inside(parent);
+        let descends = !self.attached() || self.inside_at(parent, at);
         match &named {
             Some(named) => self.track_found(child, at, descends, Found::Event(named)),
             None => self.track(child, at, descends),
@@ -194,7 +196,7 @@ impl Session {
             cmd: named.cmd.clone(),
             zombie: record.as_ref().is_some_and(ProcessRecord::has_exited),
         };
-        let outside = self.attached() && !self.inside(parent);
+        let outside = self.attached() && !self.inside_at(parent, at);
         let role = self.role_of(child, parent, outside);
         self.watch.observe(at, seen, || role);
         if !is_keepers_copy(&named.cmd) {
@@ -231,7 +233,7 @@ impl Session {
                 self.watch.set_group(pid);
                 self.leader_tracked(pid, at, Found::Event(&named));
             } else {
-                let descends = !self.attached() || self.inside(record.ppid);
+                let descends = !self.attached() || self.inside_at(record.ppid, at);
                 self.track_found(pid, at, descends, Found::Event(&named));
             }
             let cmd = Some(named.cmd);
@@ -277,26 +279,14 @@ impl Session {
     }
 
     /// `pid` called setsid: it leads a session and a group of its own.
+    /// (Its end may be known already: the event is older than what /proc
+    /// showed since.)
     fn setsid(&mut self, at: u64, pid: i32) {
-        let Some(known) = self.watch.processes().get(&pid) else {
-            return;
-        };
-        if known.has_ended() {
-            return;
-        }
-        // A sighting carries the command line; the model keeps a rename.
-        let cmd = known.command_line.clone();
-        let seen = Sighting {
-            pgid: pid,
-            sid: pid,
-            cmd,
-            ..known.seen.clone()
-        };
         if let Some(tracked) = self.pidfds.get_mut(&pid) {
             tracked.latest.pgid = pid;
             tracked.latest.sid = pid;
         }
-        self.watch.observe(at, seen, String::new);
+        self.watch.setsid(at, pid);
         self.journal(pid, |who| Traced::Setsid { at_ms: at, who });
     }
 
