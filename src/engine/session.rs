@@ -914,10 +914,14 @@ impl Session {
             .get(&pid)
             .is_some_and(|p| p.seen.start_time_ms == record.start_time_ms);
         let own_name = !(is_keepers_copy(&cmd) || recorded && self.lifecycle.is_some());
+        // Seen at its fork's or exec's time it was alive, whatever /proc
+        // shows now: its exit event says when it ended.
+        let at_event = matches!(found, Found::Event(_));
         self.watch.observe(
             now,
             Sighting {
                 cmd,
+                zombie: record.has_exited() && !at_event,
                 ..sighting(&record)
             },
             || role,

@@ -159,11 +159,6 @@ impl Connector {
         Ok(())
     }
 
-    /// The receive buffer the kernel granted (it doubles what was asked).
-    pub fn receive_buffer(&self) -> io::Result<usize> {
-        Ok(sockopt::socket_recv_buffer_size(&self.socket)?)
-    }
-
     /// Reads every event available now into `events`, without blocking.
     /// An overflow (ENOBUFS) is counted and reading goes on: true when one
     /// happened during this call.

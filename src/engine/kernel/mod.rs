@@ -18,14 +18,3 @@ pub enum EventsSource {
     /// Neither: walks, stat reads and pidfds only.
     Polling,
 }
-
-impl EventsSource {
-    /// The spec's word for it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Kernel => "kernel",
-            Self::Lifecycle => "lifecycle",
-            Self::Polling => "polling",
-        }
-    }
-}
