@@ -31,6 +31,11 @@ pub enum Command {
     Ps(PsArgs),
     /// Why PID is (not) ending: state, dispositions per thread, and the predicted effect of each signal on each target, with the reason.
     Explain(ExplainArgs),
+    /// Live stream of a subtree's events (fork, exec, rename, setsid, exit with its status), one line each, until the subtree is gone or Ctrl-C.
+    #[command(
+        after_help = "PID: a running process and its subtree; -- CMD: a command sigtree starts (and ends on Ctrl-C).\nLifecycle events come from the kernel's proc connector (any user); without it, from walks and pidfds. Exit status: 0; 1 when PID does not exist; 2 a usage error."
+    )]
+    Trace(TraceArgs),
     /// Headless stop test: start, wait, stop, watch, report; the exit status is the verdict.
     #[command(
         after_help = "Exit status: 0 graceful, 5 unclean, 4 terminated, 1 forced, 3 leaked; 2 for an error of check's own.",
@@ -49,6 +54,13 @@ pub enum Command {
     /// A process of the built-in pool (started by sigtree itself).
     #[command(name = "__pool", hide = true)]
     Pool(PoolArgs),
+    /// The tracer of signal events (started by sigtree itself, as root).
+    #[command(name = "__tracer", hide = true)]
+    Tracer {
+        /// Read end of sigtree's pipe.
+        #[arg(long)]
+        control_fd: i32,
+    },
 }
 
 /// Options of `sigtree demo`.
@@ -158,6 +170,24 @@ pub struct ExplainArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options of `sigtree trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The process whose subtree to trace.
+    #[arg(
+        value_parser = clap::value_parser!(i32).range(1..),
+        required_unless_present = "command",
+        conflicts_with = "command"
+    )]
+    pub pid: Option<i32>,
+    /// Print one JSON object per line instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// A command to start and trace instead (after `--`).
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
 }
 
 /// Options of `sigtree completions`.

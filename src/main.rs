@@ -42,6 +42,25 @@ fn main() -> ExitCode {
             finish(result, 1)
         }
         Some(Command::Check(args)) => check(&args),
+        Some(Command::Tracer { control_fd }) => {
+            match sigtree::engine::kernel::tracer::run(control_fd) {
+                Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(2)),
+                Err(error) => finish(Err(error.into()), 2),
+            }
+        }
+        Some(Command::Trace(args)) => {
+            let target = match args.pid {
+                Some(pid) => sigtree::cmd::trace::TraceTarget::Pid(pid),
+                None => sigtree::cmd::trace::TraceTarget::Command(args.command),
+            };
+            let result = sigtree::cmd::trace::run(
+                &target,
+                args.json,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr(),
+            );
+            finish(result, 1)
+        }
         Some(Command::Pool(args)) => {
             let result = match args.role {
                 PoolRole::Keeper {

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::engine::command::{Command, Executed};
 use crate::engine::events::wait_until;
+use crate::engine::kernel::EventsSource;
 use crate::engine::policy::{Containment, PolicyPlan};
 use crate::engine::session::{Launch, Session};
 use crate::engine::stop::StopPlan;
@@ -20,6 +21,7 @@ use crate::pool::scenario;
 use crate::watch::action::Action;
 use crate::watch::cause::Cause;
 use crate::watch::model::{Outcome, Source, Watch, signal_name};
+use crate::watch::signals::{Delivery, SiCode};
 use crate::watch::verdict::Verdict;
 use crate::watch::wording;
 
@@ -85,6 +87,7 @@ pub struct ProcessReport {
     sid: i32,
     role: String,
     cmd: String,
+    names: Vec<String>,
     outcome: Outcome,
     exit_code: Option<i32>,
     signal: Option<String>,
@@ -96,12 +99,26 @@ pub struct ProcessReport {
     reparented_to: Option<i32>,
     escaped_group: bool,
     zombie_ms: Option<u64>,
+    signals: Vec<SignalReport>,
     /// How it ended and why, in words (not a JSON key).
     #[serde(skip)]
     ending: String,
     /// What happened to it beside its end, in words (not a JSON key).
     #[serde(skip)]
     notes: Vec<String>,
+}
+
+/// A signal a process received, as the kernel's signal events told it;
+/// field names are the spec's JSON keys.
+#[derive(Debug, Serialize)]
+pub struct SignalReport {
+    at_ms: Option<i64>,
+    signal: String,
+    from_pid: i32,
+    from_comm: String,
+    code: SiCode,
+    result: Delivery,
+    handled: Option<bool>,
 }
 
 /// The report of one check; field names are the spec's JSON keys.
@@ -124,8 +141,9 @@ pub struct CheckReport {
     escalated: bool,
     leftovers: Vec<i32>,
     tasks: Option<Accounts>,
-    /// How outcomes were learned: sigtree reads no kernel events yet.
-    events_source: &'static str,
+    /// What the run's events came from: `lifecycle` (the proc
+    /// connector) or `polling`.
+    events_source: EventsSource,
     processes: Vec<ProcessReport>,
     /// Pool reports lost because the channel was full (not a JSON key).
     #[serde(skip)]
@@ -133,6 +151,10 @@ pub struct CheckReport {
     /// Why sigtree had to end the run without its keeper (not a JSON key).
     #[serde(skip)]
     keeper_trouble: Option<String>,
+    /// How many times the kernel dropped events during the run (not a
+    /// JSON key).
+    #[serde(skip)]
+    event_losses: u64,
     /// The policy's explanation, for the text report (not a JSON key).
     #[serde(skip)]
     explanation: Option<&'static str>,
@@ -303,6 +325,8 @@ fn perform_stop(
     let keeper = run.keeper_pid();
     let mut report = report(&run.watch, plan, tasks, stop.leftovers().to_vec(), keeper);
     report.containment = ContainmentReport::of(plan.containment(), run);
+    report.events_source = run.events_source();
+    report.event_losses = run.event_losses();
     report.dropped_reports = run.dropped_reports();
     report.keeper_trouble = run.keeper_trouble().map(ToString::to_string);
     Ok(report)
@@ -331,6 +355,7 @@ fn report(
                 sid: p.seen.sid,
                 role: p.role.clone(),
                 cmd: p.seen.cmd.clone(),
+                names: p.names.clone(),
                 outcome: watch.outcome(p),
                 exit_code,
                 signal,
@@ -342,6 +367,19 @@ fn report(
                 reparented_to: p.reparented_to,
                 escaped_group: watch.escaped_group(p),
                 zombie_ms: p.zombie_ms(),
+                signals: p
+                    .signals
+                    .iter()
+                    .map(|received| SignalReport {
+                        at_ms: watch.since_stop(received.at_ms),
+                        signal: signal_name(received.signal),
+                        from_pid: received.from_pid,
+                        from_comm: received.from_comm.clone(),
+                        code: received.code,
+                        result: received.result,
+                        handled: received.handled,
+                    })
+                    .collect(),
                 ending: wording::ending(watch, p),
                 notes: wording::notes(watch, p, keeper),
             }
@@ -359,12 +397,13 @@ fn report(
         escalated: watch.escalated_at().is_some(),
         leftovers,
         tasks,
-        events_source: "polling",
+        events_source: EventsSource::Polling,
         processes,
         dropped_reports: 0,
         keeper_trouble: None,
         runtime_done_ms: watch.runtime_done_with_survivors_at(),
         explanation: plan.policy.map(|policy| policy.policy.explanation()),
+        event_losses: 0,
     }
 }
 
@@ -519,6 +558,15 @@ pub fn print(report: &CheckReport, json: bool, out: &mut impl Write) -> anyhow::
             out,
             "note: {} pool reports were dropped (the channel was full); phases may be missing",
             report.dropped_reports
+        )?;
+    }
+    if report.event_losses > 0 {
+        writeln!(
+            out,
+            "note: the kernel dropped events {} times (its socket's buffer was full); \
+             sigtree walked the tree after each loss, and a process that lived between \
+             two walks may be missing",
+            report.event_losses
         )?;
     }
     if let Some(trouble) = &report.keeper_trouble {

@@ -6,3 +6,4 @@ pub mod manual;
 pub mod ps;
 pub mod scenarios;
 pub mod text_table;
+pub mod trace;

@@ -5,6 +5,7 @@
 pub mod command;
 pub mod events;
 pub mod keeper_link;
+pub mod kernel;
 pub mod policy;
 pub mod reach;
 pub mod session;

@@ -14,11 +14,16 @@ use std::time::Duration;
 use regex::Regex;
 use rustix::event::{PollFd, PollFlags, epoll, poll};
 
+mod journal;
+mod kernel;
 mod sight;
 
+pub use journal::{Traced, Who};
 pub use sight::{Closer, SessionView, Shown};
 
 use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};
+use super::kernel::lifecycle::{Lifecycle, Named};
+use super::kernel::signals::Tracer;
 use super::policy::Containment;
 use crate::engine::target::{GroupTarget, Protected, signal_group, vouches_for};
 use crate::pool::block::{Accounts, PoolBlock};
@@ -31,6 +36,7 @@ use crate::procfs::scan::{Reader, descendants};
 use crate::signal::sigset::Signal;
 use crate::sys::cgroup::Cgroup;
 use crate::sys::channel::{self, Message, Received, Tag};
+use crate::sys::connector::Connector;
 use crate::sys::pidfd::{ExitInfo, PidFd};
 use crate::sys::wait::Ending;
 use crate::sys::{fds, monotonic_ms};
@@ -153,6 +159,8 @@ struct Tracked {
     start_time_ms: u64,
     /// Its stat as last read (without cmdline).
     latest: ProcessRecord,
+    /// Its command line as last read.
+    cmd: String,
 }
 
 /// The live session of a run (started, or attached to): what every front
@@ -199,8 +207,22 @@ pub struct Session {
     /// The run's own cgroup, when one was made and the leader started in
     /// it (read from its /proc/PID/cgroup).
     cgroup: Option<Cgroup>,
+    /// The leader's containment was read (see `settle_containment`).
+    containment_settled: bool,
     /// What a front end shows, and what the session read for it.
     sight: sight::Sight,
+    /// The proc connector's events for the watched tree, when the kernel
+    /// gives them.
+    lifecycle: Option<Lifecycle>,
+    /// When (ms since boot) the kernel's events were last all taken in.
+    events_synced_at: Option<u64>,
+    /// Events were lost (or the reading thread did not answer) since the
+    /// last walk: the next walk takes whatever it finds, young or not.
+    events_lost: bool,
+    /// The tracer of signal events (tracefs), as root.
+    tracer: Option<Tracer>,
+    /// The run's events one by one, when a front end streams them.
+    journal: Option<journal::Journal>,
     /// The model of the run.
     pub watch: Watch,
 }
@@ -275,7 +297,7 @@ impl Session {
                 )
             }
             // Nothing to launch: the pipes made above are simply dropped.
-            Launch::Attach { pid } => return Self::attach(pid),
+            Launch::Attach { pid } => return Self::attach(exe, pid),
             Launch::Command { argv, ready, .. } => {
                 let (output, write) = capture_output(&exits, ready).setting_up("output capture")?;
                 command
@@ -292,12 +314,19 @@ impl Session {
             }
         };
         let start_ms = monotonic_ms();
+        // Listening before the keeper starts: its first fork is heard.
+        let connector = Connector::open().ok();
+        let tracer = connector.as_ref().and_then(|_| Tracer::start(exe).ok());
         let keeper = Keeper::spawn(&mut command).map_err(StartError::Keeper)?;
+        let lifecycle = connector.and_then(|c| Lifecycle::start(c, &[keeper.pid()]).ok());
         // The keeper holds its copies now; ours would keep the pipes open.
         drop(status_write);
         drop(control_keeper);
         drop(output_write);
         let mut watch = Watch::new(start_ms);
+        if tracer.is_some() {
+            watch.set_signals_traced();
+        }
         watch.log(start_ms, Actor::You, what);
         Ok(Self {
             root: keeper.pid(),
@@ -319,20 +348,33 @@ impl Session {
             leader: None,
             keeper_trouble: None,
             in_pid_namespace: false,
+            containment_settled: false,
             cgroup,
             sight: sight::Sight::new(),
+            lifecycle,
+            events_synced_at: None,
+            events_lost: false,
+            tracer,
+            journal: None,
             watch,
         })
     }
 
     /// Watches `pid`, its subtree and its group, starting nothing.
-    fn attach(pid: i32) -> Result<Self, StartError> {
+    fn attach(exe: &Path, pid: i32) -> Result<Self, StartError> {
         let mut reader = Reader::default();
         let record = reader
             .stat(pid)
             .map_err(|_| StartError::NoSuchProcess(pid))?;
         let start_ms = monotonic_ms();
+        let lifecycle = Connector::open()
+            .ok()
+            .and_then(|c| Lifecycle::start(c, &[pid]).ok());
+        let tracer = lifecycle.as_ref().and_then(|_| Tracer::start(exe).ok());
         let mut watch = Watch::new(start_ms);
+        if tracer.is_some() {
+            watch.set_signals_traced();
+        }
         watch.set_group(record.pgid);
         watch.log(
             start_ms,
@@ -359,8 +401,14 @@ impl Session {
             leader: Some(pid),
             keeper_trouble: None,
             in_pid_namespace: false,
+            containment_settled: false,
             cgroup: None,
             sight: sight::Sight::new(),
+            lifecycle,
+            events_synced_at: None,
+            events_lost: false,
+            tracer,
+            journal: None,
             watch,
         };
         run.track(pid, start_ms, true);
@@ -547,13 +595,16 @@ impl Session {
         let news = self.wait_for_news(wait, wake);
         let now = monotonic_ms();
         self.read_reports();
+        // Before anything is read from /proc: what the kernel said first
+        // is applied first.
+        let heard = self.read_kernel_events() | self.read_signal_events();
         if news.status_closed {
             // Every writer is gone: a closed pipe stays readable, and
             // would wake every wait from now on.
             self.status = None;
         }
         if !news.ended.is_empty() {
-            self.refresh(now, |p| news.ended.contains(&p.seen.pid));
+            self.refresh(now, false, |p| news.ended.contains(&p.seen.pid));
         }
         // When everything known has ended, walk at once: a process born
         // since the last walk (an orphan now the keeper's) is not missed.
@@ -563,9 +614,9 @@ impl Session {
                 .collected
                 .is_none_or(|at| at.elapsed() >= COLLECT_EVERY);
         if walk {
-            self.collect_now();
+            self.collect(false);
         }
-        walk || news.reports || news.output_ready || !news.ended.is_empty()
+        walk || news.reports || news.output_ready || !news.ended.is_empty() || heard
     }
 
     /// When the next walk of the watched tree is due.
@@ -576,12 +627,22 @@ impl Session {
     }
 
     /// Walks the watched tree for new processes and reads every live
-    /// process's stat now, off the cadence: before a stop acts, so that it
-    /// knows what is there.
+    /// process's stat and command line now, off the cadence: before a stop
+    /// acts, so that it knows what is there.
     pub fn collect_now(&mut self) {
+        self.collect(true);
+    }
+
+    /// The walk and the stat of every live process; command lines too when
+    /// `cmdlines` or when [`CMDLINES_EVERY`] has passed.
+    fn collect(&mut self, cmdlines: bool) {
+        // What the kernel reported until now comes before what is read now.
+        self.sync_kernel_events();
+        self.read_signal_events();
         let now = monotonic_ms();
         self.pacing.collected = Some(std::time::Instant::now());
         self.discover(now);
+        self.events_lost = false;
         // Group members outside an attached subtree are shown, never
         // stopped or judged: their pidfds tell their ends, and their stat
         // is read again only every OUTSIDE_STAT_EVERY.
@@ -592,7 +653,15 @@ impl Session {
         if outside_too {
             self.pacing.outside_refreshed = Some(std::time::Instant::now());
         }
-        self.refresh(now, |p| outside_too || !p.outside);
+        let cmdlines = cmdlines
+            || self
+                .pacing
+                .cmdlines_read
+                .is_none_or(|at| at.elapsed() >= CMDLINES_EVERY);
+        if cmdlines {
+            self.pacing.cmdlines_read = Some(std::time::Instant::now());
+        }
+        self.refresh(now, cmdlines, |p| outside_too || !p.outside);
         self.read_shown();
     }
 
@@ -614,6 +683,16 @@ impl Session {
                 self.status
                     .iter()
                     .map(|status| PollFd::new(status, PollFlags::IN)),
+            )
+            .chain(
+                self.lifecycle
+                    .iter()
+                    .map(|events| PollFd::from_borrowed_fd(events.ready_fd(), PollFlags::IN)),
+            )
+            .chain(
+                self.tracer
+                    .iter()
+                    .map(|tracer| PollFd::from_borrowed_fd(tracer.fd(), PollFlags::IN)),
             )
             .chain(wake.as_ref().map(|fd| PollFd::new(fd, PollFlags::IN)))
             .collect();
@@ -687,6 +766,9 @@ impl Session {
                     if let Ok(record) = self.reader.stat(pid) {
                         // Seen right after fork, it showed its parent's command line.
                         let cmd = command_line(&mut self.reader, &record);
+                        if let Some(tracked) = self.pidfds.get_mut(&pid) {
+                            tracked.cmd.clone_from(&cmd);
+                        }
                         self.watch.observe(
                             at_ms,
                             Sighting {
@@ -695,6 +777,7 @@ impl Session {
                             },
                             String::new,
                         );
+                        self.watch.saw_name(pid, &record.comm);
                     }
                 }
                 self.watch.phase(at_ms, pid, phase);
@@ -713,6 +796,7 @@ impl Session {
                 };
                 self.watch
                     .ending(at_ms, child, Ending::from_wait_status(status), source);
+                self.journal_exit(child, false, false);
             }
         }
     }
@@ -767,7 +851,7 @@ impl Session {
         for (i, pid) in found.into_iter().enumerate() {
             // The walk from the root finds descendants; the group scan,
             // members that may be outside the attached subtree.
-            self.track(pid, now, i < walked);
+            self.track_found(pid, now, i < walked, Found::Walk);
         }
     }
 
@@ -776,6 +860,11 @@ impl Session {
     /// `descends`: found by the walk from the root. Attached, a process is
     /// outside the subtree unless it descends, or its parent is inside.
     fn track(&mut self, pid: i32, now: u64, descends: bool) {
+        self.track_found(pid, now, descends, Found::Told);
+    }
+
+    /// [`Session::track`], saying how the process was `found`.
+    fn track_found(&mut self, pid: i32, now: u64, descends: bool, found: Found<'_>) {
         if self
             .pidfds
             .get(&pid)
@@ -802,6 +891,16 @@ impl Session {
             // rather than record the keeper's (and sigtree's) group as its.
             return;
         }
+        if matches!(found, Found::Walk)
+            && !self.events_lost
+            && self
+                .events_synced_at
+                .is_some_and(|synced| before.start_time_ms + TICK_MS >= synced)
+        {
+            // Born since the kernel's events were last taken in: its fork
+            // event is on its way, with what it was called then.
+            return;
+        }
         let Ok(pidfd) = PidFd::open(pid) else { return };
         let Ok(mut record) = self.reader.stat(pid) else {
             return;
@@ -809,7 +908,20 @@ impl Session {
         if record.start_time_ms != before.start_time_ms {
             return;
         }
+        if matches!(found, Found::Event(_)) && record.ppid == 0 {
+            // Read while it was being reaped: a process just forked or
+            // exec'd has a parent. The event itself records it.
+            return;
+        }
         record.cmdline = self.reader.cmdline(pid).unwrap_or_default();
+        let named = match found {
+            Found::Event(named) => Some(named),
+            Found::Walk | Found::Told => None,
+        };
+        let cmd = match named {
+            Some(named) if record.cmdline.is_empty() => named.cmd.clone(),
+            _ => record.command(),
+        };
         self.pidfds.insert(
             pid,
             Tracked {
@@ -819,15 +931,57 @@ impl Session {
                     cmdline: Vec::new(),
                     ..record.clone()
                 },
+                cmd: cmd.clone(),
             },
         );
         self.watch_exit(pid);
+        if let Some(lifecycle) = &self.lifecycle {
+            lifecycle.follow(pid);
+        }
         let outside = self.attached() && !descends && !self.inside(record.ppid);
-        let role = self.role_of(&record, outside);
-        self.watch.observe(now, sighting(&record), || role);
+        let role = self.role_of(record.pid, record.ppid, outside);
+        // Between its fork and its exec, the leader is a copy of the keeper:
+        // its name then is not one it had as the command. With lifecycle
+        // events, a process they recorded takes its names from them alone,
+        // in their order (a read of /proc now may be ahead of them).
+        let recorded = self
+            .watch
+            .processes()
+            .get(&pid)
+            .is_some_and(|p| p.seen.start_time_ms == record.start_time_ms);
+        let own_name = !(is_keepers_copy(&cmd) || recorded && self.lifecycle.is_some());
+        // Seen at its fork's or exec's time it was alive, whatever /proc
+        // shows now: its exit event says when it ended.
+        let at_event = matches!(found, Found::Event(_));
+        self.watch.observe(
+            now,
+            Sighting {
+                cmd,
+                zombie: record.has_exited() && !at_event,
+                ..sighting(&record)
+            },
+            || role,
+        );
+        if let Some(named) = named.filter(|named| !is_keepers_copy(&named.cmd)) {
+            self.watch.saw_name(pid, &named.comm);
+        }
+        if own_name {
+            self.watch.saw_name(pid, &record.comm);
+        }
         if outside {
             self.watch.set_outside(pid);
         }
+        if recorded {
+            return; // Its fork was told when it was recorded.
+        }
+        // Its name when it was found: the keeper's copy has none of its own.
+        let comm = named.map_or(record.comm, |named| named.comm.clone());
+        let parent = record.ppid;
+        self.journal(pid, |child| Traced::Fork {
+            at_ms: now,
+            child: Who { comm, ..child },
+            parent,
+        });
     }
 
     /// Whether `pid` is a watched process inside the attached subtree.
@@ -838,36 +992,46 @@ impl Session {
             .is_some_and(|p| !p.outside && !p.has_ended())
     }
 
+    /// Whether `pid` was a watched process inside the attached subtree at
+    /// `at_ms`: a kernel event may be taken in after its end was.
+    fn inside_at(&self, pid: i32, at_ms: u64) -> bool {
+        self.watch
+            .processes()
+            .get(&pid)
+            .is_some_and(|p| !p.outside && p.ended_at.is_none_or(|end| end >= at_ms))
+    }
+
     /// A pool process's reported role; in a command's run `leader`,
     /// `child` (of the leader) or `descendant`; attached, `attached`,
     /// `child`, `descendant`, or `group-member` when `outside` the subtree.
-    fn role_of(&self, record: &ProcessRecord, outside: bool) -> String {
+    fn role_of(&self, pid: i32, ppid: i32, outside: bool) -> String {
         let pool = self.block.is_some();
-        match self.roles.get(&record.pid) {
+        match self.roles.get(&pid) {
             Some(role) => role.name(),
-            None if self.attached() && record.pid == self.root => "attached".into(),
+            None if self.attached() && pid == self.root => "attached".into(),
             None if outside => "group-member".into(),
-            None if self.attached() && record.ppid == self.root => "child".into(),
-            None if Some(record.pid) == self.leader && pool => Role::Master.name(),
-            None if Some(record.pid) == self.leader => "leader".into(),
+            None if self.attached() && ppid == self.root => "child".into(),
+            None if Some(pid) == self.leader && pool => Role::Master.name(),
+            None if Some(pid) == self.leader => "leader".into(),
             None if pool => "process".into(),
-            None if Some(record.ppid) == self.leader => "child".into(),
+            None if Some(ppid) == self.leader => "child".into(),
             None => "descendant".into(),
         }
     }
 
     /// Re-reads the stat of every process whose ending is not known yet
     /// (a changed parent or group is news) and asks its pidfd whether it
-    /// ended; only those `which` picks.
-    fn refresh(&mut self, now: u64, which: impl Fn(&Observed) -> bool) {
-        let pending: Vec<(i32, String)> = self
+    /// ended; only those `which` picks. With `cmdlines`, command lines are
+    /// read again too: a rewrite of argv (setproctitle) has no event.
+    fn refresh(&mut self, now: u64, cmdlines: bool, which: impl Fn(&Observed) -> bool) {
+        let pending: Vec<i32> = self
             .watch
             .processes()
             .values()
             .filter(|p| p.ending.is_none() && which(p))
-            .map(|p| (p.seen.pid, p.seen.cmd.clone()))
+            .map(|p| p.seen.pid)
             .collect();
-        for (pid, cmd) in pending {
+        for pid in pending {
             let Some(tracked) = self.pidfds.get_mut(&pid) else {
                 continue;
             };
@@ -875,26 +1039,39 @@ impl Session {
                 && record.start_time_ms == tracked.start_time_ms
                 && !record.is_reaped()
             {
-                let cmd = if record.comm == tracked.latest.comm {
-                    cmd
-                } else {
-                    // It called exec since its command line was read.
-                    command_line(&mut self.reader, &record)
-                };
+                // A new name may be an exec since the command line was read.
+                // An exiting process or a zombie has none left (and one in
+                // the middle of an exec none yet): the last one read stays.
+                if cmdlines || record.comm != tracked.latest.comm {
+                    let words = self.reader.cmdline(pid).unwrap_or_default();
+                    if !words.is_empty() {
+                        tracked.cmd = words.join(" ");
+                    }
+                }
                 tracked.latest = record.clone();
                 self.watch.observe(
                     now,
                     Sighting {
-                        cmd,
+                        cmd: tracked.cmd.clone(),
                         ..sighting(&record)
                     },
                     String::new,
                 );
+                // With lifecycle events, names come from them, in order.
+                if self.lifecycle.is_none() && !is_keepers_copy(&tracked.cmd) {
+                    self.watch.saw_name(pid, &record.comm);
+                }
             }
             match tracked.pidfd.exit_info() {
-                ExitInfo::Ended(ending) => self.watch.ending(now, pid, ending, Source::Pidfd),
-                ExitInfo::NotYet | ExitInfo::Unsupported if !tracked.pidfd.is_running() => {
+                ExitInfo::Ended(ending) => {
+                    self.watch.ending(now, pid, ending, Source::Pidfd);
+                    self.journal_exit(pid, false, false);
+                }
+                info @ (ExitInfo::NotYet | ExitInfo::Unsupported)
+                    if !tracked.pidfd.is_running() =>
+                {
                     self.watch.ended(now, pid);
+                    self.journal_exit(pid, info == ExitInfo::Unsupported, false);
                 }
                 ExitInfo::NotYet | ExitInfo::Unsupported => {}
             }
@@ -906,8 +1083,10 @@ impl Session {
     pub fn finish(&mut self) {
         self.end_keeper();
         self.read_reports();
+        self.sync_signal_events();
         let now = monotonic_ms();
-        self.refresh(now, |_| true);
+        self.refresh(now, true, |_| true);
+        self.journal_untold_exits();
     }
 
     /// Tells the keeper to end everything and waits for it, with a
@@ -989,7 +1168,28 @@ impl Session {
 
     /// The run's own cgroup, when its leader started in one.
     pub fn cgroup(&self) -> Option<&Cgroup> {
-        self.cgroup.as_ref()
+        self.cgroup.as_ref().filter(|_| self.containment_settled)
+    }
+
+    /// Reads, once, what containment `leader` got. Called once its
+    /// pre-exec is over (the pidfd it sent then, the keeper's report after
+    /// its exec, its exec event): by then it is in its pid namespace and
+    /// its cgroup, or never will be. Its fork event is too early for the
+    /// cgroup, which it moves itself into after the fork.
+    pub(super) fn settle_containment(&mut self, leader: i32) {
+        if self.containment_settled {
+            return;
+        }
+        self.containment_settled = true;
+        self.in_pid_namespace = self.reader.is_namespace_init_below(leader);
+        if self
+            .cgroup
+            .as_ref()
+            .is_some_and(|cgroup| !cgroup.holds(leader))
+        {
+            // It could not be moved in: the cgroup is emulated.
+            self.remove_cgroup();
+        }
     }
 
     /// Removes the run's cgroup (the keeper removes it when it ends; this
@@ -1031,22 +1231,26 @@ impl Session {
     /// the leader sent of itself before its exec (which arrives first, and
     /// also when a command kills the keeper before it could report).
     fn leader_started(&mut self, leader: i32, at_ms: u64) {
-        if self.leader.is_some() {
+        if self.leader.is_none_or(|known| known == leader) {
+            self.settle_containment(leader);
+        }
+        // Known from its fork event, it may not be tracked yet: a pidfd of
+        // its own is wanted.
+        if self.leader.is_some_and(|known| known != leader) || self.pidfds.contains_key(&leader) {
             return;
         }
         self.leader = Some(leader);
-        self.in_pid_namespace = self.reader.is_namespace_init_below(leader);
-        if self
-            .cgroup
-            .as_ref()
-            .is_some_and(|cgroup| !cgroup.holds(leader))
-        {
-            // It could not be moved in: the cgroup is emulated.
-            self.remove_cgroup();
-        }
         self.watch.set_group(leader);
+        // The leader's exec among them is the leader's.
+        self.sync_kernel_events();
+        self.leader_tracked(leader, at_ms, Found::Told);
+    }
+
+    /// The leader, just known as such, is tracked (`found` as it was),
+    /// and what was named without it is named again.
+    fn leader_tracked(&mut self, leader: i32, at_ms: u64, found: Found<'_>) {
         // Gone already (a command that exits at once): nothing to track.
-        self.track(leader, at_ms, true);
+        self.track_found(leader, at_ms, true, found);
         // A walk may have found the leader and its children before it was
         // known: they were named without it.
         let unnamed: Vec<ProcessRecord> = self
@@ -1061,7 +1265,7 @@ impl Session {
                 .processes()
                 .get(&record.pid)
                 .is_some_and(|p| p.outside);
-            let role = self.role_of(&record, outside);
+            let role = self.role_of(record.pid, record.ppid, outside);
             self.watch.set_role(record.pid, role);
         }
     }
@@ -1122,6 +1326,8 @@ struct Pacing {
     collected: Option<std::time::Instant>,
     /// When the stat of the group members outside the subtree was last read.
     outside_refreshed: Option<std::time::Instant>,
+    /// When every watched command line was last read.
+    cmdlines_read: Option<std::time::Instant>,
     /// When the attached process's group was last scanned for members.
     group_scanned: Option<std::time::Instant>,
     /// How long to wait between two such scans: [`GROUP_SCAN_MIN`], or
@@ -1137,12 +1343,17 @@ impl Pacing {
         Self {
             collected: None,
             outside_refreshed: None,
+            cmdlines_read: None,
             group_scanned: None,
             group_scan_every: GROUP_SCAN_MIN,
             group_gone: false,
         }
     }
 }
+
+/// How often every watched process's command line is read again: a
+/// rewrite of argv (setproctitle, nginx's workers) has no kernel event.
+const CMDLINES_EVERY: Duration = Duration::from_secs(1);
 
 /// How often the stat of a group member outside an attached subtree is
 /// read again.
@@ -1155,6 +1366,31 @@ const GROUP_SCAN_MIN: Duration = Duration::from_secs(5);
 /// How many times its own cost apart two group scans are at least (the
 /// spec asks for at least 100).
 const GROUP_SCAN_SPACING: u32 = 300;
+
+/// Whether a command line is the keeper's — the keeper itself, or its
+/// child before the exec: `sigtree __pool keeper …`.
+fn is_keepers_copy(cmd: &str) -> bool {
+    cmd.split(' ').skip(1).take(2).eq(["__pool", "keeper"])
+}
+
+/// How a process came to be tracked.
+#[derive(Clone, Copy, Debug)]
+enum Found<'a> {
+    /// A walk or a scan found it: one born since the kernel's events were
+    /// last taken in is left to them.
+    Walk,
+    /// A report, the keeper or a parent's fork named it: tracked whatever
+    /// its age.
+    Told,
+    /// The kernel reported its fork or exec: what it was called then. That
+    /// name is its first (it may have exec'd or renamed itself since); that
+    /// command line shows when /proc has none to give (a zombie already).
+    Event(&'a Named),
+}
+
+/// /proc's start times are in clock ticks (10 ms); a start time that reads
+/// less than this before a moment may be after it.
+const TICK_MS: u64 = 10;
 
 /// The command line of `record`'s process, read now.
 fn command_line(reader: &mut Reader, record: &ProcessRecord) -> String {

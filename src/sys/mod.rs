@@ -6,11 +6,13 @@
 pub mod cgroup;
 pub mod channel;
 mod clock;
+pub mod connector;
 pub mod fds;
 pub mod namespace;
 pub mod pidfd;
 pub mod process;
 pub mod shared;
+pub mod tracefs;
 pub mod tty;
 pub mod wait;
 

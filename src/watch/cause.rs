@@ -7,6 +7,7 @@
 use serde::{Serialize, Serializer};
 
 use super::model::{Observed, Outcome};
+use super::signals::{From, Inferred, Received};
 use crate::signal::sigset::Signal;
 use crate::sys::wait::Ending;
 
@@ -118,7 +119,7 @@ impl Act {
 }
 
 /// Why a process ended (SPEC, `cause`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cause {
     /// It exited after the stop event, which it polls.
     StopEvent {
@@ -133,6 +134,16 @@ pub enum Cause {
         /// when sigtree did not send it (the sender is unknown: sigtree
         /// reads no kernel events).
         sent: Option<(By, Option<u64>)>,
+    },
+    /// A signal the kernel saw someone else send it (tracefs): the one it
+    /// died of, or one it catches that it exited after.
+    SignalFrom {
+        /// The signal.
+        signal: Signal,
+        /// Who sent it, as the kernel said (or inferred).
+        sender: Sender,
+        /// From the send to its end.
+        after_ms: Option<u64>,
     },
     /// sigtree's escalation (SIGKILL to the group once the grace ran
     /// out): what killed it, or, for a leaked process, the step after
@@ -160,8 +171,62 @@ pub enum Cause {
     Unknown,
 }
 
+/// A signal's sender as the kernel named it (or the spec's rules inferred).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sender {
+    /// A process, or the kernel.
+    pub from: From,
+    /// The process (for the kernel, the task it ran in).
+    pub pid: i32,
+    /// Its name.
+    pub comm: String,
+    /// An inferred sender.
+    pub inferred: Option<Inferred>,
+}
+
+impl Sender {
+    /// The sender of `received`.
+    fn of(received: &Received) -> Self {
+        Self {
+            from: received.from,
+            pid: received.from_pid,
+            comm: received.from_comm.clone(),
+            inferred: received.inferred,
+        }
+    }
+
+    /// In words: "4121 (bash)", "the kernel (terminal, inferred)".
+    pub fn words(&self) -> String {
+        let inferred = match self.inferred {
+            Some(Inferred::Terminal) => " (terminal, inferred)",
+            None => "",
+        };
+        match self.from {
+            From::Kernel => format!("the kernel{inferred}"),
+            From::Sigtree | From::Process => format!(
+                "{} ({}){inferred}",
+                self.pid,
+                crate::text::escape_controls(&self.comm)
+            ),
+        }
+    }
+}
+
+/// The latest signal `signal` the kernel saw `process` receive and take
+/// (queued) before its end, from someone other than sigtree.
+fn seen_from_others(process: &Observed, signal: Signal) -> Option<&Received> {
+    let latest = process
+        .signals
+        .iter()
+        .rev()
+        .filter(|r| r.signal == signal.number() && r.result.queued())
+        .find(|r| process.ended_at.is_none_or(|end| r.at_ms <= end))?;
+    (latest.from != From::Sigtree).then_some(latest)
+}
+
 /// The cause of `process`'s end, whose outcome is `outcome`, given what
-/// sigtree did (`acts`, oldest first).
+/// sigtree did (`acts`, oldest first) and the signals the kernel saw it
+/// receive: the latest signal's sender, when it was not sigtree.
 pub fn decide<'a>(
     outcome: Outcome,
     process: &Observed,
@@ -178,9 +243,22 @@ pub fn decide<'a>(
             };
             let sent = reached()
                 .filter(|act| act.deed == Deed::Signal(signal))
-                .last()
-                .map(|act| (act.by, act.before(process)));
-            Cause::Signal { signal, sent }
+                .last();
+            let seen = seen_from_others(process, signal);
+            match (seen, sent) {
+                // The kernel saw another sender after sigtree's send.
+                (Some(seen), sent) if sent.is_none_or(|act| act.at_ms <= seen.at_ms) => {
+                    Cause::SignalFrom {
+                        signal,
+                        sender: Sender::of(seen),
+                        after_ms: process.ended_at.map(|end| end.saturating_sub(seen.at_ms)),
+                    }
+                }
+                (_, sent) => Cause::Signal {
+                    signal,
+                    sent: sent.map(|act| (act.by, act.before(process))),
+                },
+            }
         }
         Outcome::Exited => {
             let catches = |signal: Signal| process.caught.is_some_and(|set| set.contains(signal));
@@ -249,16 +327,36 @@ struct CauseJson {
     kind: &'static str,
     signal: Option<&'static str>,
     from: Option<&'static str>,
-    /// The sender's pid and command, and an inferred sender, come from
-    /// kernel events, which sigtree does not read yet: always null.
+    /// The sender's pid and command, and an inferred sender, as the
+    /// kernel's signal events told them.
     from_pid: Option<i32>,
     from_comm: Option<String>,
-    inferred: Option<&'static str>,
+    inferred: Option<Inferred>,
     after_ms: Option<u64>,
 }
 
 impl Serialize for Cause {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if let Self::SignalFrom {
+            signal,
+            sender,
+            after_ms,
+        } = self
+        {
+            return CauseJson {
+                kind: "signal",
+                signal: Some(signal.name()),
+                from: Some(match sender.from {
+                    From::Kernel => "kernel",
+                    From::Sigtree | From::Process => "process",
+                }),
+                from_pid: Some(sender.pid),
+                from_comm: Some(sender.comm.clone()),
+                inferred: sender.inferred,
+                after_ms: *after_ms,
+            }
+            .serialize(serializer);
+        }
         let (kind, signal, from, after_ms) = match *self {
             Self::StopEvent { after_ms } => ("stop_event", None, Some("sigtree"), after_ms),
             Self::Signal { signal, sent } => (
@@ -284,7 +382,7 @@ impl Serialize for Cause {
             ),
             Self::RuntimeDone { after_ms } => ("runtime_done", None, None, after_ms),
             Self::Own => ("own", None, None, None),
-            Self::Unknown => ("unknown", None, None, None),
+            Self::Unknown | Self::SignalFrom { .. } => ("unknown", None, None, None),
         };
         CauseJson {
             kind,

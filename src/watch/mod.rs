@@ -4,6 +4,7 @@
 pub mod action;
 pub mod cause;
 pub mod model;
+pub mod signals;
 pub mod verdict;
 pub mod vocabulary;
 pub mod wording;

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Serialize;
 
 use super::cause::{self, Act, By, Cause, StopStep};
+use super::signals::Received;
 use super::verdict::Verdict;
 use super::wording;
 use crate::signal::sigset::{SigSet, Signal};
@@ -19,6 +20,8 @@ use crate::watch::vocabulary::Phase;
 pub enum Source {
     /// sigtree (its keeper) reaped it.
     Waited,
+    /// The kernel's proc connector reported its exit status.
+    Event,
     /// PIDFD_INFO_EXIT, whoever reaped it.
     Pidfd,
     /// The pool master's report of its wait.
@@ -56,7 +59,9 @@ pub struct Sighting {
     pub pgid: i32,
     /// Its session now.
     pub sid: i32,
-    /// Its command line.
+    /// What it is called: its command line, or the name it gave itself
+    /// when that is not the start of its command line (see
+    /// [`Watch::renamed`]). A collector's sighting carries the command line.
     pub cmd: String,
     /// Whether it is a zombie (exited, not reaped).
     pub zombie: bool,
@@ -69,6 +74,15 @@ pub struct Observed {
     pub seen: Sighting,
     /// Its role in the run ("master", "worker-2", "leader", …).
     pub role: String,
+    /// Every name (comm) it had, oldest first: execs and renames.
+    pub names: Vec<String>,
+    /// The name it gave itself since its last exec (prctl PR_SET_NAME).
+    pub renamed: Option<String>,
+    /// Its command line as last read.
+    pub command_line: String,
+    /// The signals the kernel saw it receive (tracefs): at most
+    /// [`SIGNALS_KEPT`], the oldest dropped first.
+    pub signals: VecDeque<Received>,
     /// The group it was first seen in.
     pub first_pgid: i32,
     /// When it was first seen.
@@ -137,6 +151,15 @@ impl Observed {
     }
 }
 
+/// What a process with command line `cmd` is called, when it gave itself
+/// the name `renamed`: that name, unless the command line starts with it.
+fn called(cmd: &str, renamed: Option<&str>) -> String {
+    match renamed {
+        Some(name) if !cmd.starts_with(name) => name.to_string(),
+        _ => cmd.to_string(),
+    }
+}
+
 /// How many timeline lines a run keeps: memory stays flat however long
 /// it runs (the screen shows far fewer).
 pub const EVENTS_KEPT: usize = 2000;
@@ -144,6 +167,8 @@ pub const EVENTS_KEPT: usize = 2000;
 pub const PHASES_KEPT: usize = 256;
 /// How many of sigtree's acts a run keeps: a cause is among the latest.
 pub const ACTS_KEPT: usize = 256;
+/// How many received signals a process keeps.
+pub const SIGNALS_KEPT: usize = 256;
 
 /// Who did something, for the timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -190,6 +215,8 @@ pub struct Watch {
     stop_at: Option<u64>,
     escalated_at: Option<u64>,
     group: Option<i32>,
+    /// Whether the kernel's signal events were read: every sender is seen.
+    signals_traced: bool,
 }
 
 impl Watch {
@@ -205,6 +232,7 @@ impl Watch {
             stop_at: None,
             escalated_at: None,
             group: None,
+            signals_traced: false,
         }
     }
 
@@ -274,6 +302,7 @@ impl Watch {
                 true,
             );
             let zombie_since = sighting.zombie.then_some(at_ms);
+            let command_line = sighting.cmd.clone();
             self.processes.insert(
                 pid,
                 Observed {
@@ -283,6 +312,10 @@ impl Watch {
                     polls_stop_event: false,
                     seen: sighting,
                     role,
+                    names: Vec::new(),
+                    renamed: None,
+                    command_line,
+                    signals: VecDeque::new(),
                     reparented_to: None,
                     lost_parent: None,
                     phases: VecDeque::new(),
@@ -321,11 +354,138 @@ impl Watch {
                 sighting.ppid
             ));
         }
+        let mut sighting = sighting;
+        known.command_line.clone_from(&sighting.cmd);
+        sighting.cmd = called(&known.command_line, known.renamed.as_deref());
         known.seen = sighting;
         let who = Actor::Process(pid, known.role.clone());
         for note in notes {
             self.log(at_ms, who.clone(), note);
         }
+    }
+
+    /// `pid` was seen named `comm` (its stat): a name it did not have last
+    /// is added to its names.
+    pub fn saw_name(&mut self, pid: i32, comm: &str) {
+        if let Some(known) = self.processes.get_mut(&pid)
+            && known.names.last().is_none_or(|last| last != comm)
+        {
+            known.names.push(comm.to_string());
+        }
+    }
+
+    /// The kernel reported that `pid` renamed itself to `comm` (prctl
+    /// PR_SET_NAME, or its own /proc/PID/comm); `cmd` is its command line
+    /// read right after, if it could be. The name shows unless the command
+    /// line starts with it (setproctitle rewrites both: the command line
+    /// says more than 15 bytes of name).
+    pub fn renamed(&mut self, at_ms: u64, pid: i32, comm: &str, cmd: Option<String>) {
+        let Some(known) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        known.renamed = Some(comm.to_string());
+        if let Some(cmd) = cmd {
+            known.command_line = cmd;
+        }
+        known.seen.cmd = called(&known.command_line, known.renamed.as_deref());
+        let who = Actor::Process(pid, known.role.clone());
+        self.saw_name(pid, comm);
+        self.log(at_ms, who, format!("renamed itself: {comm}"));
+    }
+
+    /// The kernel reported that `pid` called execve; `cmd` and `comm` are
+    /// its command line and name after it, when they could be read.
+    pub fn exec(&mut self, at_ms: u64, pid: i32, cmd: Option<(String, String)>) {
+        let Some(known) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        known.renamed = None;
+        let who = Actor::Process(pid, known.role.clone());
+        let what = match cmd {
+            Some((cmd, comm)) => {
+                known.seen.cmd.clone_from(&cmd);
+                known.command_line.clone_from(&cmd);
+                self.saw_name(pid, &comm);
+                format!("exec: {cmd}")
+            }
+            None => {
+                known.seen.cmd = "(exec'd; gone before its name was read)".into();
+                known.command_line.clone_from(&known.seen.cmd);
+                "exec (gone before its name was read)".into()
+            }
+        };
+        self.log(at_ms, who, what);
+    }
+
+    /// From now on the kernel's signal events are read: senders are seen.
+    pub fn set_signals_traced(&mut self) {
+        self.signals_traced = true;
+    }
+
+    /// Whether the kernel's signal events are read.
+    pub fn signals_traced(&self) -> bool {
+        self.signals_traced
+    }
+
+    /// The kernel saw `pid` receive `signal` (signal_generate); it goes to
+    /// the event log: "SIGTERM 4121 (bash) → 4130 worker-2: ignored".
+    pub fn received(&mut self, pid: i32, signal: Received) {
+        let Some(known) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        let who = Actor::Kernel;
+        let line = signal.line(pid, &known.role);
+        let at_ms = signal.at_ms;
+        if known.signals.len() == SIGNALS_KEPT {
+            known.signals.pop_front();
+        }
+        known.signals.push_back(signal);
+        self.log(at_ms, who, line);
+    }
+
+    /// The kernel saw `pid` take `signal` (signal_deliver): whether a
+    /// handler ran for the latest one queued.
+    pub fn delivered(&mut self, at_ms: u64, pid: i32, signal: i32, handler_ran: bool) {
+        let Some(known) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        let Some(taken) = known
+            .signals
+            .iter_mut()
+            .rev()
+            .find(|r| r.signal == signal && r.result.queued() && r.handled.is_none())
+        else {
+            return;
+        };
+        taken.handled = Some(handler_ran);
+        if handler_ran {
+            let line = format!(
+                "{} {} → {pid} {}: queued, handler ran",
+                signal_name(signal),
+                taken.sender(),
+                known.role
+            );
+            self.log(at_ms, Actor::Kernel, line);
+        }
+    }
+
+    /// The kernel reported that `pid` called setsid at `at_ms`: it leads a
+    /// session and a process group of its own.
+    pub fn setsid(&mut self, at_ms: u64, pid: i32) {
+        let Some(known) = self.processes.get_mut(&pid) else {
+            return;
+        };
+        if known.seen.pgid == pid && known.seen.sid == pid {
+            return;
+        }
+        let note = format!(
+            "setsid: left process group {} for a session and group of its own",
+            known.seen.pgid
+        );
+        known.seen.pgid = pid;
+        known.seen.sid = pid;
+        let who = Actor::Process(pid, known.role.clone());
+        self.log(at_ms, who, note);
     }
 
     /// The pool reported that `pid` entered `phase`.
@@ -426,6 +586,10 @@ impl Watch {
             return;
         };
         known.saw_end(at_ms);
+        // Learned late, but timed by its source: it ended before the request.
+        if self.stop_at.is_some_and(|stop| at_ms < stop) {
+            known.before_stop = true;
+        }
         if matches!(source, Source::Waited | Source::Reported) {
             known.reaped_at.get_or_insert(at_ms);
         }
@@ -946,6 +1110,85 @@ mod tests {
         assert_eq!(
             watch.processes()[&11].ending,
             Some((Ending::Exited(0), Source::Pidfd))
+        );
+    }
+
+    #[test]
+    fn names_follow_exec_and_renames_and_a_rename_shows_unless_the_command_line_says_more() {
+        let mut watch = pool();
+        watch.saw_name(11, "sh");
+        watch.saw_name(11, "sh");
+        watch.exec(1500, 11, Some(("python3 pool.py".into(), "python3".into())));
+        assert_eq!(watch.processes()[&11].seen.cmd, "python3 pool.py");
+        watch.renamed(1600, 11, "worker-3", Some("python3 pool.py".into()));
+        let worker = &watch.processes()[&11];
+        assert_eq!(worker.names, ["sh", "python3", "worker-3"]);
+        assert_eq!(worker.seen.cmd, "worker-3", "the latest name shows");
+        // A walk reads the same command line again: the rename stays.
+        let walked = Sighting {
+            cmd: "python3 pool.py".into(),
+            ..seen(11, 10, 10)
+        };
+        watch.observe(1700, walked, String::new);
+        assert_eq!(watch.processes()[&11].seen.cmd, "worker-3");
+        // setproctitle: the command line rewritten, the name its first 15
+        // bytes: the command line, which says more, shows.
+        watch.renamed(
+            1800,
+            11,
+            "pool: worker 3",
+            Some("pool: worker 3 idle".into()),
+        );
+        assert_eq!(watch.processes()[&11].seen.cmd, "pool: worker 3 idle");
+        let retitled = Sighting {
+            cmd: "pool: worker 3 busy".into(),
+            ..seen(11, 10, 10)
+        };
+        watch.observe(1860, retitled, String::new);
+        assert_eq!(watch.processes()[&11].seen.cmd, "pool: worker 3 busy");
+        watch.exec(1900, 11, None);
+        assert!(
+            watch.processes()[&11]
+                .seen
+                .cmd
+                .contains("gone before its name was read")
+        );
+        let said: Vec<&str> = watch.timeline().iter().map(|e| e.what.as_str()).collect();
+        assert!(said.contains(&"exec: python3 pool.py"), "{said:?}");
+        assert!(said.contains(&"renamed itself: worker-3"), "{said:?}");
+    }
+
+    #[test]
+    fn a_setsid_leaves_the_group_even_when_its_end_is_known_first() {
+        let mut watch = pool();
+        watch.ending(2000, 11, Ending::Exited(0), Source::Pidfd);
+        watch.setsid(1990, 11);
+        let worker = &watch.processes()[&11];
+        assert_eq!((worker.seen.pgid, worker.seen.sid), (11, 11));
+        assert!(watch.escaped_group(worker));
+        assert_eq!(worker.ended_at, Some(2000), "its end is not moved");
+    }
+
+    #[test]
+    fn an_exit_event_is_better_than_a_pidfd_and_worse_than_a_wait() {
+        let mut watch = pool();
+        watch.ending(2000, 11, Ending::Exited(1), Source::Pidfd);
+        watch.ending(1990, 11, Ending::Exited(1), Source::Event);
+        assert_eq!(
+            watch.processes()[&11].ending,
+            Some((Ending::Exited(1), Source::Event))
+        );
+        assert_eq!(watch.processes()[&11].ended_at, Some(1990));
+        assert_eq!(
+            watch.processes()[&11].reaped_at,
+            None,
+            "an exit is no reaping"
+        );
+        watch.ending(2010, 11, Ending::Exited(1), Source::Waited);
+        watch.ending(2020, 11, Ending::Exited(1), Source::Event);
+        assert_eq!(
+            watch.processes()[&11].ending,
+            Some((Ending::Exited(1), Source::Waited))
         );
     }
 

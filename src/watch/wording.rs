@@ -57,24 +57,39 @@ pub fn ending(watch: &Watch, process: &Observed) -> String {
         "left the group"
     };
     let left = (outcome == Outcome::Leaked && watch.escaped_group(process)).then_some(how);
-    describe(
+    let ended = Ended {
         outcome,
-        process.ending,
-        watch.cause(process),
-        process.phase(),
+        status: process.ending,
+        phase: process.phase(),
         left,
-    )
+        traced: watch.signals_traced(),
+    };
+    describe(&ended, watch.cause(process))
 }
 
-/// [`ending`] from its parts: the outcome, the wait status, the cause, the
-/// last phase the pool reported, and how a leaked process left the group.
-fn describe(
+/// What [`describe`] words besides the cause.
+struct Ended<'a> {
+    /// The outcome.
     outcome: Outcome,
+    /// The wait status and its source.
     status: Option<(Ending, super::model::Source)>,
-    cause: Cause,
+    /// The last phase the pool reported.
     phase: Option<Phase>,
-    left: Option<&str>,
-) -> String {
+    /// How a leaked process left the group.
+    left: Option<&'a str>,
+    /// Whether the kernel's signal events were read (every sender seen).
+    traced: bool,
+}
+
+/// [`ending`] from its parts.
+fn describe(ended: &Ended<'_>, cause: Cause) -> String {
+    let Ended {
+        outcome,
+        status,
+        phase,
+        left,
+        traced,
+    } = *ended;
     match outcome {
         Outcome::Exited => {
             let code = match status {
@@ -103,15 +118,34 @@ fn describe(
                 signal,
                 sent: Some((sender, after_ms)),
             } => format!(
-                "died of {} sent by sigtree ({}){} (other senders unseen)",
+                "died of {} sent by sigtree ({}){}{}",
                 signal.name(),
                 by(sender),
-                since_sent(after_ms)
+                since_sent(after_ms),
+                if traced {
+                    ""
+                } else {
+                    " (other senders unseen)"
+                }
             ),
+            Cause::Signal { signal, sent: None } if traced => {
+                format!("died of {} (its sender was not seen)", signal.name())
+            }
             Cause::Signal { signal, sent: None } => format!(
                 "died of {} (not sent by sigtree; run with kernel events to see the sender)",
                 signal.name()
             ),
+            Cause::SignalFrom {
+                signal,
+                sender,
+                after_ms,
+            } => {
+                let from = match sender.from {
+                    super::signals::From::Kernel => format!("from {}", sender.words()),
+                    _ => format!("sent by {}", sender.words()),
+                };
+                format!("died of {} {from}{}", signal.name(), since_sent(after_ms))
+            }
             _ => match status {
                 Some((Ending::Signaled(number), _)) => format!("died of signal {number}"),
                 _ => "died of a signal".into(),
@@ -199,6 +233,70 @@ mod tests {
     use crate::signal::sigset::Signal;
     use crate::watch::model::Source;
 
+    /// What [`describe`] says without kernel signal events.
+    fn said(
+        outcome: Outcome,
+        status: Option<(Ending, Source)>,
+        cause: Cause,
+        phase: Option<Phase>,
+        left: Option<&str>,
+    ) -> String {
+        let ended = Ended {
+            outcome,
+            status,
+            phase,
+            left,
+            traced: false,
+        };
+        describe(&ended, cause)
+    }
+
+    #[test]
+    fn with_the_kernels_signal_events_the_sender_is_named() {
+        use crate::watch::cause::Sender;
+        use crate::watch::signals::{From, Inferred};
+        let ended = Ended {
+            outcome: Outcome::Signaled,
+            status: signaled(Signal::TERM),
+            phase: None,
+            left: None,
+            traced: true,
+        };
+        let bash = Sender {
+            from: From::Process,
+            pid: 4121,
+            comm: "bash".into(),
+            inferred: None,
+        };
+        let from = |sender: Sender| Cause::SignalFrom {
+            signal: Signal::TERM,
+            sender,
+            after_ms: Some(2),
+        };
+        assert_eq!(
+            describe(&ended, from(bash.clone())),
+            "died of SIGTERM sent by 4121 (bash), 2 ms after it was sent"
+        );
+        let terminal = Sender {
+            from: From::Kernel,
+            pid: 77,
+            comm: "kworker/0:1".into(),
+            inferred: Some(Inferred::Terminal),
+        };
+        assert_eq!(
+            describe(&ended, from(terminal)),
+            "died of SIGTERM from the kernel (terminal, inferred), 2 ms after it was sent"
+        );
+        let by_sigtree = Cause::Signal {
+            signal: Signal::TERM,
+            sent: Some((By::Key('T'), Some(4))),
+        };
+        assert_eq!(
+            describe(&ended, by_sigtree),
+            "died of SIGTERM sent by sigtree (T), 4 ms after it was sent"
+        );
+    }
+
     fn exited(code: i32) -> Option<(Ending, Source)> {
         Some((Ending::Exited(code), Source::Waited))
     }
@@ -211,7 +309,7 @@ mod tests {
     fn every_outcome_and_cause_in_words() {
         let cases = [
             (
-                describe(
+                said(
                     Outcome::Exited,
                     exited(0),
                     Cause::StopEvent {
@@ -223,7 +321,7 @@ mod tests {
                 "exit 0, 0.4 s after the stop event",
             ),
             (
-                describe(
+                said(
                     Outcome::Exited,
                     exited(0),
                     Cause::Signal {
@@ -236,11 +334,11 @@ mod tests {
                 "exit 0, 0.2 s after SIGTERM sent by sigtree (T), which it catches",
             ),
             (
-                describe(Outcome::Exited, exited(3), Cause::Own, None, None),
+                said(Outcome::Exited, exited(3), Cause::Own, None, None),
                 "exit 3 (by itself)",
             ),
             (
-                describe(
+                said(
                     Outcome::Signaled,
                     signaled(Signal::TERM),
                     Cause::Signal {
@@ -253,7 +351,7 @@ mod tests {
                 "died of SIGTERM sent by sigtree (T), 4 ms after it was sent (other senders unseen)",
             ),
             (
-                describe(
+                said(
                     Outcome::Signaled,
                     signaled(Signal::TERM),
                     Cause::Signal {
@@ -266,7 +364,7 @@ mod tests {
                 "died of SIGTERM (not sent by sigtree; run with kernel events to see the sender)",
             ),
             (
-                describe(
+                said(
                     Outcome::Killed,
                     signaled(Signal::KILL),
                     Cause::Escalation { after_ms: Some(3) },
@@ -276,7 +374,7 @@ mod tests {
                 "SIGKILL by escalation, 3 ms after it was sent; was busy #7",
             ),
             (
-                describe(
+                said(
                     Outcome::Leaked,
                     signaled(Signal::KILL),
                     Cause::Escalation {
@@ -289,7 +387,7 @@ mod tests {
                  ended by pidfd 2.0 s later",
             ),
             (
-                describe(Outcome::Unknown, None, Cause::Unknown, None, None),
+                said(Outcome::Unknown, None, Cause::Unknown, None, None),
                 "ended, status unknown",
             ),
         ];

@@ -1,0 +1,221 @@
+//! Signals the kernel saw a process receive (tracefs's signal events, as
+//! root): who sent each, how (its si code), what the kernel did with it,
+//! and whether a handler ran. Pure: the session fills it in.
+
+use serde::Serialize;
+
+use super::model::signal_name;
+
+/// How a signal was sent, from its si code (SPEC, `trace`: `code`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiCode {
+    /// SI_USER: kill(2), killpg, pidfd_send_signal (and PDEATHSIG).
+    Kill,
+    /// SI_TKILL: tkill/tgkill.
+    Tkill,
+    /// SI_QUEUE: sigqueue.
+    Sigqueue,
+    /// SI_KERNEL: the kernel itself (the terminal's Ctrl-C, a teardown).
+    Kernel,
+    /// A child's state change (SIGCHLD's CLD_* codes).
+    Child,
+    /// SI_TIMER: a POSIX timer.
+    Timer,
+    /// Anything else (a fault, SIGIO, …).
+    Other,
+}
+
+impl SiCode {
+    /// The kind of si code `code` for signal `signal`.
+    pub fn of(code: i32, signal: i32) -> Self {
+        match code {
+            0 => Self::Kill,
+            -6 => Self::Tkill,
+            -1 => Self::Sigqueue,
+            0x80 => Self::Kernel,
+            -2 => Self::Timer,
+            1..=6 if signal == libc::SIGCHLD => Self::Child,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// What the kernel did with a signal when it was sent (signal_generate's
+/// result).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// Queued for the process.
+    Queued,
+    /// Discarded: ignored (SIG_IGN, or ignored by default).
+    Ignored,
+    /// A standard signal already pending: merged with it, nothing queued.
+    AlreadyPending,
+    /// The queue was full: dropped.
+    Dropped,
+    /// Queued without its siginfo (no memory for it).
+    QueuedWithoutInfo,
+}
+
+impl Delivery {
+    /// The result number signal_generate reports.
+    pub fn of(result: u8) -> Option<Self> {
+        Some(match result {
+            0 => Self::Queued,
+            1 => Self::Ignored,
+            2 => Self::AlreadyPending,
+            3 => Self::Dropped,
+            4 => Self::QueuedWithoutInfo,
+            _ => return None,
+        })
+    }
+
+    /// Whether the process will take it.
+    pub fn queued(self) -> bool {
+        matches!(self, Self::Queued | Self::QueuedWithoutInfo)
+    }
+
+    /// In words, for the event log.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Ignored => "ignored",
+            Self::AlreadyPending => "already pending",
+            Self::Dropped => "dropped (queue full)",
+            Self::QueuedWithoutInfo => "queued without its info",
+        }
+    }
+}
+
+/// A sender the kernel did not name, inferred by the spec's rules. (The
+/// spec's `parent_death` — SI_USER from a parent while it exits — is not
+/// inferred: the trace cannot tell a parent's kill(2) just before its exit
+/// from its PR_SET_PDEATHSIG, and a guess would be said as a fact.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Inferred {
+    /// SIGINT, SIGQUIT or SIGTSTP with SI_KERNEL: the terminal's keys.
+    Terminal,
+}
+
+/// Who sent a signal, as sigtree names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum From {
+    /// sigtree itself, or its keeper.
+    Sigtree,
+    /// Another process (named by pid and comm).
+    Process,
+    /// The kernel (SI_KERNEL; the task named is the one it ran in).
+    Kernel,
+}
+
+/// One signal a process received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    /// When it was sent (CLOCK_MONOTONIC ms).
+    pub at_ms: u64,
+    /// The signal number.
+    pub signal: i32,
+    /// Who sent it.
+    pub from: From,
+    /// The sending process (the task the kernel ran in, for SI_KERNEL).
+    pub from_pid: i32,
+    /// Its name.
+    pub from_comm: String,
+    /// How it was sent.
+    pub code: SiCode,
+    /// What the kernel did with it.
+    pub result: Delivery,
+    /// Whether a handler ran for it (signal_deliver), once known.
+    pub handled: Option<bool>,
+    /// A sender inferred by the spec's rules.
+    pub inferred: Option<Inferred>,
+}
+
+impl Received {
+    /// Its sender in words: "4121 (bash)", "sigtree", "the kernel
+    /// (terminal, inferred)", "4121 (python3) (parent death, inferred)".
+    pub fn sender(&self) -> String {
+        let inferred = match self.inferred {
+            Some(Inferred::Terminal) => " (terminal, inferred)",
+            None => "",
+        };
+        match self.from {
+            From::Sigtree => format!("sigtree{inferred}"),
+            From::Kernel => format!("the kernel{inferred}"),
+            From::Process => format!(
+                "{} ({}){inferred}",
+                self.from_pid,
+                crate::text::escape_controls(&self.from_comm)
+            ),
+        }
+    }
+
+    /// The event log's line: "SIGTERM 4121 (bash) → 4130 worker-2: ignored".
+    pub fn line(&self, to_pid: i32, to_role: &str) -> String {
+        let from = match self.from {
+            From::Kernel => format!("from {}", self.sender()),
+            From::Sigtree | From::Process => self.sender(),
+        };
+        format!(
+            "{} {from} → {to_pid} {to_role}: {}",
+            signal_name(self.signal),
+            self.result.words()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn received(from: From, result: Delivery, inferred: Option<Inferred>) -> Received {
+        Received {
+            at_ms: 0,
+            signal: libc::SIGTERM,
+            from,
+            from_pid: 4121,
+            from_comm: "bash".into(),
+            code: SiCode::Kill,
+            result,
+            handled: None,
+            inferred,
+        }
+    }
+
+    #[test]
+    fn codes_and_results_decode() {
+        assert_eq!(SiCode::of(0, 15), SiCode::Kill);
+        assert_eq!(SiCode::of(0x80, 2), SiCode::Kernel);
+        assert_eq!(SiCode::of(-6, 15), SiCode::Tkill);
+        assert_eq!(SiCode::of(1, libc::SIGCHLD), SiCode::Child);
+        assert_eq!(SiCode::of(1, libc::SIGSEGV), SiCode::Other);
+        assert_eq!(Delivery::of(2), Some(Delivery::AlreadyPending));
+        assert_eq!(Delivery::of(9), None);
+        assert!(Delivery::QueuedWithoutInfo.queued() && !Delivery::Ignored.queued());
+    }
+
+    #[test]
+    fn log_lines_name_sender_receiver_and_result() {
+        let ignored = received(From::Process, Delivery::Ignored, None);
+        assert_eq!(
+            ignored.line(4130, "worker-2"),
+            "SIGTERM 4121 (bash) → 4130 worker-2: ignored"
+        );
+        let terminal = Received {
+            signal: libc::SIGINT,
+            ..received(From::Kernel, Delivery::Queued, Some(Inferred::Terminal))
+        };
+        assert_eq!(
+            terminal.line(4130, "master"),
+            "SIGINT from the kernel (terminal, inferred) → 4130 master: queued"
+        );
+        let pending = received(From::Sigtree, Delivery::AlreadyPending, None);
+        assert_eq!(
+            pending.line(7, "leader"),
+            "SIGTERM sigtree → 7 leader: already pending"
+        );
+    }
+}

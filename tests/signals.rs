@@ -1,0 +1,196 @@
+//! Signal events from tracefs (root): each signal's sender, what the kernel
+//! did with it, and the cause it gives — and, unprivileged, that the sender
+//! is said to be unseen.
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::{DEADLINE, TaggedCleanup, output_of, run_id, wait_until_untagged};
+
+/// Runs `PREFIX sigtree check --json --ready '^ready$' ARGS -- CMD`;
+/// returns sigtree's pid, its exit code and its report.
+fn check(prefix: &[String], args: &[&str], cmd: &[&str]) -> (i32, Option<i32>, serde_json::Value) {
+    let id = run_id("signals");
+    let _cleanup = TaggedCleanup(id.clone());
+    let mut command = match prefix.split_first() {
+        Some((program, rest)) => {
+            let mut command = Command::new(program);
+            command.args(rest).arg(env!("CARGO_BIN_EXE_sigtree"));
+            command
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_sigtree")),
+    };
+    let child = command
+        .args(["check", "--json", "--ready", "^ready$"])
+        .args(args)
+        .arg("--")
+        .args(cmd)
+        .env("SIGTREE_RUN_ID", &id)
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sigtree runs");
+    let pid = child.id() as i32;
+    let output = output_of(child, DEADLINE);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
+    assert!(wait_until_untagged(&id).is_empty(), "processes remain");
+    (pid, output.status.code(), report)
+}
+
+/// Whether the kernel's signal events are read here; else why not.
+fn traced(report: &serde_json::Value) -> bool {
+    if report["events_source"] == "kernel" {
+        return true;
+    }
+    eprintln!(
+        "skipped: no tracefs signal events here (events_source {}): they need root",
+        report["events_source"]
+    );
+    false
+}
+
+fn process(
+    report: &serde_json::Value,
+    keep: impl Fn(&serde_json::Value) -> bool,
+) -> &serde_json::Value {
+    report["processes"]
+        .as_array()
+        .expect("processes")
+        .iter()
+        .find(|p| keep(p))
+        .unwrap_or_else(|| panic!("no such process: {report:#}"))
+}
+
+/// A shell whose child kills its sibling `sleep 30` with SIGTERM, then
+/// says ready; check's SIGTERM then kills the shell, whose last `sleep 30`
+/// is orphaned and killed by escalation (forced, exit 1).
+const SIBLING_KILL: &str = "sleep 30 & s=$!; until grep -qx sleep /proc/$s/comm; do sleep 0.01; done; \
+     sh -c \"kill -TERM $s\"; wait $s; echo ready; sleep 30";
+
+#[test]
+fn a_sibling_that_sends_sigterm_is_named_as_the_sender() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: tracefs's signal events need root");
+        return;
+    }
+    let (_, code, report) = check(&[], &["--grace", "2s"], &["sh", "-c", SIBLING_KILL]);
+    if !traced(&report) {
+        return;
+    }
+    assert_eq!(code, Some(1), "{report:#}");
+    let victim = process(&report, |p| {
+        p["cmd"] == "sleep 30" && p["signal"] == "SIGTERM"
+    });
+    // The sender: the leader's other child, a shell (gone too fast, maybe,
+    // for its command line to be read after its exec).
+    let killer = process(&report, |p| p["pid"] == victim["cause"]["from_pid"]);
+    assert_eq!(
+        killer["ppid"],
+        process(&report, |p| p["role"] == "leader")["pid"]
+    );
+    assert_eq!(killer["names"][0], "sh", "{report:#}");
+    let cause = &victim["cause"];
+    assert_eq!(cause["from"], "process", "{report:#}");
+    assert_eq!(cause["from_pid"], killer["pid"], "{report:#}");
+    assert_eq!(cause["from_comm"], "sh", "{report:#}");
+    assert_eq!(cause["inferred"], serde_json::Value::Null);
+    let received = victim["signals"].as_array().expect("signals");
+    assert!(
+        received.iter().any(|s| s["signal"] == "SIGTERM"
+            && s["from_pid"] == killer["pid"]
+            && s["result"] == "queued"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn unprivileged_the_sender_is_not_visible() {
+    let prefix = match common::as_nobody() {
+        Ok(prefix) => prefix,
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return;
+        }
+    };
+    let (_, code, report) = check(&prefix, &["--grace", "2s"], &["sh", "-c", SIBLING_KILL]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["events_source"], "lifecycle", "{report:#}");
+    let victim = process(&report, |p| {
+        p["cmd"] == "sleep 30" && p["signal"] == "SIGTERM"
+    });
+    assert_eq!(victim["cause"]["from"], "unknown", "{report:#}");
+    assert_eq!(victim["cause"]["from_pid"], serde_json::Value::Null);
+    assert_eq!(victim["signals"], serde_json::json!([]));
+}
+
+#[test]
+fn a_sigterm_to_a_process_that_ignores_it_is_ignored() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: tracefs's signal events need root");
+        return;
+    }
+    let Some(perl) = common::find_program("perl") else {
+        eprintln!("skipped: perl is not on PATH");
+        return;
+    };
+    // check's SIGTERM to the leader, which ignores it (SIG_IGN, not
+    // blocked: a blocked signal is queued whatever its handler) and exits 0
+    // later.
+    let script = "$SIG{TERM} = 'IGNORE'; $| = 1; print qq(ready\\n); sleep 1; exit 0";
+    let perl = perl.display().to_string();
+    let (sigtree, code, report) = check(&[], &["--grace", "10s"], &[&perl, "-e", script]);
+    if !traced(&report) {
+        return;
+    }
+    assert_eq!(code, Some(0), "{report:#}");
+    let leader = process(&report, |p| p["role"] == "leader");
+    let terms: Vec<&serde_json::Value> = leader["signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .filter(|s| s["signal"] == "SIGTERM")
+        .collect();
+    assert_eq!(terms.len(), 1, "{report:#}");
+    assert_eq!(terms[0]["result"], "ignored");
+    assert_eq!(terms[0]["from_pid"], sigtree, "sent by sigtree itself");
+    assert_eq!(terms[0]["code"], "kill");
+}
+
+#[test]
+fn a_second_sigterm_to_a_process_that_blocks_it_is_already_pending() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: tracefs's signal events need root");
+        return;
+    }
+    let Some(perl) = common::find_program("perl") else {
+        eprintln!("skipped: perl is not on PATH");
+        return;
+    };
+    // It blocks SIGTERM and sends itself two.
+    let script = "use POSIX; sigprocmask(SIG_BLOCK, POSIX::SigSet->new(SIGTERM)); \
+                  kill 'TERM', $$; kill 'TERM', $$; $| = 1; print qq(ready\\n); sleep 1; exit 0";
+    let perl = perl.display().to_string();
+    let (_, code, report) = check(&[], &["--grace", "10s"], &[&perl, "-e", script]);
+    if !traced(&report) {
+        return;
+    }
+    assert_eq!(code, Some(0), "{report:#}");
+    let leader = process(&report, |p| p["role"] == "leader");
+    let results: Vec<&serde_json::Value> = leader["signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .filter(|s| s["signal"] == "SIGTERM")
+        .map(|s| &s["result"])
+        .collect();
+    assert_eq!(
+        results,
+        ["queued", "already_pending", "already_pending"],
+        "its own two, then check's: {report:#}"
+    );
+}

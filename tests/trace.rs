@@ -1,0 +1,313 @@
+//! `sigtree trace` as a user meets it: a command's whole life streamed in
+//! order, a running process's subtree until it is gone, Ctrl-C, bad input.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Cleanup, DEADLINE, TaggedCleanup, output_of, run_id, wait_until_untagged};
+
+/// Why the proc connector cannot be had here, if it cannot.
+fn no_connector() -> Option<String> {
+    sigtree::sys::connector::Connector::open()
+        .err()
+        .map(|e| format!("skipped: the proc connector cannot be opened here: {e}"))
+}
+
+/// `sigtree trace ARGS`, tagged with `id`, its output piped.
+fn trace(args: &[&str], id: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sigtree"));
+    command
+        .arg("trace")
+        .args(args)
+        .env("SIGTREE_RUN_ID", id)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// The JSON lines of a trace's output.
+fn lines(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+/// The lifecycle events of `pid`, by kind, in order (as root, its
+/// signals are there too).
+fn kinds_of(events: &[serde_json::Value], pid: &serde_json::Value) -> Vec<String> {
+    events
+        .iter()
+        .filter(|e| e["pid"] == *pid && e["kind"] != "signal" && e["kind"] != "deliver")
+        .map(|e| e["kind"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn a_commands_whole_life_streams_in_order() {
+    if let Some(reason) = no_connector() {
+        eprintln!("{reason}");
+        return;
+    }
+    let id = run_id("trace-cmd");
+    let _cleanup = TaggedCleanup(id.clone());
+    let script = "(exit 3) & wait; printf renamed > /proc/self/comm; \
+                  setsid sh -c 'exit 4'; exit 5";
+    let child = trace(&["--json", "--", "sh", "-c", script], &id)
+        .spawn()
+        .expect("sigtree runs");
+    let output = output_of(child, DEADLINE);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("proc connector"), "{stderr}");
+    let events = lines(&output.stdout);
+    let times: Vec<u64> = events.iter().filter_map(|e| e["at_ms"].as_u64()).collect();
+    assert_eq!(times.len(), events.len(), "{events:#?}");
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "in order: {events:#?}"
+    );
+
+    let leader = events
+        .iter()
+        .find(|e| e["role"] == "leader")
+        .expect("the leader")["pid"]
+        .clone();
+    // Forked by sigtree's keeper, it exec'd the shell.
+    assert_eq!(
+        kinds_of(&events, &leader),
+        ["fork", "exec", "rename", "exit"],
+        "{events:#?}"
+    );
+    let renamed = events
+        .iter()
+        .find(|e| e["kind"] == "rename")
+        .expect("the rename");
+    assert_eq!(renamed["comm"], "renamed");
+    let exit = |pid: &serde_json::Value| {
+        events
+            .iter()
+            .find(|e| e["pid"] == *pid && e["kind"] == "exit")
+            .unwrap_or_else(|| panic!("no exit of {pid}: {events:#?}"))
+    };
+    assert_eq!(exit(&leader)["exit_code"], 5, "{events:#?}");
+    assert_eq!(exit(&leader)["signal"], serde_json::Value::Null);
+
+    let forked: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "fork" && e["ppid"] == leader)
+        .collect();
+    assert_eq!(forked.len(), 2, "the subshell and setsid: {events:#?}");
+    let subshell = &forked[0]["pid"];
+    assert_eq!(kinds_of(&events, subshell), ["fork", "exit"]);
+    assert_eq!(exit(subshell)["exit_code"], 3);
+    let setsid = &forked[1]["pid"];
+    assert_eq!(
+        kinds_of(&events, setsid),
+        ["fork", "exec", "setsid", "exec", "exit"],
+        "{events:#?}"
+    );
+    assert_eq!(exit(setsid)["exit_code"], 4);
+    assert!(wait_until_untagged(&id).is_empty());
+}
+
+#[test]
+fn a_running_process_is_traced_until_its_subtree_is_gone() {
+    if let Some(reason) = no_connector() {
+        eprintln!("{reason}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let go = dir.path().join("go");
+    let script = format!(
+        "until [ -e '{}' ]; do sleep 0.05; done; (exit 7) & wait; exit 0",
+        go.display()
+    );
+    let mut cleanup = Cleanup::default();
+    let shell = cleanup.spawn(Command::new("sh").args(["-c", &script]));
+    let id = run_id("trace-pid");
+    let mut child = trace(&["--json", &shell.to_string()], &id)
+        .spawn()
+        .expect("sigtree runs");
+    // Its note on stderr comes once it listens.
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut note = String::new();
+    stderr.read_line(&mut note).expect("reads the note");
+    assert!(note.contains("proc connector"), "{note}");
+    std::fs::write(&go, b"").expect("writes the go file");
+    let output = output_of(child, DEADLINE);
+    assert_eq!(output.status.code(), Some(0), "trace ends with the subtree");
+    let events = lines(&output.stdout);
+    let sevens: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["kind"] == "exit" && e["exit_code"] == 7)
+        .collect();
+    assert_eq!(sevens.len(), 1, "{events:#?}");
+    assert_eq!(sevens[0]["role"], "child");
+    let root = events
+        .iter()
+        .find(|e| e["pid"] == shell && e["kind"] == "exit")
+        .unwrap_or_else(|| panic!("no exit of the shell: {events:#?}"));
+    assert_eq!(root["exit_code"], 0);
+    assert_eq!(root["role"], "attached");
+}
+
+#[test]
+fn ctrl_c_ends_the_trace_and_what_it_started() {
+    let id = run_id("trace-int");
+    let _cleanup = TaggedCleanup(id.clone());
+    let mut child = trace(&["--", "sleep", "300"], &id)
+        .spawn()
+        .expect("sigtree runs");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut note = String::new();
+    stderr.read_line(&mut note).expect("reads the note");
+    let sleeper = common::wait_for("the traced sleep", || {
+        common::tagged(&id)
+            .into_iter()
+            .find(|&pid| common::stat(pid).is_some_and(|r| r.comm == "sleep"))
+    });
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .expect("SIGINT to sigtree");
+    let output = output_of(child, DEADLINE);
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.contains(&format!("exec    {sleeper} leader (sleep): sleep 300"))),
+        "{text}"
+    );
+    assert!(
+        wait_until_untagged(&id).is_empty(),
+        "the command outlived the trace"
+    );
+}
+
+#[test]
+fn a_missing_pid_is_exit_1_and_bad_input_exit_2() {
+    let id = run_id("trace-bad");
+    let missing = i32::MAX.to_string();
+    let output = output_of(
+        trace(&[&missing], &id).spawn().expect("sigtree runs"),
+        Duration::from_secs(30),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no process with pid"));
+    for args in [&["0"][..], &["12", "--", "true"], &[]] {
+        let output = output_of(
+            trace(args, &id).spawn().expect("sigtree runs"),
+            Duration::from_secs(30),
+        );
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn as_nobody_a_commands_short_lived_child_is_traced() {
+    let prefix = match common::as_nobody() {
+        Ok(prefix) => prefix,
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return;
+        }
+    };
+    if let Some(reason) = no_connector() {
+        eprintln!("{reason}");
+        return;
+    }
+    let id = run_id("trace-nobody");
+    let _cleanup = TaggedCleanup(id.clone());
+    let child = Command::new(&prefix[0])
+        .args(&prefix[1..])
+        .arg(env!("CARGO_BIN_EXE_sigtree"))
+        .args(["trace", "--json", "--", "sh", "-c", "(exit 3) & wait"])
+        .env("SIGTREE_RUN_ID", &id)
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sigtree runs as nobody");
+    let output = output_of(child, DEADLINE);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("signals are not visible"), "{stderr}");
+    let events = lines(&output.stdout);
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "exit" && e["role"] == "child" && e["exit_code"] == 3),
+        "{events:#?}"
+    );
+}
+
+#[test]
+fn as_root_each_signal_has_its_sender_and_result_even_to_a_process_outside() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: tracefs's signal events need root");
+        return;
+    }
+    let mut cleanup = Cleanup::default();
+    let outsider = cleanup.spawn(Command::new("sleep").arg("300"));
+    let id = run_id("trace-signals");
+    let _tagged = TaggedCleanup(id.clone());
+    let script = format!("sleep 30 & kill -TERM $!; wait; kill -CONT {outsider}");
+    let child = trace(&["--json", "--", "sh", "-c", &script], &id)
+        .spawn()
+        .expect("sigtree runs");
+    let output = output_of(child, DEADLINE);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    if !stderr.contains("tracefs") {
+        eprintln!("skipped: no tracefs signal events here: {stderr}");
+        return;
+    }
+    let events = lines(&output.stdout);
+    let leader = &events
+        .iter()
+        .find(|e| e["role"] == "leader")
+        .expect("the leader")["pid"];
+    let term = events
+        .iter()
+        .find(|e| e["kind"] == "signal" && e["signal"] == "SIGTERM")
+        .unwrap_or_else(|| panic!("no SIGTERM: {events:#?}"));
+    assert_eq!(term["from_pid"], *leader, "{term}");
+    assert_eq!(term["from_comm"], "sh");
+    assert_eq!(term["role"], "child");
+    assert_eq!(
+        (&term["code"], &term["result"]),
+        (&"kill".into(), &"queued".into())
+    );
+    assert_eq!(term["inferred"], serde_json::Value::Null);
+    // The default-fatal SIGTERM is taken as the group exit, SIGKILL; the
+    // exit says SIGTERM.
+    let victim = &term["pid"];
+    assert!(
+        events.iter().any(|e| e["kind"] == "deliver"
+            && e["pid"] == *victim
+            && e["signal"] == "SIGKILL"
+            && e["handler"] == "0x0"),
+        "{events:#?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "exit" && e["pid"] == *victim && e["signal"] == "SIGTERM"),
+        "{events:#?}"
+    );
+    let cont = events
+        .iter()
+        .find(|e| e["kind"] == "signal" && e["signal"] == "SIGCONT")
+        .unwrap_or_else(|| panic!("no SIGCONT to the outsider: {events:#?}"));
+    assert_eq!(
+        (&cont["to_pid"], &cont["role"]),
+        (&outsider.into(), &"outside".into())
+    );
+}
