@@ -37,8 +37,9 @@ def main():
     signal.signal(signal.SIGINT, default)  # the parent alone reacts again
     for _ in workers:
         started.acquire()
-    print("ready", flush=True)
     try:
+        # Ready is said inside the try: Ctrl-C may come the moment it is read.
+        print("ready", flush=True)
         for p in workers:
             p.join()
     except KeyboardInterrupt:
