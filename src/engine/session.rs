@@ -1028,17 +1028,25 @@ impl Session {
             .watch
             .processes()
             .values()
-            .filter(|p| p.ending.is_none() && which(p))
+            .filter(|p| (p.ending.is_none() || p.awaiting_reap()) && which(p))
             .map(|p| p.seen.pid)
             .collect();
         for pid in pending {
             let Some(tracked) = self.pidfds.get_mut(&pid) else {
                 continue;
             };
-            if let Ok(record) = self.reader.stat(pid)
-                && record.start_time_ms == tracked.start_time_ms
-                && !record.is_reaped()
+            let stat = self.reader.stat(pid).ok().filter(|record| {
+                record.start_time_ms == tracked.start_time_ms && !record.is_reaped()
+            });
+            if stat.is_none()
+                && let Some(known) = self.watch.processes().get(&pid)
+                && known.awaiting_reap()
             {
+                // Ended by its exit event, and gone from /proc since.
+                self.watch.reaped(now, pid);
+                continue;
+            }
+            if let Some(record) = stat {
                 // A new name may be an exec since the command line was read.
                 // An exiting process or a zombie has none left (and one in
                 // the middle of an exec none yet): the last one read stays.

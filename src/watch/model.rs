@@ -136,6 +136,12 @@ impl Observed {
         self.ended_at.is_some() || self.ending.is_some()
     }
 
+    /// Whether its exit is known from its exit event but not whether it
+    /// was reaped: it may be a zombie now, which only /proc can say.
+    pub fn awaiting_reap(&self) -> bool {
+        self.reaped_at.is_none() && matches!(self.ending, Some((_, Source::Event)))
+    }
+
     /// How long it stayed a zombie, when one was seen.
     pub fn zombie_ms(&self) -> Option<u64> {
         let since = self.zombie_since?;
@@ -579,6 +585,15 @@ impl Watch {
         }
     }
 
+    /// `pid` was found reaped at `at_ms` (gone from /proc) by a parent
+    /// sigtree does not hear from.
+    pub fn reaped(&mut self, at_ms: u64, pid: i32) {
+        if let Some(known) = self.processes.get_mut(&pid) {
+            known.saw_end(at_ms);
+            known.reaped_at.get_or_insert(at_ms);
+        }
+    }
+
     /// `pid`'s ending became known from `source`; a better source replaces
     /// a worse one. `reaped_at` is when it was reaped, if the source says.
     pub fn ending(&mut self, at_ms: u64, pid: i32, ending: Ending, source: Source) {
@@ -590,7 +605,8 @@ impl Watch {
         if self.stop_at.is_some_and(|stop| at_ms < stop) {
             known.before_stop = true;
         }
-        if matches!(source, Source::Waited | Source::Reported) {
+        // PIDFD_INFO_EXIT exists only once it was reaped, by whomever.
+        if matches!(source, Source::Waited | Source::Reported | Source::Pidfd) {
             known.reaped_at.get_or_insert(at_ms);
         }
         if known.ending.is_some_and(|(_, old)| old <= source) {
@@ -1181,9 +1197,19 @@ mod tests {
         assert_eq!(watch.processes()[&11].ended_at, Some(1990));
         assert_eq!(
             watch.processes()[&11].reaped_at,
+            Some(2000),
+            "PIDFD_INFO_EXIT exists once it was reaped"
+        );
+        watch.ending(1995, 12, Ending::Exited(0), Source::Event);
+        assert_eq!(
+            watch.processes()[&12].reaped_at,
             None,
             "an exit is no reaping"
         );
+        assert!(watch.processes()[&12].awaiting_reap());
+        watch.reaped(2005, 12);
+        assert_eq!(watch.processes()[&12].reaped_at, Some(2005));
+        assert!(!watch.processes()[&12].awaiting_reap());
         watch.ending(2010, 11, Ending::Exited(1), Source::Waited);
         watch.ending(2020, 11, Ending::Exited(1), Source::Event);
         assert_eq!(
