@@ -943,13 +943,19 @@ impl Session {
         // Between its fork and its exec, the leader is a copy of the keeper:
         // its name then is not one it had as the command. With lifecycle
         // events, a process they recorded takes its names from them alone,
-        // in their order (a read of /proc now may be ahead of them).
+        // in their order (a read of /proc now may be ahead of them), and so
+        // does the leader the keeper told of: its exec event, which may
+        // not have arrived yet, names it.
         let recorded = self
             .watch
             .processes()
             .get(&pid)
             .is_some_and(|p| p.seen.start_time_ms == record.start_time_ms);
-        let own_name = !(is_keepers_copy(&cmd) || recorded && self.lifecycle.is_some());
+        let told = matches!(found, Found::Told)
+            && !self.attached()
+            && self.leader == Some(pid)
+            && !self.events_lost;
+        let own_name = !(is_keepers_copy(&cmd) || (recorded || told) && self.lifecycle.is_some());
         // Seen at its fork's or exec's time it was alive, whatever /proc
         // shows now: its exit event says when it ended.
         let at_event = matches!(found, Found::Event(_));
