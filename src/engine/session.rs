@@ -1044,12 +1044,16 @@ impl Session {
             let stat = self.reader.stat(pid).ok().filter(|record| {
                 record.start_time_ms == tracked.start_time_ms && !record.is_reaped()
             });
+            // An end seen is stamped after the read that saw it (`now` may
+            // be older, taken before a wait): a sighting of an end is a
+            // bound on when it happened, never earlier than it.
+            let read_at = monotonic_ms().max(now);
             if stat.is_none()
                 && let Some(known) = self.watch.processes().get(&pid)
                 && known.awaiting_reap()
             {
                 // Ended by its exit event, and gone from /proc since.
-                self.watch.reaped(now, pid);
+                self.watch.reaped(read_at, pid);
                 continue;
             }
             if let Some(record) = stat {
@@ -1064,7 +1068,7 @@ impl Session {
                 }
                 tracked.latest = record.clone();
                 self.watch.observe(
-                    now,
+                    read_at,
                     Sighting {
                         cmd: tracked.cmd.clone(),
                         ..sighting(&record)
@@ -1076,15 +1080,17 @@ impl Session {
                     self.watch.saw_name(pid, &record.comm);
                 }
             }
-            match tracked.pidfd.exit_info() {
+            let info = tracked.pidfd.exit_info();
+            let checked_at = monotonic_ms().max(now);
+            match info {
                 ExitInfo::Ended(ending) => {
-                    self.watch.ending(now, pid, ending, Source::Pidfd);
+                    self.watch.ending(checked_at, pid, ending, Source::Pidfd);
                     self.journal_exit(pid, false, false);
                 }
                 info @ (ExitInfo::NotYet | ExitInfo::Unsupported)
                     if !tracked.pidfd.is_running() =>
                 {
-                    self.watch.ended(now, pid);
+                    self.watch.ended(monotonic_ms().max(now), pid);
                     self.journal_exit(pid, info == ExitInfo::Unsupported, false);
                 }
                 ExitInfo::NotYet | ExitInfo::Unsupported => {}
