@@ -944,18 +944,17 @@ impl Session {
         // its name then is not one it had as the command. With lifecycle
         // events, a process they recorded takes its names from them alone,
         // in their order (a read of /proc now may be ahead of them), and so
-        // does the leader the keeper told of: its exec event, which may
-        // not have arrived yet, names it.
+        // does every process of a run sigtree started: each was born after
+        // the connector listened, so its fork and exec events, which may not
+        // have arrived yet, name it (unless the kernel lost some).
         let recorded = self
             .watch
             .processes()
             .get(&pid)
             .is_some_and(|p| p.seen.start_time_ms == record.start_time_ms);
-        let told = matches!(found, Found::Told)
-            && !self.attached()
-            && self.leader == Some(pid)
-            && !self.events_lost;
-        let own_name = !(is_keepers_copy(&cmd) || (recorded || told) && self.lifecycle.is_some());
+        let events_name_it =
+            self.lifecycle.is_some() && (recorded || !self.attached() && !self.events_lost);
+        let own_name = !(is_keepers_copy(&cmd) || events_name_it);
         // Seen at its fork's or exec's time it was alive, whatever /proc
         // shows now: its exit event says when it ended.
         let at_event = matches!(found, Found::Event(_));
