@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::{TaggedCleanup, run_id, wait_until_untagged};
 
 /// Why the proc connector cannot be had here, if it cannot.
@@ -21,15 +19,7 @@ fn no_connector() -> Option<String> {
 fn check(prefix: &[String], args: &[&str], cmd: &[&str]) -> (Option<i32>, serde_json::Value) {
     let id = run_id("events");
     let _cleanup = TaggedCleanup(id.clone());
-    let (program, before) = match prefix.split_first() {
-        Some((program, rest)) => (program.as_str(), rest.to_vec()),
-        None => (env!("CARGO_BIN_EXE_sigtree"), Vec::new()),
-    };
-    let mut command = Command::new(program);
-    if !prefix.is_empty() {
-        command.args(before).arg(env!("CARGO_BIN_EXE_sigtree"));
-    }
-    let output = command
+    let output = common::sigtree_under(prefix)
         .args(["check", "--json", "--ready", "^ready$"])
         .args(args)
         .arg("--")

@@ -25,10 +25,7 @@ fn check_policy_under(
 ) -> (Option<i32>, serde_json::Value) {
     let id = run_id(&format!("policy-{policy}"));
     let _cleanup = TaggedCleanup(id.clone());
-    let sigtree = env!("CARGO_BIN_EXE_sigtree");
-    let mut invocation = runner.iter().map(String::as_str).chain([sigtree]);
-    let output = Command::new(invocation.next().expect("a program"))
-        .args(invocation)
+    let output = common::sigtree_under(runner)
         .args(["check", "--json", "--ready", "^ready$", "--policy", policy])
         .args(args)
         .arg("--")

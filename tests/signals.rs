@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::{DEADLINE, TaggedCleanup, output_of, run_id, wait_until_untagged};
 
@@ -13,15 +13,7 @@ use common::{DEADLINE, TaggedCleanup, output_of, run_id, wait_until_untagged};
 fn check(prefix: &[String], args: &[&str], cmd: &[&str]) -> (i32, Option<i32>, serde_json::Value) {
     let id = run_id("signals");
     let _cleanup = TaggedCleanup(id.clone());
-    let mut command = match prefix.split_first() {
-        Some((program, rest)) => {
-            let mut command = Command::new(program);
-            command.args(rest).arg(env!("CARGO_BIN_EXE_sigtree"));
-            command
-        }
-        None => Command::new(env!("CARGO_BIN_EXE_sigtree")),
-    };
-    let child = command
+    let child = common::sigtree_under(prefix)
         .args(["check", "--json", "--ready", "^ready$"])
         .args(args)
         .arg("--")

@@ -20,10 +20,24 @@ pub const DEADLINE: Duration = Duration::from_secs(20);
 
 /// Runs the sigtree binary with `args` and returns what it printed.
 pub fn sigtree(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sigtree"))
+    sigtree_under(&[])
         .args(args)
         .output()
         .expect("the sigtree binary runs")
+}
+
+/// The sigtree binary as a command, run through `runner` (a program and
+/// its arguments before sigtree's own: another user, another namespace),
+/// or directly when `runner` is empty.
+pub fn sigtree_under(runner: &[String]) -> Command {
+    match runner.split_first() {
+        Some((program, rest)) => {
+            let mut command = Command::new(program);
+            command.args(rest).arg(env!("CARGO_BIN_EXE_sigtree"));
+            command
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_sigtree")),
+    }
 }
 
 /// Runs `sigtree ps ARGS --json` and parses its output, failing the test
