@@ -462,16 +462,7 @@ fn policies_all_on_setsid_escape_systemds_cgroup_catches_the_escaped_grandchildr
 
 /// The cgroup2 directories a sigtree of pid `pid` made and left behind.
 fn cgroups_left_by(pid: u32) -> Vec<std::path::PathBuf> {
-    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let Some(mount) = mounts.lines().find_map(|line| {
-        let (fields, after) = line.split_once(" - ")?;
-        (after.split_whitespace().next() == Some("cgroup2")).then(|| {
-            fields
-                .split_whitespace()
-                .nth(4)
-                .map(std::path::PathBuf::from)
-        })?
-    }) else {
+    let Ok(mount) = sigtree::sys::cgroup::cgroup2_mount() else {
         return Vec::new();
     };
     let prefix = format!("sigtree-{pid}-");

@@ -46,6 +46,16 @@ fn traced(report: &serde_json::Value) -> bool {
     false
 }
 
+/// The SIGTERMs `process` received, as its `signals` list them.
+fn sigterms(process: &serde_json::Value) -> Vec<&serde_json::Value> {
+    process["signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .filter(|s| s["signal"] == "SIGTERM")
+        .collect()
+}
+
 fn process(
     report: &serde_json::Value,
     keep: impl Fn(&serde_json::Value) -> bool,
@@ -141,12 +151,7 @@ fn a_sigterm_to_a_process_that_ignores_it_is_ignored() {
     }
     assert_eq!(code, Some(0), "{report:#}");
     let leader = process(&report, |p| p["role"] == "leader");
-    let terms: Vec<&serde_json::Value> = leader["signals"]
-        .as_array()
-        .expect("signals")
-        .iter()
-        .filter(|s| s["signal"] == "SIGTERM")
-        .collect();
+    let terms = sigterms(leader);
     assert_eq!(terms.len(), 1, "{report:#}");
     assert_eq!(terms[0]["result"], "ignored");
     assert_eq!(terms[0]["from_pid"], sigtree, "sent by sigtree itself");
@@ -173,13 +178,8 @@ fn a_second_sigterm_to_a_process_that_blocks_it_is_already_pending() {
     }
     assert_eq!(code, Some(0), "{report:#}");
     let leader = process(&report, |p| p["role"] == "leader");
-    let results: Vec<&serde_json::Value> = leader["signals"]
-        .as_array()
-        .expect("signals")
-        .iter()
-        .filter(|s| s["signal"] == "SIGTERM")
-        .map(|s| &s["result"])
-        .collect();
+    let results: Vec<&serde_json::Value> =
+        sigterms(leader).into_iter().map(|s| &s["result"]).collect();
     assert_eq!(
         results,
         ["queued", "already_pending", "already_pending"],

@@ -224,9 +224,7 @@ fn as_nobody_a_commands_short_lived_child_is_traced() {
     }
     let id = run_id("trace-nobody");
     let _cleanup = TaggedCleanup(id.clone());
-    let child = Command::new(&prefix[0])
-        .args(&prefix[1..])
-        .arg(env!("CARGO_BIN_EXE_sigtree"))
+    let child = common::sigtree_under(&prefix)
         .args(["trace", "--json", "--", "sh", "-c", "(exit 3) & wait"])
         .env("SIGTREE_RUN_ID", &id)
         .current_dir("/")

@@ -132,7 +132,7 @@ fn remove_stale(parent: &Path) {
 }
 
 /// Where the cgroup2 hierarchy is mounted (/proc/self/mountinfo).
-fn cgroup2_mount() -> io::Result<PathBuf> {
+pub fn cgroup2_mount() -> io::Result<PathBuf> {
     let mounts = std::fs::read_to_string("/proc/self/mountinfo")?;
     mounts
         .lines()
