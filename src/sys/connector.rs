@@ -422,11 +422,14 @@ mod tests {
                 return;
             }
         };
-        let status = std::process::Command::new("sh")
+        let mut sh = std::process::Command::new("sh")
             .args(["-c", "printf renamed > /proc/self/comm; exit 3"])
-            .status()
+            .spawn()
             .expect("sh runs");
-        assert_eq!(status.code(), Some(3));
+        // This test process has other tests' children too: this one is
+        // known by its pid.
+        let pid = sh.id() as i32;
+        assert_eq!(sh.wait().expect("reaped").code(), Some(3));
         let child_exit = |events: &[ProcEvent]| {
             events.iter().find_map(|event| match *event {
                 ProcEvent::Exit {
@@ -434,7 +437,9 @@ mod tests {
                     status,
                     parent_tgid,
                     ..
-                } if parent_tgid == std::process::id() as i32 => Some((tgid, status)),
+                } if tgid == pid && parent_tgid == std::process::id() as i32 => {
+                    Some((tgid, status))
+                }
                 _ => None,
             })
         };
