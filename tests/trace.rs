@@ -309,3 +309,130 @@ fn as_root_each_signal_has_its_sender_and_result_even_to_a_process_outside() {
         (&outsider.into(), &"outside".into())
     );
 }
+
+/// Why tracefs's signal events cannot be had here, if they cannot: the
+/// first line trace writes on stderr says what it sees.
+fn no_signal_events(note: &str) -> Option<String> {
+    (!note.contains("tracefs")).then(|| format!("skipped: no tracefs signal events here: {note}"))
+}
+
+/// The signal events of `signal` in `events`, by receiver.
+fn signals_named<'e>(events: &'e [serde_json::Value], signal: &str) -> Vec<&'e serde_json::Value> {
+    events
+        .iter()
+        .filter(|e| e["kind"] == "signal" && e["signal"] == signal)
+        .collect()
+}
+
+#[test]
+fn as_root_ctrl_c_in_a_terminal_reaches_every_member_of_its_foreground_group_from_the_kernel() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: tracefs's signal events need root");
+        return;
+    }
+    // A shell leading a session in a real pty, its pipeline in its group:
+    // the terminal's foreground group.
+    let mut terminal = common::pty::Tui::start(
+        &["-c", "sleep 300 | sleep 300"],
+        &[("SIGTREE_TUI_PROGRAM", "sh")],
+    );
+    let shell = terminal.pid();
+    let sleeps = common::wait_for("the pipeline's two sleeps", || {
+        let sleeps =
+            common::live_pids_where(|r| r.ppid == shell && r.pgid == shell && r.comm == "sleep");
+        (sleeps.len() == 2).then_some(sleeps)
+    });
+    let id = run_id("trace-ctrl-c");
+    let _tagged = TaggedCleanup(id.clone());
+    let mut child = trace(&["--json", &shell.to_string()], &id)
+        .spawn()
+        .expect("sigtree runs");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut note = String::new();
+    stderr.read_line(&mut note).expect("reads the note");
+    if let Some(reason) = no_signal_events(&note) {
+        eprintln!("{reason}");
+        terminal.press("\x03");
+        return;
+    }
+    terminal.press("\x03");
+    let output = output_of(child, DEADLINE);
+    assert_eq!(output.status.code(), Some(0), "trace ends with the group");
+    let events = lines(&output.stdout);
+    // The shell's own re-raise after its handler (tkill) is not the
+    // terminal's.
+    let ints: Vec<&serde_json::Value> = signals_named(&events, "SIGINT")
+        .into_iter()
+        .filter(|e| e["code"] != "tkill")
+        .collect();
+    for member in sleeps.iter().chain([&shell]) {
+        let got = ints
+            .iter()
+            .find(|e| e["pid"] == *member)
+            .unwrap_or_else(|| panic!("no SIGINT to {member}: {events:#?}"));
+        assert_eq!(
+            (&got["code"], &got["inferred"], &got["result"]),
+            (&"kernel".into(), &"terminal".into(), &"queued".into()),
+            "{got}"
+        );
+    }
+    assert_eq!(
+        ints.len(),
+        3,
+        "one SIGINT from the terminal per member: {ints:#?}"
+    );
+    assert_eq!(terminal.wait_exit(), None, "the shell died of the SIGINT");
+}
+
+#[test]
+fn as_root_a_parent_death_signal_is_told_from_a_kill_before_the_parents_exit() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: tracefs's signal events need root");
+        return;
+    }
+    if common::find_program("setpriv").is_none() {
+        eprintln!("skipped: setpriv (util-linux) is not installed");
+        return;
+    }
+    // The first child asks for SIGTERM at its parent's death (setpriv sets
+    // it, then execs sleep); the second is sent SIGUSR1 by kill(1) from the
+    // parent just before it exits. Both come as SI_USER from the parent.
+    let script = "setpriv --pdeathsig TERM sleep 300 & orphan=$!; \
+                  until [ \"$(cat /proc/$orphan/comm)\" = sleep ]; do sleep 0.01; done; \
+                  sleep 300 & kill -USR1 $!; exit 0";
+    let id = run_id("trace-pdeathsig");
+    let _tagged = TaggedCleanup(id.clone());
+    let mut child = trace(&["--json", "--", "sh", "-c", script], &id)
+        .spawn()
+        .expect("sigtree runs");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut note = String::new();
+    stderr.read_line(&mut note).expect("reads the note");
+    let output = output_of(child, DEADLINE);
+    assert_eq!(output.status.code(), Some(0), "trace ends with the subtree");
+    if let Some(reason) = no_signal_events(&note) {
+        eprintln!("{reason}");
+        return;
+    }
+    let events = lines(&output.stdout);
+    let leader = &events
+        .iter()
+        .find(|e| e["role"] == "leader")
+        .expect("the leader")["pid"];
+    let [death] = signals_named(&events, "SIGTERM")[..] else {
+        panic!("one SIGTERM: {events:#?}");
+    };
+    assert_eq!(
+        (&death["from_pid"], &death["code"], &death["inferred"]),
+        (leader, &"kill".into(), &"parent_death".into()),
+        "{death}"
+    );
+    let [kill] = signals_named(&events, "SIGUSR1")[..] else {
+        panic!("one SIGUSR1: {events:#?}");
+    };
+    assert_eq!(
+        (&kill["from_pid"], &kill["code"], &kill["inferred"]),
+        (leader, &"kill".into(), &serde_json::Value::Null),
+        "{kill}"
+    );
+}

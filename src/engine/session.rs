@@ -415,6 +415,9 @@ impl Session {
         if run.pidfds.is_empty() {
             return Err(StartError::NoSuchProcess(pid));
         }
+        // Its subtree as it is now: the events say what changes from here
+        // on, and a signal to a child already there names its receiver.
+        run.collect(true);
         Ok(run)
     }
 

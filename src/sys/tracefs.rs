@@ -1,7 +1,7 @@
 //! tracefs's signal events (FACTS 10c): a private instance with
 //! signal:signal_generate (who sent what to whom, and what the kernel did
-//! with it) and signal:signal_deliver (a handler ran, or the default
-//! action), read as text from its trace_pipe. Creating an instance needs
+//! with it), signal:signal_deliver (a handler ran, or the default
+//! action) and sched:sched_process_exit (a sender exiting), read as text from its trace_pipe. Creating an instance needs
 //! write access to tracefs's instances/ (root). Where tracefs is not
 //! mounted, it is mounted in a mount namespace of the caller's own.
 
@@ -112,6 +112,7 @@ impl Instance {
         let _ = instance.write("buffer_size_kb", "4096");
         instance.write("events/signal/signal_generate/enable", "1")?;
         instance.write("events/signal/signal_deliver/enable", "1")?;
+        instance.write("events/sched/sched_process_exit/enable", "1")?;
         Ok(instance)
     }
 
@@ -140,6 +141,7 @@ impl Drop for Instance {
     fn drop(&mut self) {
         let _ = self.write("events/signal/signal_generate/enable", "0");
         let _ = self.write("events/signal/signal_deliver/enable", "0");
+        let _ = self.write("events/sched/sched_process_exit/enable", "0");
         let _ = std::fs::remove_dir(&self.dir);
     }
 }
@@ -181,6 +183,14 @@ pub enum TraceRecord {
         /// The handler's address: 0 SIG_DFL, 1 SIG_IGN, else a handler runs.
         handler: u64,
     },
+    /// sched_process_exit: `task` entered do_exit; what it sends from now
+    /// on comes from its exit (PR_SET_PDEATHSIG's signal to its children).
+    Exiting {
+        /// CLOCK_MONOTONIC nanoseconds.
+        at_ns: u64,
+        /// The exiting thread and its process.
+        task: Task,
+    },
     /// The ring buffer overflowed: this many events were lost.
     Lost(u64),
     /// The marker of sync request N: every event before it was read.
@@ -210,8 +220,14 @@ pub fn parse_line(line: &str) -> Option<TraceRecord> {
         let number = marker.trim().strip_prefix(SYNC_MARKER)?;
         return Some(TraceRecord::Synced(number.trim().parse().ok()?));
     }
-    let (head, tail) = line.split_once(": signal_")?;
-    let (event, fields) = tail.split_once(": ")?;
+    let (head, event, fields) =
+        if let Some((head, fields)) = line.split_once(": sched_process_exit: ") {
+            (head, "exiting", fields)
+        } else {
+            let (head, tail) = line.split_once(": signal_")?;
+            let (event, fields) = tail.split_once(": ")?;
+            (head, event, fields)
+        };
     // head: "<comm>-<tid> (<tgid>) [cpu] flags secs.micros"
     let (task, rest) = head.rsplit_once(") [")?;
     let (comm_tid, tgid) = task.rsplit_once('(')?;
@@ -257,6 +273,7 @@ pub fn parse_line(line: &str) -> Option<TraceRecord> {
             code: number("code")? as i32,
             handler: u64::from_str_radix(field("sa_handler")?, 16).ok()?,
         }),
+        "exiting" => Some(TraceRecord::Exiting { at_ns, task }),
         _ => None,
     }
 }
@@ -327,6 +344,23 @@ mod tests {
         assert_eq!(
             (task.tid, task.tgid, task.comm.as_str()),
             (12864, 12864, "<...>")
+        );
+    }
+
+    #[test]
+    fn an_exit_line_names_the_exiting_thread() {
+        let line = "              sh-6294    (   6293) [000] ..... 21494.700000: \
+                    sched_process_exit: comm=sh pid=6294 prio=120 group_dead=true";
+        assert_eq!(
+            parse_line(line),
+            Some(TraceRecord::Exiting {
+                at_ns: 21_494_700_000_000,
+                task: Task {
+                    comm: "sh".into(),
+                    tid: 6294,
+                    tgid: 6293
+                },
+            })
         );
     }
 

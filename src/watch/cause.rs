@@ -197,10 +197,7 @@ impl Sender {
 
     /// In words: "4121 (bash)", "the kernel (terminal, inferred)".
     pub fn words(&self) -> String {
-        let inferred = match self.inferred {
-            Some(Inferred::Terminal) => " (terminal, inferred)",
-            None => "",
-        };
+        let inferred = Inferred::suffix(self.inferred);
         match self.from {
             From::Kernel => format!("the kernel{inferred}"),
             From::Sigtree | From::Process => format!(

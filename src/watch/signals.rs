@@ -88,15 +88,38 @@ impl Delivery {
     }
 }
 
-/// A sender the kernel did not name, inferred by the spec's rules. (The
-/// spec's `parent_death` — SI_USER from a parent while it exits — is not
-/// inferred: the trace cannot tell a parent's kill(2) just before its exit
-/// from its PR_SET_PDEATHSIG, and a guess would be said as a fact.)
+/// A sender the kernel did not name, inferred by the spec's rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Inferred {
     /// SIGINT, SIGQUIT or SIGTSTP with SI_KERNEL: the terminal's keys.
     Terminal,
+    /// SI_USER from a task already in its exit (the trace saw its
+    /// sched_process_exit first): the kernel sends nothing else as SI_USER
+    /// from there but PR_SET_PDEATHSIG's signal to the task's children.
+    ParentDeath,
+}
+
+impl Inferred {
+    /// The sender of `signal` sent with `code`, where `sender_exiting`
+    /// says whether its sending task had entered its exit.
+    pub fn of(signal: i32, code: SiCode, sender_exiting: bool) -> Option<Self> {
+        let terminal = [libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP].contains(&signal);
+        match code {
+            SiCode::Kernel if terminal => Some(Self::Terminal),
+            SiCode::Kill if sender_exiting => Some(Self::ParentDeath),
+            _ => None,
+        }
+    }
+
+    /// What a sender's name is followed by: " (terminal, inferred)".
+    pub fn suffix(inferred: Option<Self>) -> &'static str {
+        match inferred {
+            Some(Self::Terminal) => " (terminal, inferred)",
+            Some(Self::ParentDeath) => " (parent death, inferred)",
+            None => "",
+        }
+    }
 }
 
 /// Who sent a signal, as sigtree names it.
@@ -138,10 +161,7 @@ impl Received {
     /// Its sender in words: "4121 (bash)", "sigtree", "the kernel
     /// (terminal, inferred)", "4121 (python3) (parent death, inferred)".
     pub fn sender(&self) -> String {
-        let inferred = match self.inferred {
-            Some(Inferred::Terminal) => " (terminal, inferred)",
-            None => "",
-        };
+        let inferred = Inferred::suffix(self.inferred);
         match self.from {
             From::Sigtree => format!("sigtree{inferred}"),
             From::Kernel => format!("the kernel{inferred}"),
@@ -195,6 +215,34 @@ mod tests {
         assert_eq!(Delivery::of(2), Some(Delivery::AlreadyPending));
         assert_eq!(Delivery::of(9), None);
         assert!(Delivery::QueuedWithoutInfo.queued() && !Delivery::Ignored.queued());
+    }
+
+    #[test]
+    fn senders_are_inferred_only_by_the_specs_rules() {
+        let kernel_int = Inferred::of(libc::SIGINT, SiCode::Kernel, false);
+        assert_eq!(kernel_int, Some(Inferred::Terminal));
+        assert_eq!(
+            Inferred::of(libc::SIGTSTP, SiCode::Kernel, true),
+            kernel_int
+        );
+        // The kernel's SIGHUP to an orphaned group is not the terminal's.
+        assert_eq!(Inferred::of(libc::SIGHUP, SiCode::Kernel, false), None);
+        // A kill(2) from a live parent is a kill; from an exiting one, its
+        // death.
+        assert_eq!(Inferred::of(libc::SIGTERM, SiCode::Kill, false), None);
+        assert_eq!(
+            Inferred::of(libc::SIGTERM, SiCode::Kill, true),
+            Some(Inferred::ParentDeath)
+        );
+        assert_eq!(Inferred::of(libc::SIGINT, SiCode::Tkill, true), None);
+        let orphan = Received {
+            signal: libc::SIGKILL,
+            ..received(From::Process, Delivery::Queued, Some(Inferred::ParentDeath))
+        };
+        assert_eq!(
+            orphan.line(4130, "child"),
+            "SIGKILL 4121 (bash) (parent death, inferred) → 4130 child: queued"
+        );
     }
 
     #[test]

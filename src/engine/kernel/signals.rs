@@ -2,6 +2,7 @@
 //! as they come, and syncing with it (a marker through the trace itself).
 //! Dropping it closes the tracer's pipe: the tracer removes its instance.
 
+use std::collections::HashMap;
 use std::io::{self, Read};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::process::CommandExt;
@@ -18,6 +19,14 @@ use crate::sys::tracefs::{TraceRecord, parse_line};
 /// How long the tracer may take to set its instance up, or to end.
 const TRACER_DEADLINE: Duration = Duration::from_secs(3);
 
+/// How long after a task entered its exit a signal it sends is still
+/// taken as sent from that exit: the exit's signals to its children come
+/// once its memory is released, which takes long only for a huge process.
+const EXIT_SENDS_WITHIN_NS: u64 = 5_000_000_000;
+
+/// How many exiting tasks are kept before the older ones are dropped.
+const EXITING_PRUNED_FROM: usize = 4096;
+
 /// The tracer as sigtree holds it.
 #[derive(Debug)]
 pub struct Tracer {
@@ -30,6 +39,8 @@ pub struct Tracer {
     partial: Vec<u8>,
     syncs: u64,
     losses: u64,
+    /// Tasks seen entering their exit lately: thread id → when (ns).
+    exiting: HashMap<i32, u64>,
 }
 
 impl Tracer {
@@ -62,6 +73,7 @@ impl Tracer {
             partial: Vec::new(),
             syncs: 0,
             losses: 0,
+            exiting: HashMap::new(),
         };
         if tracer.wait_for_line(READY, TRACER_DEADLINE) {
             Ok(tracer)
@@ -139,11 +151,28 @@ impl Tracer {
             .filter_map(|line| parse_line(line))
             .collect();
         for record in &records {
-            if let TraceRecord::Lost(n) = record {
-                self.losses += n;
+            match record {
+                TraceRecord::Lost(n) => self.losses += n,
+                TraceRecord::Exiting { at_ns, task } => {
+                    self.exiting.insert(task.tid, *at_ns);
+                    if self.exiting.len() > EXITING_PRUNED_FROM {
+                        let since = at_ns.saturating_sub(EXIT_SENDS_WITHIN_NS);
+                        self.exiting.retain(|_, at| *at >= since);
+                    }
+                }
+                _ => {}
             }
         }
         records
+    }
+
+    /// Whether thread `tid` had entered its exit (and its pid was not
+    /// taken again since, as far as time says) when it sent a signal at
+    /// `at_ns`: read once the records up to that signal were.
+    pub fn sent_while_exiting(&self, tid: i32, at_ns: u64) -> bool {
+        self.exiting
+            .get(&tid)
+            .is_some_and(|&exit| exit <= at_ns && at_ns - exit <= EXIT_SENDS_WITHIN_NS)
     }
 
     /// Every record of what the kernel traced until now: a marker is put

@@ -372,7 +372,11 @@ impl Session {
                 } else {
                     From::Process
                 };
-                let inferred = Self::infer(sig, code);
+                let exiting = self
+                    .tracer
+                    .as_ref()
+                    .is_some_and(|tracer| tracer.sent_while_exiting(sender.tid, at_ns));
+                let inferred = Inferred::of(sig, code, exiting);
                 let from_comm = self.name_of(sender.tgid, sender.comm);
                 let received = Received {
                     at_ms,
@@ -421,7 +425,7 @@ impl Session {
                 self.watch
                     .delivered(at_ns / 1_000_000, task.tgid, sig, handler > 1);
             }
-            TraceRecord::Lost(_) | TraceRecord::Synced(_) => {}
+            TraceRecord::Exiting { .. } | TraceRecord::Lost(_) | TraceRecord::Synced(_) => {}
         }
     }
 
@@ -440,12 +444,5 @@ impl Session {
         known
             .or_else(|| self.reader.stat(pid).ok().map(|r| r.comm))
             .unwrap_or(traced)
-    }
-
-    /// A sender the kernel does not name (SPEC, "cause"): the terminal
-    /// for SIGINT, SIGQUIT or SIGTSTP from the kernel.
-    fn infer(sig: i32, code: SiCode) -> Option<Inferred> {
-        (code == SiCode::Kernel && [libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP].contains(&sig))
-            .then_some(Inferred::Terminal)
     }
 }
