@@ -350,14 +350,13 @@ fn as_root_ctrl_c_in_a_terminal_reaches_every_member_of_its_foreground_group_fro
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut note = String::new();
     stderr.read_line(&mut note).expect("reads the note");
-    if let Some(reason) = no_signal_events(&note) {
-        eprintln!("{reason}");
-        terminal.press("\x03");
-        return;
-    }
     terminal.press("\x03");
     let output = output_of(child, DEADLINE);
     assert_eq!(output.status.code(), Some(0), "trace ends with the group");
+    if let Some(reason) = no_signal_events(&note) {
+        eprintln!("{reason}");
+        return;
+    }
     let events = lines(&output.stdout);
     // The shell's own re-raise after its handler (tkill) is not the
     // terminal's.
