@@ -1297,3 +1297,87 @@ fn demo_policy_docker_runs_the_pool_in_a_pid_namespace_whose_kernel_drops_the_ma
     }
     tui.quit();
 }
+
+/// `sigtree run` of a two-sleep pipeline in `runner` (empty: directly),
+/// once both sleeps show: the screen and the watched group.
+fn run_pipeline(runner: &[String]) -> (Tui, i32) {
+    let sigtree = env!("CARGO_BIN_EXE_sigtree").to_string();
+    let run = ["run", "--", "sh", "-c", "sleep 300 | sleep 300"];
+    let args: Vec<&str> = match runner.split_first() {
+        Some((_, prefix)) => prefix
+            .iter()
+            .map(String::as_str)
+            .chain([sigtree.as_str()])
+            .chain(run)
+            .collect(),
+        None => run.to_vec(),
+    };
+    let env: Vec<(&str, &str)> = runner
+        .first()
+        .map(|program| ("SIGTREE_TUI_PROGRAM", program.as_str()))
+        .into_iter()
+        .collect();
+    let tui = Tui::start(&args, &env);
+    let group = tui.wait_for_screen("both sleeps in the table", |screen| {
+        let sleeps = screen.contents().matches("─ sleep 300").count();
+        (sleeps == 2).then(|| header_group(screen)).flatten()
+    });
+    (tui, group)
+}
+
+#[test]
+fn as_root_a_group_sigint_is_one_log_line_a_detail_entry_and_a_lifeline_mark() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: tracefs's signal events need root");
+        return;
+    }
+    let (mut tui, group) = run_pipeline(&[]);
+    if !tui.contents().contains("events: kernel") {
+        eprintln!("skipped: no kernel signal events here: {}", tui.contents());
+        tui.quit();
+        return;
+    }
+    tui.press("i");
+    // One send by sigtree to the group's three members: one line.
+    tui.wait_for_text(&format!("SIGINT sigtree → group {group} (3 processes)"));
+    wait_group_gone(group);
+    // Each lane marks the arrival; the legend names the mark.
+    tui.wait_for_screen("a signal mark on the lifelines", |screen| {
+        let contents = screen.contents();
+        let lanes = contents.lines().filter(|l| l.contains('↓')).count();
+        (contents.contains("↓ signal received") || contents.contains("↓ received"))
+            .then_some(lanes)
+            .filter(|&lanes| lanes >= 3)
+    });
+    // The selected process lists what it received, and from whom.
+    tui.press("\x1b[B");
+    tui.wait_for_text("SIGINT from sigtree: queued");
+    tui.quit();
+}
+
+#[test]
+fn as_nobody_the_header_says_lifecycle_events_and_the_detail_pane_that_senders_are_unseen() {
+    let runner = match common::as_nobody() {
+        Ok(runner) => runner,
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return;
+        }
+    };
+    let (mut tui, _group) = run_pipeline(&runner);
+    let events = tui.wait_for_screen("where the events come from", |screen| {
+        let contents = screen.contents();
+        ["events: lifecycle", "events: polling"]
+            .into_iter()
+            .find(|source| contents.contains(source))
+    });
+    assert_eq!(
+        events,
+        "events: lifecycle",
+        "the proc connector works unprivileged on this kernel: {}",
+        tui.contents()
+    );
+    tui.press("\x1b[B");
+    tui.wait_for_text("senders unseen: needs root");
+    tui.quit();
+}

@@ -257,6 +257,7 @@ mod tests {
             label: s(label),
             segments: segments.to_vec(),
             end,
+            signals: Vec::new(),
         }
     }
 
@@ -300,12 +301,15 @@ mod tests {
     #[rustfmt::skip]
     fn running_lanes() -> Vec<Lane> {
         use Segment::*;
-        vec![
+        let mut lanes = vec![
             lane("worker-1", &[(300, 400, Idle), (400, 12_400, Busy)], None),
             lane("worker-2", &[(300, 500, Idle), (500, 6100, Busy), (6100, 6300, Idle), (6300, 12_400, Busy)], None),
             lane("worker-3", &[(300, 400, Idle), (400, 5000, Busy), (5000, 7000, Stopped), (7000, 12_400, Busy)], None),
             lane("worker-4", &[(300, 600, Idle), (600, 12_400, Busy)], None),
-        ]
+        ];
+        // worker-2 received SIGUSR1 at +6.0 s.
+        lanes[1].signals = vec![6000];
+        lanes
     }
 
     /// The graceful demo at +12.4 s: four busy workers, worker-3 was
@@ -320,6 +324,8 @@ mod tests {
                 sid: Some(3300),
                 own_pid: 4100,
                 own_pgid: 4100,
+                keeper: Some(4101),
+                events: s("events: kernel (with signal senders)"),
                 stop_event: Some(s("clear")),
                 tasks: Some((12, 0, Some(188))),
                 stopping: None,
@@ -348,6 +354,11 @@ mod tests {
                     (s("+6.1 s"), s("idle")),
                     (s("+6.3 s"), s("busy #10")),
                 ],
+                signals: vec![(
+                    s("+6.0 s"),
+                    s("SIGUSR1 from 4120 (python3): queued, handler ran"),
+                )],
+                signals_unseen: String::new(),
                 notes: vec![s(
                     "started 4126 with setsid at +4.0 s: it left the group and the session",
                 )],
@@ -425,6 +436,8 @@ mod tests {
                 sid: Some(3300),
                 own_pid: 4100,
                 own_pgid: 4100,
+                keeper: Some(4101),
+                events: s("events: lifecycle (senders need root)"),
                 stop_event: Some(s("set at +9.0 s")),
                 tasks: Some((14, 1, Some(0))),
                 stopping: Some(s(
@@ -464,6 +477,8 @@ mod tests {
                     (s("+0.3 s"), s("idle")),
                     (s("+2.0 s"), s("setsid: session 4121")),
                 ],
+                signals: Vec::new(),
+                signals_unseen: s("senders unseen: needs root"),
                 notes: vec![
                     s("escaped the group at +2.0 s (setsid)"),
                     s("orphan: re-parented to sigtree (subreaper) at +15.0 s"),

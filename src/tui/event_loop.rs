@@ -114,7 +114,7 @@ pub fn drive<D: Display>(
             }
             Event::News => {
                 let news = (
-                    app.run_mut().watch.logged(),
+                    app.run_mut().watch.revision(),
                     app.run_mut().watch.alive().len(),
                 );
                 let changed = news != seen;

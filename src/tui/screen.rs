@@ -74,6 +74,10 @@ pub struct Header {
     pub own_pid: i32,
     /// sigtree's own process group (visibly not the watched one).
     pub own_pgid: i32,
+    /// sigtree's keeper; `None` when attached.
+    pub keeper: Option<i32>,
+    /// What the events come from: "events: kernel (…)".
+    pub events: String,
     /// "clear", or when it was set ("set at +12.4 s"); `None` outside demo.
     pub stop_event: Option<String>,
     /// Task accounts: completed, lost, queued (`None` for an endless queue).
@@ -159,6 +163,12 @@ pub struct Detail {
     pub stop_event: String,
     /// Phase history: (time "+1.2 s", phase).
     pub phases: Vec<(String, String)>,
+    /// The signals it received, newest first: (time "+1.2 s", "SIGTERM
+    /// from 4121 (bash): queued, handler ran").
+    pub signals: Vec<(String, String)>,
+    /// Why no signal can be listed (no kernel signal events); empty when
+    /// they are read.
+    pub signals_unseen: String,
     /// Orphaning, escaping, outcome notes.
     pub notes: Vec<String>,
 }
@@ -204,6 +214,8 @@ pub struct Lane {
     pub segments: Vec<(u64, u64, Segment)>,
     /// Where and how it ended.
     pub end: Option<(u64, EndMark)>,
+    /// When the kernel saw it receive a signal (with its signal events).
+    pub signals: Vec<u64>,
 }
 
 /// The lifelines pane.

@@ -26,6 +26,8 @@ use crate::watch::wording::{self, duration};
 
 /// How many phases the detail pane lists, the newest first.
 const PHASES_SHOWN: usize = 6;
+/// How many received signals the detail pane lists, newest first.
+const SIGNALS_SHOWN: usize = 6;
 
 /// Everything one frame shows.
 #[derive(Clone, Debug)]
@@ -210,6 +212,8 @@ fn header(app: &Model<'_>, now: u64, at: &Now) -> Header {
             .map(|p| p.seen.sid),
         own_pid: app.run.sigtree.0,
         own_pgid: app.run.sigtree.1,
+        keeper: app.run.keeper,
+        events: app.run.events_source.words().into(),
         stop_event,
         tasks: accounts.map(|a| (a.completed, a.lost, (!endless).then_some(a.queued))),
         stopping: app.stopping.map(|step| match step {
@@ -505,6 +509,21 @@ fn detail(app: &Model<'_>, pid: i32, at: &Now) -> Option<Detail> {
             .take(PHASES_SHOWN)
             .map(|(at, phase)| (seconds(at.saturating_sub(start)), phase.label()))
             .collect(),
+        signals: process
+            .signals
+            .iter()
+            .rev()
+            .take(SIGNALS_SHOWN)
+            .map(|received| {
+                let at = seconds(received.at_ms.saturating_sub(start));
+                (at, received.summary())
+            })
+            .collect(),
+        signals_unseen: if app.run.watch.signals_traced() {
+            String::new()
+        } else {
+            "senders unseen: needs root".into()
+        },
         notes,
     };
     if let Some(record) = stats.filter(|_| !process.has_ended()) {
@@ -616,6 +635,11 @@ fn lifelines(app: &Model<'_>, now: u64) -> Lifelines {
                 label: p.role.clone(),
                 segments,
                 end,
+                signals: p
+                    .signals
+                    .iter()
+                    .map(|received| received.at_ms.saturating_sub(start))
+                    .collect(),
             }
         })
         .collect();

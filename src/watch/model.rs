@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::Serialize;
 
 use super::cause::{self, Act, By, Cause, StopStep};
-use super::signals::Received;
+use super::signals::{GroupSend, Received};
 use super::verdict::Verdict;
 use super::wording;
 use crate::signal::sigset::{SigSet, Signal};
@@ -203,6 +203,9 @@ pub struct Event {
     /// runs of them into a count.
     #[serde(skip)]
     pub routine: bool,
+    /// Its number in the run's log (the first line is 0).
+    #[serde(skip)]
+    pub number: u64,
 }
 
 /// The model of one run. Times are CLOCK_MONOTONIC milliseconds.
@@ -214,7 +217,7 @@ pub struct Watch {
     retired: Vec<Observed>,
     /// The latest [`EVENTS_KEPT`] lines, the oldest dropped first.
     timeline: VecDeque<Event>,
-    /// Every line ever added, dropped ones included: news for a redraw.
+    /// Every line ever added, dropped ones included.
     logged: u64,
     /// What sigtree did, with whom it reached: the latest [`ACTS_KEPT`].
     acts: VecDeque<Act>,
@@ -223,6 +226,11 @@ pub struct Watch {
     group: Option<i32>,
     /// Whether the kernel's signal events were read: every sender is seen.
     signals_traced: bool,
+    /// Every change to the timeline (a line added, or told again): news
+    /// for a redraw.
+    revision: u64,
+    /// The latest signal line, while more of the same send may join it.
+    group_send: Option<GroupSend>,
 }
 
 impl Watch {
@@ -239,6 +247,8 @@ impl Watch {
             escalated_at: None,
             group: None,
             signals_traced: false,
+            revision: 0,
+            group_send: None,
         }
     }
 
@@ -262,13 +272,15 @@ impl Watch {
                 None => drop(self.timeline.pop_front()),
             }
         }
-        self.logged += 1;
         self.timeline.push_back(Event {
             at_ms: at_ms.saturating_sub(self.start_ms),
             who,
             what,
             routine,
+            number: self.logged,
         });
+        self.logged += 1;
+        self.revision += 1;
     }
 
     /// The process group the run was started in (the pool's, the command's).
@@ -435,18 +447,31 @@ impl Watch {
 
     /// The kernel saw `pid` receive `signal` (signal_generate); it goes to
     /// the event log: "SIGTERM 4121 (bash) → 4130 worker-2: ignored".
+    /// One send to several members of a group is one line: "SIGINT from
+    /// the kernel (terminal, inferred) → group 4130 (5 processes): queued".
     pub fn received(&mut self, pid: i32, signal: Received) {
         let Some(known) = self.processes.get_mut(&pid) else {
             return;
         };
-        let who = Actor::Kernel;
         let line = signal.line(pid, &known.role);
-        let at_ms = signal.at_ms;
+        let pgid = known.seen.pgid;
         if known.signals.len() == SIGNALS_KEPT {
             known.signals.pop_front();
         }
-        known.signals.push_back(signal);
-        self.log(at_ms, who, line);
+        known.signals.push_back(signal.clone());
+        let folded = self
+            .group_send
+            .as_mut()
+            .and_then(|send| Some((send.line, send.join(&signal, pgid)?)));
+        if let Some((number, text)) = folded
+            && let Some(told) = self.timeline.iter_mut().rev().find(|e| e.number == number)
+        {
+            told.what = text;
+            self.revision += 1;
+            return;
+        }
+        self.group_send = Some(GroupSend::start(self.logged, &signal, pgid));
+        self.log(signal.at_ms, Actor::Kernel, line);
     }
 
     /// The kernel saw `pid` take `signal` (signal_deliver): whether a
@@ -466,10 +491,11 @@ impl Watch {
         taken.handled = Some(handler_ran);
         if handler_ran {
             let line = format!(
-                "{} {} → {pid} {}: queued, handler ran",
+                "{} {} → {pid} {}: {}",
                 signal_name(signal),
                 taken.sender(),
-                known.role
+                known.role,
+                taken.fate()
             );
             self.log(at_ms, Actor::Kernel, line);
         }
@@ -670,9 +696,14 @@ impl Watch {
         &self.timeline
     }
 
-    /// How many lines were ever added: it changes whenever one is.
+    /// How many lines were ever added.
     pub fn logged(&self) -> u64 {
         self.logged
+    }
+
+    /// Changes whenever the timeline does (a line added, or told again).
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Pids of processes not known to have ended.
@@ -813,6 +844,50 @@ mod tests {
             .values()
             .map(|p| watch.outcome(p))
             .collect()
+    }
+
+    #[test]
+    fn ctrl_c_to_the_pools_group_is_one_line_and_each_member_keeps_its_signal() {
+        use crate::watch::signals::{Delivery, From, Inferred, SiCode};
+        let mut watch = pool();
+        let ctrl_c = Received {
+            at_ms: 3000,
+            signal: libc::SIGINT,
+            from: From::Kernel,
+            from_pid: 77,
+            from_comm: "kworker/u8:3".into(),
+            code: SiCode::Kernel,
+            result: Delivery::Queued,
+            handled: None,
+            inferred: Some(Inferred::Terminal),
+        };
+        let revision = watch.revision();
+        for pid in [10, 11, 12] {
+            watch.received(pid, ctrl_c.clone());
+        }
+        let lines: Vec<&str> = watch.timeline().iter().map(|e| e.what.as_str()).collect();
+        let told = "SIGINT from the kernel (terminal, inferred) → group 10 (3 processes): queued";
+        assert_eq!(lines.iter().filter(|l| l.starts_with("SIGINT")).count(), 1);
+        assert_eq!(lines.last(), Some(&told));
+        assert_eq!(watch.revision(), revision + 3, "each change is news");
+        for pid in [10, 11, 12] {
+            assert_eq!(watch.processes()[&pid].signals.len(), 1);
+        }
+        // A handler's run is said per member; the next send is a line of
+        // its own.
+        watch.delivered(3001, 11, libc::SIGINT, true);
+        watch.received(
+            12,
+            Received {
+                at_ms: 3500,
+                ..ctrl_c
+            },
+        );
+        let last = &watch.timeline()[watch.timeline().len() - 1].what;
+        assert_eq!(
+            last,
+            "SIGINT from the kernel (terminal, inferred) → 12 worker-2: queued"
+        );
     }
 
     #[test]

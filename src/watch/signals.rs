@@ -173,17 +173,111 @@ impl Received {
         }
     }
 
+    /// What became of it: "ignored", "queued, handler ran", …
+    pub fn fate(&self) -> String {
+        match (self.result.queued(), self.handled) {
+            (true, Some(true)) => format!("{}, handler ran", self.result.words()),
+            (true, Some(false)) => format!("{}, taken without a handler", self.result.words()),
+            _ => self.result.words().to_string(),
+        }
+    }
+
+    /// As the receiver's history says it: "SIGTERM from 4121 (bash):
+    /// queued, handler ran".
+    pub fn summary(&self) -> String {
+        format!(
+            "{} from {}: {}",
+            signal_name(self.signal),
+            self.sender(),
+            self.fate()
+        )
+    }
+
     /// The event log's line: "SIGTERM 4121 (bash) → 4130 worker-2: ignored".
     pub fn line(&self, to_pid: i32, to_role: &str) -> String {
+        self.told(&format!("{to_pid} {to_role}"), self.result.words())
+    }
+
+    /// "SIGTERM 4121 (bash) → `to`: `fate`".
+    fn told(&self, to: &str, fate: &str) -> String {
         let from = match self.from {
             From::Kernel => format!("from {}", self.sender()),
             From::Sigtree | From::Process => self.sender(),
         };
-        format!(
-            "{} {from} → {to_pid} {to_role}: {}",
-            signal_name(self.signal),
-            self.result.words()
-        )
+        format!("{} {from} → {to}: {fate}", signal_name(self.signal))
+    }
+
+    /// Whether `other` is the same send as this one to another process:
+    /// the same sender, signal and code within a millisecond.
+    fn same_send(&self, other: &Self) -> bool {
+        (
+            self.from,
+            self.from_pid,
+            self.signal,
+            self.code,
+            self.inferred,
+        ) == (
+            other.from,
+            other.from_pid,
+            other.signal,
+            other.code,
+            other.inferred,
+        ) && self.at_ms.abs_diff(other.at_ms) <= 1
+    }
+}
+
+/// One send that reached several members of a process group (a killpg,
+/// the terminal's Ctrl-C): the kernel traces one signal per member, back
+/// to back from one sender; the log tells them as one line, "SIGINT from
+/// the kernel (terminal, inferred) → group 4130 (5 processes): queued".
+#[derive(Clone, Debug)]
+pub struct GroupSend {
+    /// The number of the log line that tells it.
+    pub line: u64,
+    first: Received,
+    pgid: i32,
+    members: usize,
+    /// Each result and how many members it had, in order of first sight.
+    fates: Vec<(Delivery, usize)>,
+}
+
+impl GroupSend {
+    /// A send first seen reaching a member of `pgid`, told in line `line`.
+    pub fn start(line: u64, received: &Received, pgid: i32) -> Self {
+        Self {
+            line,
+            first: received.clone(),
+            pgid,
+            members: 1,
+            fates: vec![(received.result, 1)],
+        }
+    }
+
+    /// Takes `received`, to a member of `pgid`, when it is more of the
+    /// same send: the line's new text.
+    pub fn join(&mut self, received: &Received, pgid: i32) -> Option<String> {
+        if pgid != self.pgid || !self.first.same_send(received) {
+            return None;
+        }
+        self.members += 1;
+        match self
+            .fates
+            .iter_mut()
+            .find(|(fate, _)| *fate == received.result)
+        {
+            Some((_, count)) => *count += 1,
+            None => self.fates.push((received.result, 1)),
+        }
+        let fates = match &self.fates[..] {
+            [(fate, _)] => fate.words().to_string(),
+            fates => fates
+                .iter()
+                .map(|(fate, count)| format!("{count} {}", fate.words()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let to = format!("group {} ({} processes)", self.pgid, self.members);
+        Some(self.first.told(&to, &fates))
     }
 }
 
@@ -246,6 +340,45 @@ mod tests {
     }
 
     #[test]
+    fn one_send_to_a_groups_members_is_told_as_one_line() {
+        let terminal = Received {
+            signal: libc::SIGINT,
+            code: SiCode::Kernel,
+            ..received(From::Kernel, Delivery::Queued, Some(Inferred::Terminal))
+        };
+        let mut send = GroupSend::start(7, &terminal, 4130);
+        assert_eq!(
+            send.join(&terminal, 4130).as_deref(),
+            Some("SIGINT from the kernel (terminal, inferred) → group 4130 (2 processes): queued")
+        );
+        let ignored = Received {
+            at_ms: 1,
+            result: Delivery::Ignored,
+            ..terminal.clone()
+        };
+        assert_eq!(
+            send.join(&ignored, 4130).as_deref(),
+            Some(
+                "SIGINT from the kernel (terminal, inferred) → group 4130 (3 processes): \
+                 2 queued, 1 ignored"
+            )
+        );
+        // Another group, a later send, another sender: not the same send.
+        assert_eq!(send.join(&terminal, 4131), None);
+        let later = Received {
+            at_ms: 5,
+            ..terminal.clone()
+        };
+        assert_eq!(send.join(&later, 4130), None);
+        let other = Received {
+            from_pid: 1,
+            ..terminal.clone()
+        };
+        assert_eq!(send.join(&other, 4130), None);
+        assert_eq!(send.line, 7);
+    }
+
+    #[test]
     fn log_lines_name_sender_receiver_and_result() {
         let ignored = received(From::Process, Delivery::Ignored, None);
         assert_eq!(
@@ -259,6 +392,14 @@ mod tests {
         assert_eq!(
             terminal.line(4130, "master"),
             "SIGINT from the kernel (terminal, inferred) → 4130 master: queued"
+        );
+        let handled = Received {
+            handled: Some(true),
+            ..received(From::Process, Delivery::Queued, None)
+        };
+        assert_eq!(
+            handled.summary(),
+            "SIGTERM from 4121 (bash): queued, handler ran"
         );
         let pending = received(From::Sigtree, Delivery::AlreadyPending, None);
         assert_eq!(

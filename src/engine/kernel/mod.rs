@@ -18,3 +18,14 @@ pub enum EventsSource {
     /// Neither: walks, stat reads and pidfds only.
     Polling,
 }
+
+impl EventsSource {
+    /// What the header says of it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Kernel => "events: kernel (with signal senders)",
+            Self::Lifecycle => "events: lifecycle (senders need root)",
+            Self::Polling => "events: polling (may miss short lives)",
+        }
+    }
+}

@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::Session;
+use crate::engine::kernel::EventsSource;
 use crate::pool::block::Accounts;
 use crate::pool::output::Output;
 use crate::procfs::orphans::OrphansReport;
@@ -78,6 +79,8 @@ pub struct SessionView<'r> {
     pub exit_info: bool,
     /// sigtree's own pid and process group.
     pub sigtree: (i32, i32),
+    /// What the run's events come from.
+    pub events_source: EventsSource,
 }
 
 /// The session's side of what a front end shows.
@@ -176,6 +179,7 @@ impl Session {
             keeper_record: self.sight.keeper.as_ref(),
             exit_info: crate::sys::pidfd::exit_info_supported(),
             sigtree: self.sight.sigtree,
+            events_source: self.events_source(),
         }
     }
 

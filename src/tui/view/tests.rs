@@ -8,6 +8,7 @@ use ratatui::{Terminal, backend::TestBackend};
 
 use super::{Model, Now, StopUnderWay, screen};
 use crate::engine::command::Command;
+use crate::engine::kernel::EventsSource;
 use crate::engine::reach::Recipients;
 use crate::engine::session::{Closer, SessionView};
 use crate::engine::stop::Step;
@@ -166,6 +167,7 @@ fn session_view<'a>(
         orphans: None,
         exit_info: true,
         sigtree: (3990, 3990),
+        events_source: EventsSource::Kernel,
     }
 }
 

@@ -1,5 +1,5 @@
 //! The detail pane: the selected process's state, masks, threads, stop
-//! event, phase history and notes.
+//! event, phase history, the signals it received and notes.
 
 use ratatui::{
     Frame,
@@ -76,15 +76,23 @@ fn lines(detail: Option<&Detail>, width: usize, color: bool) -> Vec<Line<'static
     if !detail.stop_event.is_empty() {
         out.extend(row("stop event", &detail.stop_event));
     }
-    let at_width = detail.phases.iter().map(|(at, _)| width_of(at)).max();
-    for (i, (at, phase)) in detail.phases.iter().enumerate() {
-        let label = if i == 0 { "phases" } else { "" };
-        let at = fit_right(at, at_width.unwrap_or(0));
-        let line = format!("{at}  {phase}");
-        out.push(Line::from(vec![
-            Span::styled(fit(label, label_width), label_style),
-            Span::raw(cut(&line, width.saturating_sub(label_width))),
-        ]));
+    let dated = |out: &mut Vec<Line>, name: &str, entries: &[(String, String)]| {
+        let at_width = entries.iter().map(|(at, _)| width_of(at)).max();
+        for (i, (at, what)) in entries.iter().enumerate() {
+            let label = if i == 0 { name } else { "" };
+            let at = fit_right(at, at_width.unwrap_or(0));
+            let line = format!("{at}  {what}");
+            out.push(Line::from(vec![
+                Span::styled(fit(label, label_width), label_style),
+                Span::raw(cut(&line, width.saturating_sub(label_width))),
+            ]));
+        }
+    };
+    dated(&mut out, "phases", &detail.phases);
+    if detail.signals_unseen.is_empty() {
+        dated(&mut out, "signals", &detail.signals);
+    } else {
+        out.extend(row("signals", &detail.signals_unseen));
     }
     for (i, note) in detail.notes.iter().enumerate() {
         let label = if i == 0 { "notes" } else { "" };

@@ -1,5 +1,6 @@
 //! The two header lines: what is watched and by whom, then the stop
-//! event, the task accounts and the stop sequence's countdown.
+//! event, the task accounts, what the events come from and the stop
+//! sequence's countdown.
 
 use ratatui::{
     Frame,
@@ -45,6 +46,9 @@ fn identity(header: &Header, width: usize, color: bool) -> Line<'static> {
         "sigtree pid {} group {}{outside}",
         header.own_pid, header.own_pgid
     ));
+    if let Some(keeper) = header.keeper {
+        facts.push(format!("keeper {keeper}"));
+    }
     facts.push(header.elapsed.clone());
     let full = format!(
         "{}{SEP}{}{SEP}{}",
@@ -68,6 +72,9 @@ fn identity(header: &Header, width: usize, color: bool) -> Line<'static> {
         "sigtree pid {} pgid {}",
         header.own_pid, header.own_pgid
     ));
+    if let Some(keeper) = header.keeper {
+        facts.push(format!("keeper {keeper}"));
+    }
     facts.push(header.elapsed.clone());
     let tail = format!("{SEP}{}", facts.join(SEP));
     let head = format!("{}{SEP}", header.mode);
@@ -76,7 +83,8 @@ fn identity(header: &Header, width: usize, color: bool) -> Line<'static> {
     Line::from(cut(&format!("{head}{subject}{tail}"), width))
 }
 
-/// Line 2: stop event, tasks, and the stop sequence highlighted.
+/// Line 2: stop event, tasks, what the events come from, and the stop
+/// sequence highlighted.
 fn state(header: &Header, width: usize, color: bool) -> Line<'static> {
     let mut parts = Vec::new();
     if let Some(event) = &header.stop_event {
@@ -86,9 +94,17 @@ fn state(header: &Header, width: usize, color: bool) -> Line<'static> {
         let queue = queued.map_or_else(|| "endless queue".to_string(), |n| format!("{n} queued"));
         parts.push(format!("tasks: {done} done · {lost} lost · {queue}"));
     }
-    let facts = parts.join(SEP);
+    let without_events = parts.join(SEP);
+    parts.extend((!header.events.is_empty()).then(|| header.events.clone()));
+    let with_events = parts.join(SEP);
     let Some(stopping) = &header.stopping else {
-        return Line::from(cut(&facts, width));
+        return Line::from(cut(&with_events, width));
+    };
+    // While a stop runs, where the events come from gives way first.
+    let facts = if width_of(&with_events) + width_of(SEP) + width_of(stopping) + 2 <= width {
+        with_events
+    } else {
+        without_events
     };
     let style = Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED);
     let style = if color {

@@ -1,6 +1,7 @@
 //! Lifelines: one lane per worker on a shared time axis, the user's
-//! actions as vertical markers, and a legend. Every segment and end mark
-//! has its own symbol, so the pane reads the same without colour.
+//! actions as vertical markers, the signals each process received, and a
+//! legend. Every segment and mark has its own symbol, so the pane reads the
+//! same without colour.
 
 use ratatui::{
     Frame,
@@ -34,6 +35,9 @@ pub const END_MARKS: [EndMark; 5] = [
 
 /// The marker drawn across the lanes at a user's action.
 pub const MARKER: char = '│';
+
+/// The mark on a lane where the process received a signal.
+pub const SIGNAL_MARK: char = '↓';
 
 /// A segment's symbol.
 pub fn segment_symbol(segment: Segment) -> char {
@@ -154,7 +158,9 @@ pub fn render(frame: &mut Frame, area: Rect, lifelines: &Lifelines, color: bool)
         .lanes
         .iter()
         .any(|lane| lane.segments.iter().any(|s| s.2 == Segment::Zombie));
-    lines.push(legend(usize::from(inner.width), zombies, color));
+    let signals = lifelines.lanes.iter().any(|lane| !lane.signals.is_empty());
+    let shows = Shows { zombies, signals };
+    lines.push(legend(usize::from(inner.width), shows, color));
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -197,6 +203,11 @@ fn track(lane: &Lane, markers: &[(u64, String)], axis: &Axis, color: bool) -> Ve
             *cell = (MARKER, Style::new().add_modifier(Modifier::BOLD));
         }
     }
+    for at in &lane.signals {
+        if let Some(cell) = cells.get_mut(axis.column(*at)) {
+            *cell = (SIGNAL_MARK, signal_style(color));
+        }
+    }
     if let Some((at, end)) = lane.end {
         let col = axis.column(at);
         let symbol = end_symbol(end);
@@ -236,20 +247,39 @@ fn axis_line(lifelines: &Lifelines, axis: &Axis, label_width: usize) -> Line<'st
     Line::from(format!("{} {track}", fit("", label_width)))
 }
 
+/// The signal mark's colour (none without colour).
+fn signal_style(color: bool) -> Style {
+    tint(color, Color::Magenta).add_modifier(Modifier::BOLD)
+}
+
+/// The symbols a legend names only when a lane shows them.
+#[derive(Clone, Copy)]
+struct Shows {
+    zombies: bool,
+    signals: bool,
+}
+
 /// The legend in one line: full names when they fit, else short ones,
-/// else short ones closer together; the zombie's symbol only when a lane
-/// shows it.
-fn legend(width: usize, zombies: bool, color: bool) -> Line<'static> {
+/// else short ones closer together; the zombie's and the signal's symbols
+/// only when a lane shows them.
+fn legend(width: usize, shows: Shows, color: bool) -> Line<'static> {
     let build = |short: bool, gap: &'static str| {
         let mut spans = Vec::new();
         let segments = SEGMENTS
             .iter()
-            .filter(|&&s| zombies || s != Segment::Zombie)
+            .filter(|&&s| shows.zombies || s != Segment::Zombie)
             .map(|&s| (segment_symbol(s), segment_name(s), segment_style(s, color)));
+        let signal = shows.signals.then(|| {
+            (
+                SIGNAL_MARK,
+                ("signal received", "received"),
+                signal_style(color),
+            )
+        });
         let ends = END_MARKS
             .iter()
             .map(|&e| (end_symbol(e), end_name(e), end_style(e, color)));
-        for (i, (symbol, (full, brief), style)) in segments.chain(ends).enumerate() {
+        for (i, (symbol, (full, brief), style)) in segments.chain(signal).chain(ends).enumerate() {
             let name = if short { brief } else { full };
             spans.push(Span::raw(if i == 0 { "" } else { gap }));
             spans.push(Span::styled(symbol.to_string(), style));

@@ -13,7 +13,9 @@ use super::popup;
 use crate::tui::screen::RowKind;
 use crate::tui::widgets::{
     cut, fit,
-    lifelines::{END_MARKS, MARKER, SEGMENTS, end_name, end_style, end_symbol, segment_name},
+    lifelines::{
+        END_MARKS, MARKER, SEGMENTS, SIGNAL_MARK, end_name, end_style, end_symbol, segment_name,
+    },
     lifelines::{segment_style, segment_symbol},
     table::marker,
     tint, width_of, wrap,
@@ -135,5 +137,8 @@ fn legend(color: bool) -> Vec<Line<'static>> {
         ]));
     }
     lines.push(Line::from(format!("{MARKER}  your action (label below)")));
+    lines.push(Line::from(format!(
+        "{SIGNAL_MARK}  a signal it received (kernel events, as root)"
+    )));
     lines
 }
