@@ -1344,7 +1344,10 @@ fn as_root_a_group_sigint_is_one_log_line_a_detail_entry_and_a_lifeline_mark() {
     // Each lane marks the arrival; the legend names the mark.
     tui.wait_for_screen("a signal mark on the lifelines", |screen| {
         let contents = screen.contents();
-        let lanes = contents.lines().filter(|l| l.contains('↓')).count();
+        let lanes = contents
+            .lines()
+            .filter(|l| (l.starts_with("leader") || l.starts_with("child")) && l.contains('↓'))
+            .count();
         (contents.contains("↓ signal received") || contents.contains("↓ received"))
             .then_some(lanes)
             .filter(|&lanes| lanes >= 3)

@@ -643,9 +643,20 @@ fn lifelines(app: &Model<'_>, now: u64) -> Lifelines {
             }
         })
         .collect();
+    // The axis stops when everything has ended.
+    let last_end = watch
+        .processes()
+        .values()
+        .filter_map(|p| p.reaped_at.max(p.ended_at))
+        .max()
+        .map(|at| at.saturating_sub(start));
+    let to_ms = match last_end {
+        Some(end) if app.run.ended => end,
+        _ => now,
+    };
     Lifelines {
         from_ms: 0,
-        to_ms: now.max(1),
+        to_ms: to_ms.max(1),
         lanes,
         total_lanes,
         markers: app.ui.markers.clone(),

@@ -58,6 +58,7 @@ pub fn ending(watch: &Watch, process: &Observed) -> String {
     };
     let left = (outcome == Outcome::Leaked && watch.escaped_group(process)).then_some(how);
     let ended = Ended {
+        pid: process.seen.pid,
         outcome,
         status: process.ending,
         phase: process.phase(),
@@ -69,6 +70,8 @@ pub fn ending(watch: &Watch, process: &Observed) -> String {
 
 /// What [`describe`] words besides the cause.
 struct Ended<'a> {
+    /// The process.
+    pid: i32,
     /// The outcome.
     outcome: Outcome,
     /// The wait status and its source.
@@ -84,6 +87,7 @@ struct Ended<'a> {
 /// [`ending`] from its parts.
 fn describe(ended: &Ended<'_>, cause: Cause) -> String {
     let Ended {
+        pid,
         outcome,
         status,
         phase,
@@ -142,6 +146,8 @@ fn describe(ended: &Ended<'_>, cause: Cause) -> String {
             } => {
                 let from = match sender.from {
                     super::signals::From::Kernel => format!("from {}", sender.words()),
+                    // A shell re-raising what it caught, a raise(3).
+                    _ if sender.pid == pid => format!("sent by itself, {}", sender.words()),
                     _ => format!("sent by {}", sender.words()),
                 };
                 format!("died of {} {from}{}", signal.name(), since_sent(after_ms))
@@ -242,6 +248,7 @@ mod tests {
         left: Option<&str>,
     ) -> String {
         let ended = Ended {
+            pid: 4130,
             outcome,
             status,
             phase,
@@ -256,6 +263,7 @@ mod tests {
         use crate::watch::cause::Sender;
         use crate::watch::signals::{From, Inferred};
         let ended = Ended {
+            pid: 4130,
             outcome: Outcome::Signaled,
             status: signaled(Signal::TERM),
             phase: None,
@@ -276,6 +284,15 @@ mod tests {
         assert_eq!(
             describe(&ended, from(bash.clone())),
             "died of SIGTERM sent by 4121 (bash), 2 ms after it was sent"
+        );
+        let itself = Sender {
+            pid: 4130,
+            comm: "sh".into(),
+            ..bash.clone()
+        };
+        assert_eq!(
+            describe(&ended, from(itself)),
+            "died of SIGTERM sent by itself, 4130 (sh), 2 ms after it was sent"
         );
         let terminal = Sender {
             from: From::Kernel,

@@ -213,6 +213,16 @@ fn track(lane: &Lane, markers: &[(u64, String)], axis: &Axis, color: bool) -> Ve
         let symbol = end_symbol(end);
         // A wide symbol takes the next cell too; keep it inside the track.
         let col = col.min(axis.cells.saturating_sub(char_width(symbol)));
+        // A signal that came in the end's cell (often what ended it) is
+        // drawn just before it, not hidden under it.
+        let covered = col..(col + char_width(symbol)).min(cells.len());
+        if cells
+            .get(covered)
+            .is_some_and(|under| under.iter().any(|(c, _)| *c == SIGNAL_MARK))
+            && let Some(before) = col.checked_sub(1).and_then(|at| cells.get_mut(at))
+        {
+            *before = (SIGNAL_MARK, signal_style(color));
+        }
         if let Some(cell) = cells.get_mut(col) {
             *cell = (symbol, end_style(end, color));
         }
@@ -301,4 +311,40 @@ fn legend(width: usize, shows: Shows, color: bool) -> Line<'static> {
 /// "+12.4 s" from milliseconds.
 fn seconds(ms: u64) -> String {
     format!("+{}.{} s", ms / 1000, ms % 1000 / 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn symbols(lane: &Lane, cells: usize) -> String {
+        let axis = Axis {
+            from: 0,
+            to: 1000,
+            cells,
+        };
+        track(lane, &[], &axis, false)
+            .iter()
+            .map(|span| span.content.as_ref())
+            .collect()
+    }
+
+    #[test]
+    fn a_signal_shows_where_it_came_and_just_before_the_end_it_caused() {
+        let lane = Lane {
+            label: "child".into(),
+            segments: vec![(0, 1000, Segment::Busy)],
+            end: None,
+            signals: vec![300],
+        };
+        assert_eq!(symbols(&lane, 10), "━━━↓━━━━━━");
+        // It died of it in the same cell: the mark stays in sight.
+        let ended = Lane {
+            segments: vec![(0, 500, Segment::Busy)],
+            end: Some((500, EndMark::Signaled)),
+            signals: vec![500],
+            ..lane
+        };
+        assert_eq!(symbols(&ended, 10), "━━━━↓⚡   ");
+    }
 }
