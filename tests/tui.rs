@@ -1384,3 +1384,29 @@ fn as_nobody_the_header_says_lifecycle_events_and_the_detail_pane_that_senders_a
     tui.wait_for_text("senders unseen: needs root");
     tui.quit();
 }
+
+#[test]
+fn as_root_block_term_a_second_sigterm_to_the_group_is_already_pending_as_its_story_says() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: tracefs's signal events need root");
+        return;
+    }
+    let mut tui = Tui::demo("block-term");
+    tui.wait_for_table();
+    if !tui.contents().contains("events: kernel") {
+        eprintln!("skipped: no kernel signal events here");
+        tui.quit();
+        return;
+    }
+    let group = tui.pool_group();
+    tui.press("T");
+    // The master dies of it; the workers hold it pending.
+    tui.wait_for_text(&format!(
+        "SIGTERM sigtree → group {group} (5 processes): queued"
+    ));
+    tui.press("T");
+    tui.wait_for_text(&format!(
+        "SIGTERM sigtree → group {group} (4 processes): already pending"
+    ));
+    tui.quit();
+}
