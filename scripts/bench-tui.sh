@@ -12,6 +12,9 @@
 #   SAMPLE_EVERY=5       seconds between two RSS (and CPU) samples
 #   WITH_HTOP=1          0 skips htop's row
 #   CARGO_TARGET_DIR     where `cargo build --release` puts sigtree (./target)
+#   SIGTREE_PREFIX       a command sigtree runs under, e.g. `unshare -n`: in a
+#                        network namespace of its own the proc connector is
+#                        unavailable, so sigtree polls (kernel events off)
 #
 # What it measures: each tool runs in a pty of its own (script(1), 160x50,
 # TERM=xterm-256color) while the processes of the mode exist; after WARMUP its
@@ -312,7 +315,7 @@ attach-small)
 esac
 
 started=""
-start_in_pty sigtree "$bin" "$bin $args"
+start_in_pty sigtree "$bin" "${SIGTREE_PREFIX:-} $bin $args"
 sigtree_pid=$started
 if [[ $MODE == demo ]]; then
     # The keeper (sigtree's child) and the pool's group (the master leads it).

@@ -186,3 +186,63 @@ fn a_second_sigterm_to_a_process_that_blocks_it_is_already_pending() {
         "its own two, then check's: {report:#}"
     );
 }
+
+#[test]
+fn the_pools_parent_death_signals_name_the_dying_master_inferred() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: tracefs's signal events need root");
+        return;
+    }
+    let id = run_id("signals-pdeath");
+    let _cleanup = TaggedCleanup(id.clone());
+    let child = common::sigtree_under(&[])
+        .args([
+            "check",
+            "--json",
+            "--scenario",
+            "pdeathsig",
+            "--action",
+            "kill",
+        ])
+        .env("SIGTREE_RUN_ID", &id)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sigtree runs");
+    let output = output_of(child, DEADLINE);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON report ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert!(wait_until_untagged(&id).is_empty(), "processes remain");
+    if !traced(&report) {
+        return;
+    }
+    let master = process(&report, |p| p["role"] == "master");
+    assert_eq!(master["cause"]["from"], "sigtree", "{master:#}");
+    let workers: Vec<&serde_json::Value> = report["processes"]
+        .as_array()
+        .expect("processes")
+        .iter()
+        .filter(|p| p["role"].as_str().is_some_and(|r| r.starts_with("worker-")))
+        .collect();
+    assert!(!workers.is_empty(), "{report:#}");
+    for worker in workers {
+        // The kernel sent it from the master's exit: SI_USER from the
+        // master, after the master's sched_process_exit.
+        assert_eq!(
+            (&worker["outcome"], &worker["signal"]),
+            (&"signaled".into(), &"SIGTERM".into()),
+            "{worker:#}"
+        );
+        let cause = &worker["cause"];
+        assert_eq!(
+            (&cause["from"], &cause["from_pid"], &cause["inferred"]),
+            (&"process".into(), &master["pid"], &"parent_death".into()),
+            "{worker:#}"
+        );
+    }
+}
