@@ -185,13 +185,19 @@ idle_group() {
     groups+=("$(record "$idle_pgid")")
 }
 
-# The first child of $1 whose executable is $2, waited for up to 30 s.
+# The first child of $1 whose executable is $2 (and whose command line has
+# the words $3, when given), waited for up to 30 s.
 child_running() {
-    local parent=$1 exe=$2 deadline=$((SECONDS + 30)) pid
+    local parent=$1 exe=$2 role=${3:-} deadline=$((SECONDS + 30)) pid
     local -a children
     while ((SECONDS <= deadline)); do
         read -ra children < <(cat /proc/"$parent"/task/*/children 2>/dev/null) || true
         for pid in "${children[@]}"; do
+            # With kernel events sigtree has a second child of its own
+            # binary, the tracer: a role (`__pool keeper`) tells them apart.
+            if [[ -n $role ]] && ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF " $role"; then
+                continue
+            fi
             if [[ $(readlink /proc/"$pid"/exe 2>/dev/null) == "$exe" ]]; then
                 echo "$pid"
                 return 0
@@ -319,7 +325,7 @@ start_in_pty sigtree "$bin" "${SIGTREE_PREFIX:-} $bin $args"
 sigtree_pid=$started
 if [[ $MODE == demo ]]; then
     # The keeper (sigtree's child) and the pool's group (the master leads it).
-    keeper=$(child_running "$sigtree_pid" "$bin") || { echo "the demo's keeper did not start" >&2; exit 1; }
+    keeper=$(child_running "$sigtree_pid" "$bin" "__pool keeper") || { echo "the demo's keeper did not start" >&2; exit 1; }
     keepers+=("$(record "$keeper")")
     master=$(child_running "$keeper" "$bin") || { echo "the demo's master did not start" >&2; exit 1; }
     groups+=("$(record "$master")")
