@@ -1410,3 +1410,25 @@ fn as_root_block_term_a_second_sigterm_to_the_group_is_already_pending_as_its_st
     ));
     tui.quit();
 }
+
+#[test]
+fn c_opens_the_picker_on_the_running_scenario_with_the_keys_that_tell_its_story() {
+    let mut tui = Tui::demo("zombie");
+    tui.wait_for_table();
+    let first = tui.pool_group();
+    tui.press("c");
+    // zombie's [expect]: the stop event and t on the master are graceful,
+    // T is terminated.
+    tui.wait_for_text("tells its story with: e → graceful");
+    tui.wait_for_text("t on the master → graceful");
+    // Enter at once keeps the scenario: the picker opened on it.
+    tui.press("\r");
+    let second = tui.wait_for_screen("a new group in the header", |screen| {
+        header_group(screen).filter(|group| *group != first)
+    });
+    let subject = tui.contents();
+    let header = subject.lines().next().unwrap_or_default();
+    assert!(header.contains("· zombie ·"), "{header}");
+    assert!(!group_members(second).is_empty());
+    tui.quit();
+}

@@ -201,6 +201,10 @@ impl App {
         let facts = Facts {
             attached: self.run.attached(),
             demo: self.scenario.is_some(),
+            preset: self
+                .scenario
+                .as_ref()
+                .and_then(|running| scenario::preset_names().position(|name| name == running.name)),
         };
         match update(&mut self.ui, action, facts) {
             Intent::Nothing => {}

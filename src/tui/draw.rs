@@ -686,6 +686,7 @@ mod tests {
                     (s("escape"), s("a grandchild leaves the group with setsid")),
                 ],
                 selected: 2,
+                about: s("tells its story with: e → graceful · T → forced · X → terminated"),
             }),
             ..running()
         };

@@ -279,6 +279,9 @@ pub enum Overlay {
         entries: Vec<(String, String)>,
         /// The highlighted entry.
         selected: usize,
+        /// More about the highlighted entry, under the list: a policy's
+        /// whole explanation, the keys that tell a scenario's story.
+        about: String,
     },
 }
 

@@ -39,6 +39,8 @@ pub struct Facts {
     pub attached: bool,
     /// The demo: a scenario runs (scenarios can be chosen).
     pub demo: bool,
+    /// The running scenario's place in the picker, when it is a preset.
+    pub preset: Option<usize>,
 }
 
 /// Applies `action` to `ui`; returns what is left for the session.
@@ -80,7 +82,9 @@ pub fn update(ui: &mut UiState, action: UserAction, facts: Facts) -> Intent {
         UserAction::ChooseScenario if !facts.demo => {
             ui.message = Some("c chooses a scenario in the demo; r restarts the command".into());
         }
-        UserAction::ChooseScenario => ui.popup = Some(Popup::Scenarios(0)),
+        UserAction::ChooseScenario => {
+            ui.popup = Some(Popup::Scenarios(facts.preset.unwrap_or(0)));
+        }
         UserAction::ChoosePolicy => {
             let current = Policy::offered(facts.attached)
                 .iter()
@@ -132,6 +136,7 @@ mod tests {
     const RUN: Facts = Facts {
         attached: false,
         demo: false,
+        preset: None,
     };
 
     fn ui_with_rows(rows: &[i32]) -> UiState {
@@ -197,6 +202,7 @@ mod tests {
         let attached = Facts {
             attached: true,
             demo: false,
+            preset: None,
         };
         assert_eq!(
             update(&mut ui, UserAction::Restart, attached),
@@ -214,9 +220,17 @@ mod tests {
         let demo = Facts {
             attached: false,
             demo: true,
+            preset: None,
         };
         update(&mut ui, UserAction::ChooseScenario, demo);
         assert_eq!(ui.popup, Some(Popup::Scenarios(0)));
+        // The picker opens on the scenario that runs.
+        let third = Facts {
+            preset: Some(2),
+            ..demo
+        };
+        update(&mut ui, UserAction::ChooseScenario, third);
+        assert_eq!(ui.popup, Some(Popup::Scenarios(2)));
     }
 
     #[test]

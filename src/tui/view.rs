@@ -20,6 +20,7 @@ use crate::procfs::record::ProcessRecord;
 use crate::signal::sigset::Signal;
 use crate::sys::{boottime_ms, monotonic_ms};
 use crate::text::{escape_controls, pid_list};
+use crate::watch::action::{Action, Target as ActionTarget};
 use crate::watch::model::{Actor, Observed, Outcome};
 use crate::watch::vocabulary::{Phase, Role};
 use crate::watch::wording::{self, duration};
@@ -808,24 +809,60 @@ fn overlay(app: &Model<'_>) -> Option<Overlay> {
                 super::question::confirmation(app, asked)
             }),
         },
-        Popup::Policies(selected) => Overlay::Choose {
-            title: "choose the stop policy g runs".into(),
-            entries: Policy::offered(app.run.attached)
-                .into_iter()
-                .map(|policy| (policy.name().to_string(), policy.explanation().to_string()))
-                .collect(),
-            selected: *selected,
-        },
-        Popup::Scenarios(selected) => Overlay::Choose {
-            title: "choose a scenario".into(),
-            entries: crate::pool::scenario::presets()
-                .unwrap_or_default()
-                .into_iter()
-                .map(|s| (s.name, s.summary))
-                .collect(),
-            selected: *selected,
-        },
+        Popup::Policies(selected) => {
+            let offered = Policy::offered(app.run.attached);
+            Overlay::Choose {
+                title: "choose the stop policy g runs".into(),
+                entries: offered
+                    .iter()
+                    .map(|policy| (policy.name().to_string(), policy.explanation().to_string()))
+                    .collect(),
+                selected: *selected,
+                about: offered
+                    .get(*selected)
+                    .map_or_else(String::new, |policy| policy.explanation().to_string()),
+            }
+        }
+        Popup::Scenarios(selected) => {
+            let presets = crate::pool::scenario::presets().unwrap_or_default();
+            Overlay::Choose {
+                title: "choose a scenario".into(),
+                about: presets.get(*selected).map_or_else(String::new, story_keys),
+                entries: presets.into_iter().map(|s| (s.name, s.summary)).collect(),
+                selected: *selected,
+            }
+        }
     })
+}
+
+/// The keys that tell `scenario`'s story and the verdict each gives:
+/// "e → graceful · T → forced · X → terminated".
+fn story_keys(scenario: &Scenario) -> String {
+    let told: Vec<String> = scenario
+        .expect
+        .iter()
+        .map(|(action, verdict)| format!("{} → {verdict}", key_for(*action)))
+        .collect();
+    if told.is_empty() {
+        return String::new();
+    }
+    format!("tells its story with: {}", told.join(" · "))
+}
+
+/// The key (or the way through the signal menu) that performs `action`.
+fn key_for(action: Action) -> String {
+    let Action::Signal { signal, target } = action else {
+        return "e".into();
+    };
+    match (signal, target) {
+        (Signal::TERM, ActionTarget::Group) => "T".into(),
+        (Signal::INT, ActionTarget::Group) => "i".into(),
+        (Signal::KILL, ActionTarget::Group) => "X".into(),
+        (Signal::TERM, ActionTarget::Leader) => "t on the master".into(),
+        (Signal::KILL, ActionTarget::Leader) => "x on the master".into(),
+        (signal, ActionTarget::Group) => format!("s, {signal} to the group"),
+        (signal, ActionTarget::Leader) => format!("s on the master, {signal}"),
+    }
 }
 
 /// Orphans sigtree saw being re-parented, then the session's report:

@@ -36,7 +36,8 @@ pub fn render(
             title,
             entries,
             selected,
-        } => choose(frame, area, title, entries, *selected),
+            about,
+        } => choose(frame, area, title, entries, (*selected, about)),
     }
 }
 
@@ -108,7 +109,7 @@ fn choose(
     area: Rect,
     title: &str,
     entries: &[(String, String)],
-    selected: usize,
+    (selected, about): (usize, &str),
 ) {
     let name_width = entries.iter().map(|(n, _)| width_of(n)).max().unwrap_or(0);
     let widest = entries
@@ -116,15 +117,29 @@ fn choose(
         .map(|(_, summary)| name_width + 2 + width_of(summary))
         .max()
         .unwrap_or(0);
-    let width = u16::try_from(widest + 4).unwrap_or(u16::MAX).clamp(40, 100);
-    let height = u16::try_from(entries.len() + 2).unwrap_or(u16::MAX);
+    let width = u16::try_from(widest + 4)
+        .unwrap_or(u16::MAX)
+        .clamp(40, 100)
+        .min(area.width.saturating_sub(4));
+    // The highlighted entry's text, wrapped under a blank line.
+    let about = if about.is_empty() {
+        Vec::new()
+    } else {
+        wrap(about, usize::from(width.saturating_sub(4)))
+    };
+    let about_height = if about.is_empty() { 0 } else { about.len() + 1 };
+    let height = u16::try_from(entries.len() + about_height + 2).unwrap_or(u16::MAX);
     let inner = popup(frame, area, title, width, height);
-    let first = scroll(selected, usize::from(inner.height));
+    // The list gives up rows to the text first, keeping at least three.
+    let about_rows = about_height.min(usize::from(inner.height).saturating_sub(3));
+    let list_rows = usize::from(inner.height) - about_rows;
+    let first = scroll(selected, list_rows);
     let text_width = usize::from(inner.width);
-    let lines: Vec<Line> = entries
+    let mut lines: Vec<Line> = entries
         .iter()
         .enumerate()
         .skip(first)
+        .take(list_rows)
         .map(|(i, (name, summary))| {
             let text = fit(&format!("{}  {summary}", fit(name, name_width)), text_width);
             if i == selected {
@@ -134,5 +149,10 @@ fn choose(
             }
         })
         .collect();
+    if about_rows > 0 {
+        lines.resize(list_rows, Line::from(""));
+        lines.push(Line::from(""));
+        lines.extend(about.into_iter().take(about_rows - 1).map(Line::from));
+    }
     frame.render_widget(Paragraph::new(lines), inner);
 }
