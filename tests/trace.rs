@@ -435,3 +435,74 @@ fn as_root_a_parent_death_signal_is_told_from_a_kill_before_the_parents_exit() {
         "{kill}"
     );
 }
+
+/// The names of tracefs's instances (tracefs mounted in a mount namespace
+/// of unshare's own: the instances are the kernel's, whatever the mount),
+/// or why they cannot be listed here.
+fn tracefs_instances(also: &str) -> Result<Vec<String>, String> {
+    let unshare = common::find_program("unshare").ok_or("unshare(1) is not on PATH")?;
+    let script = format!(
+        "mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing \
+         || exit 3; cd /sys/kernel/tracing/instances && {also} ls"
+    );
+    let output = Command::new(unshare)
+        .args(["-m", "sh", "-c", &script])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!(
+            "tracefs cannot be mounted here: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect())
+}
+
+#[test]
+fn as_root_sigkill_of_sigtree_removes_its_tracefs_instance_and_a_dead_owners_is_removed_at_start() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: tracefs's signal events need root");
+        return;
+    }
+    // An instance left by an owner that cannot be alive (a pid above any
+    // pid_max).
+    let stale = "sigtree-2000000000-1";
+    if let Err(reason) = tracefs_instances(&format!("mkdir -p {stale} &&")) {
+        eprintln!("skipped: {reason}");
+        return;
+    }
+    let id = run_id("trace-instance");
+    let _tagged = TaggedCleanup(id.clone());
+    let mut child = trace(&["--", "sleep", "300"], &id)
+        .spawn()
+        .expect("sigtree runs");
+    let sigtree = child.id() as i32;
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut note = String::new();
+    stderr.read_line(&mut note).expect("reads the note");
+    if let Some(reason) = no_signal_events(&note) {
+        eprintln!("{reason}");
+        let _ = child.kill();
+        let _ = child.wait();
+        return;
+    }
+    let own = format!("sigtree-{sigtree}-");
+    let listed = tracefs_instances("").expect("instances listed");
+    assert!(
+        !listed.iter().any(|name| name == stale),
+        "the dead owner's instance was removed at start: {listed:?}"
+    );
+    assert!(
+        listed.iter().any(|name| name.starts_with(&own)),
+        "sigtree's own instance exists while it runs: {listed:?}"
+    );
+    child.kill().expect("SIGKILL sigtree");
+    child.wait().expect("reap sigtree");
+    common::wait_for("the tracer to remove sigtree's instance", || {
+        let listed = tracefs_instances("").ok()?;
+        (!listed.iter().any(|name| name.starts_with(&own))).then_some(())
+    });
+}
