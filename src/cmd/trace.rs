@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::engine::events::{Deadline, Event, Events};
 use crate::engine::kernel::EventsSource;
 use crate::engine::policy::Containment;
-use crate::engine::session::{Launch, Session, Traced, Who};
+use crate::engine::session::{Launch, Session, Stamped, Traced, Who};
 use crate::sys::monotonic_ms;
 use crate::sys::wait::Ending;
 use crate::text::escape_controls;
@@ -65,7 +65,7 @@ pub fn run(
         // Woken when the oldest held event is due out.
         let due: Vec<Deadline<()>> = held
             .iter()
-            .map(Traced::at_ms)
+            .map(|stamped: &Stamped| stamped.at_ns / 1_000_000)
             .min()
             .map(|oldest| Deadline {
                 at: instant_of(oldest + HOLD_MS),
@@ -100,16 +100,18 @@ fn instant_of(at_ms: u64) -> Instant {
 /// (all of them without it), and flushes: a reader of a pipe sees them at
 /// once.
 fn print_until(
-    held: &mut Vec<Traced>,
+    held: &mut Vec<Stamped>,
     until: Option<u64>,
     start_ms: u64,
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    held.sort_by_key(Traced::at_ms);
-    let due = held.partition_point(|traced| until.is_none_or(|until| traced.at_ms() <= until));
-    for traced in held.drain(..due) {
-        print(&traced, start_ms, json, out)?;
+    // Stable: events of one time keep the order they were taken in.
+    held.sort_by_key(|stamped| stamped.at_ns);
+    let due = held
+        .partition_point(|stamped| until.is_none_or(|until| stamped.at_ns / 1_000_000 <= until));
+    for stamped in held.drain(..due) {
+        print(&stamped.traced, start_ms, json, out)?;
     }
     out.flush()?;
     Ok(())

@@ -18,7 +18,7 @@ mod journal;
 mod kernel;
 mod sight;
 
-pub use journal::{Traced, Who};
+pub use journal::{Stamped, Traced, Who};
 pub use sight::{Closer, SessionView, Shown};
 
 use super::keeper_link::{KEEPER_DEADLINE, Keeper, KeeperTrouble};

@@ -26,8 +26,8 @@ use crate::sys::{Units, boottime_ms, monotonic_ms};
 /// right then.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LifeEvent {
-    /// When the kernel made the event (CLOCK_MONOTONIC milliseconds).
-    pub at_ms: u64,
+    /// When the kernel made the event (CLOCK_MONOTONIC nanoseconds).
+    pub at_ns: u64,
     /// What happened.
     pub kind: LifeKind,
 }
@@ -407,7 +407,7 @@ impl Reading {
             .collect();
         if lost {
             events.push(LifeEvent {
-                at_ms: monotonic_ms(),
+                at_ns: monotonic_ms() * 1_000_000,
                 kind: LifeKind::Lost,
             });
         }
@@ -420,7 +420,8 @@ impl Reading {
     /// now; `None` for an exit that was not the process's (its main thread
     /// left alone while others run: FACTS 4f).
     fn describe(&mut self, event: ProcEvent, boot_offset: u64) -> Option<LifeEvent> {
-        let at_ms = event.at_ns() / 1_000_000;
+        let at_ns = event.at_ns();
+        let at_ms = at_ns / 1_000_000;
         let kind = match event {
             ProcEvent::Fork {
                 parent_tgid,
@@ -502,7 +503,7 @@ impl Reading {
                 }
             }
         };
-        Some(LifeEvent { at_ms, kind })
+        Some(LifeEvent { at_ns, kind })
     }
 
     /// What `pid` was called as of the latest event read; read now for a

@@ -116,12 +116,35 @@ impl Traced {
     }
 }
 
+/// An event and the time it is ordered by: the kernel's, to the
+/// nanosecond, where it came with one (its lifecycle and trace events:
+/// finer than the events' milliseconds, so that a signal comes before the
+/// exit it caused in the same millisecond), else its millisecond.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stamped {
+    /// CLOCK_MONOTONIC nanoseconds.
+    pub at_ns: u64,
+    /// The event.
+    pub traced: Traced,
+}
+
 /// The session's journal: the events not taken yet, and which ends were
 /// told already (one exit per process, however many sources learn it).
 #[derive(Debug, Default)]
 pub(super) struct Journal {
-    events: Vec<Traced>,
+    events: Vec<Stamped>,
     exits: HashSet<(i32, u64)>,
+    /// The kernel's time of the event being applied, when it has one.
+    applying_ns: Option<u64>,
+}
+
+impl Journal {
+    fn push(&mut self, traced: Traced) {
+        let at_ns = self
+            .applying_ns
+            .unwrap_or_else(|| traced.at_ms().saturating_mul(1_000_000));
+        self.events.push(Stamped { at_ns, traced });
+    }
 }
 
 impl Session {
@@ -130,8 +153,10 @@ impl Session {
         self.journal.get_or_insert_with(Journal::default);
     }
 
-    /// The events kept since the last call, oldest first.
-    pub fn take_journal(&mut self) -> Vec<Traced> {
+    /// The events kept since the last call, in the order they were taken
+    /// in (the kernel's sources each in order; merged by time by the
+    /// caller).
+    pub fn take_journal(&mut self) -> Vec<Stamped> {
         self.journal
             .as_mut()
             .map(|journal| std::mem::take(&mut journal.events))
@@ -157,14 +182,22 @@ impl Session {
         }
         let Some(who) = self.who(pid) else { return };
         if let Some(journal) = self.journal.as_mut() {
-            journal.events.push(make(who));
+            journal.push(make(who));
         }
     }
 
     /// Keeps a signal sent to or from the subtree.
     pub(super) fn journal_signal(&mut self, received: Received, to: Target) {
         if let Some(journal) = self.journal.as_mut() {
-            journal.events.push(Traced::Signal { received, to });
+            journal.push(Traced::Signal { received, to });
+        }
+    }
+
+    /// The kernel's time (ns) of the event being applied from now on, or
+    /// none: what is kept meanwhile is ordered by it.
+    pub(super) fn journal_at(&mut self, at_ns: Option<u64>) {
+        if let Some(journal) = self.journal.as_mut() {
+            journal.applying_ns = at_ns;
         }
     }
 

@@ -94,8 +94,16 @@ impl Session {
 
     /// Applies one event; true when it says events were lost.
     fn apply_life(&mut self, event: LifeEvent) -> bool {
-        let at = event.at_ms;
-        match event.kind {
+        let at = event.at_ns / 1_000_000;
+        self.journal_at(Some(event.at_ns));
+        let lost = self.apply_life_kind(at, event.kind);
+        self.journal_at(None);
+        lost
+    }
+
+    /// Applies what the event at `at` (ms) says.
+    fn apply_life_kind(&mut self, at: u64, kind: LifeKind) -> bool {
+        match kind {
             LifeKind::Fork {
                 parent,
                 child,
@@ -342,6 +350,18 @@ impl Session {
     }
 
     fn apply_trace(&mut self, record: TraceRecord) {
+        let at_ns = match &record {
+            TraceRecord::Generate { at_ns, .. } | TraceRecord::Deliver { at_ns, .. } => {
+                Some(*at_ns)
+            }
+            _ => None,
+        };
+        self.journal_at(at_ns);
+        self.apply_trace_record(record);
+        self.journal_at(None);
+    }
+
+    fn apply_trace_record(&mut self, record: TraceRecord) {
         match record {
             TraceRecord::Generate {
                 at_ns,
