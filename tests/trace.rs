@@ -254,24 +254,11 @@ fn as_root_each_signal_has_its_sender_and_result_even_to_a_process_outside() {
     }
     let mut cleanup = Cleanup::default();
     let outsider = cleanup.spawn(Command::new("sleep").arg("300"));
-    let id = run_id("trace-signals");
-    let _tagged = TaggedCleanup(id.clone());
     let script = format!("sleep 30 & kill -TERM $!; wait; kill -CONT {outsider}");
-    let child = trace(&["--json", "--", "sh", "-c", &script], &id)
-        .spawn()
-        .expect("sigtree runs");
-    let output = output_of(child, DEADLINE);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    if !stderr.contains("tracefs") {
-        eprintln!("skipped: no tracefs signal events here: {stderr}");
+    let Some((events, leader)) = traced_shell(&script, "trace-signals") else {
         return;
-    }
-    let events = lines(&output.stdout);
-    let leader = &events
-        .iter()
-        .find(|e| e["role"] == "leader")
-        .expect("the leader")["pid"];
+    };
+    let leader = &leader;
     let term = events
         .iter()
         .find(|e| e["kind"] == "signal" && e["signal"] == "SIGTERM")
@@ -319,6 +306,35 @@ fn as_root_each_signal_has_its_sender_and_result_even_to_a_process_outside() {
 /// first line trace writes on stderr says what it sees.
 fn no_signal_events(note: &str) -> Option<String> {
     (!note.contains("tracefs")).then(|| format!("skipped: no tracefs signal events here: {note}"))
+}
+
+/// `sigtree trace --json -- sh -c SCRIPT` to its end, with the kernel's
+/// signal events: its events and the leader's pid; `None`, said, where
+/// they cannot be had.
+fn traced_shell(script: &str, name: &str) -> Option<(Vec<serde_json::Value>, serde_json::Value)> {
+    let id = run_id(name);
+    let _tagged = TaggedCleanup(id.clone());
+    let child = trace(&["--json", "--", "sh", "-c", script], &id)
+        .spawn()
+        .expect("sigtree runs");
+    let output = output_of(child, DEADLINE);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "trace ends with the subtree: {stderr}"
+    );
+    if let Some(reason) = no_signal_events(&stderr) {
+        eprintln!("{reason}");
+        return None;
+    }
+    let events = lines(&output.stdout);
+    let leader = events
+        .iter()
+        .find(|e| e["role"] == "leader")
+        .expect("the leader")["pid"]
+        .clone();
+    Some((events, leader))
 }
 
 /// The signal events of `signal` in `events`, by receiver.
@@ -404,25 +420,10 @@ fn as_root_a_parent_death_signal_is_told_from_a_kill_before_the_parents_exit() {
     let script = "setpriv --pdeathsig TERM sleep 300 & orphan=$!; \
                   until [ \"$(cat /proc/$orphan/comm)\" = sleep ]; do sleep 0.01; done; \
                   sleep 300 & kill -USR1 $!; exit 0";
-    let id = run_id("trace-pdeathsig");
-    let _tagged = TaggedCleanup(id.clone());
-    let mut child = trace(&["--json", "--", "sh", "-c", script], &id)
-        .spawn()
-        .expect("sigtree runs");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut note = String::new();
-    stderr.read_line(&mut note).expect("reads the note");
-    let output = output_of(child, DEADLINE);
-    assert_eq!(output.status.code(), Some(0), "trace ends with the subtree");
-    if let Some(reason) = no_signal_events(&note) {
-        eprintln!("{reason}");
+    let Some((events, leader)) = traced_shell(script, "trace-pdeathsig") else {
         return;
-    }
-    let events = lines(&output.stdout);
-    let leader = &events
-        .iter()
-        .find(|e| e["role"] == "leader")
-        .expect("the leader")["pid"];
+    };
+    let leader = &leader;
     let [death] = signals_named(&events, "SIGTERM")[..] else {
         panic!("one SIGTERM: {events:#?}");
     };
