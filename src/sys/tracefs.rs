@@ -1,9 +1,10 @@
 //! tracefs's signal events (FACTS 10c): a private instance with
 //! signal:signal_generate (who sent what to whom, and what the kernel did
-//! with it), signal:signal_deliver (a handler ran, or the default
-//! action) and sched:sched_process_exit (a sender exiting), read as text from its trace_pipe. Creating an instance needs
-//! write access to tracefs's instances/ (root). Where tracefs is not
-//! mounted, it is mounted in a mount namespace of the caller's own.
+//! with it), signal:signal_deliver (a handler ran, or the default action)
+//! and sched:sched_process_exit (a sender exiting), read as text from its
+//! trace_pipe. Creating an instance needs write access to tracefs's
+//! instances/ (root). Where tracefs is not mounted, it is mounted in a
+//! mount namespace of the caller's own.
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -813,9 +813,15 @@ fn overlay(app: &Model<'_>) -> Option<Overlay> {
             let offered = Policy::offered(app.run.attached);
             Overlay::Choose {
                 title: "choose the stop policy g runs".into(),
+                // Each explanation opens with the runtime it copies:
+                // "docker stop: …"; the highlighted one is said in full.
                 entries: offered
                     .iter()
-                    .map(|policy| (policy.name().to_string(), policy.explanation().to_string()))
+                    .map(|policy| {
+                        let explanation = policy.explanation();
+                        let runtime = explanation.split_once(": ").map_or(explanation, |(r, _)| r);
+                        (policy.name().to_string(), runtime.to_string())
+                    })
                     .collect(),
                 selected: *selected,
                 about: offered
