@@ -1,8 +1,8 @@
 //! tracefs's signal events (FACTS 10c): a private instance with
 //! signal:signal_generate (who sent what to whom, and what the kernel did
-//! with it), signal:signal_deliver (a handler ran, or the default action)
-//! and sched:sched_process_exit (a sender exiting), read as text from its
-//! trace_pipe. Creating an instance needs write access to tracefs's
+//! with it), signal:signal_deliver (a handler ran, or the default action),
+//! sched:sched_process_exit (a sender exiting) and task:task_newtask (its
+//! pid taken again), read as text from its trace_pipe. Creating an instance needs write access to tracefs's
 //! instances/ (root). Where tracefs is not mounted, it is mounted in a
 //! mount namespace of the caller's own.
 
@@ -113,7 +113,10 @@ impl Instance {
         let _ = instance.write("buffer_size_kb", "4096");
         instance.write("events/signal/signal_generate/enable", "1")?;
         instance.write("events/signal/signal_deliver/enable", "1")?;
-        instance.write("events/sched/sched_process_exit/enable", "1")?;
+        // Only refine what the signal events say (a sender exiting, its
+        // pid taken again): not required.
+        let _ = instance.write("events/sched/sched_process_exit/enable", "1");
+        let _ = instance.write("events/task/task_newtask/enable", "1");
         Ok(instance)
     }
 
@@ -143,6 +146,7 @@ impl Drop for Instance {
         let _ = self.write("events/signal/signal_generate/enable", "0");
         let _ = self.write("events/signal/signal_deliver/enable", "0");
         let _ = self.write("events/sched/sched_process_exit/enable", "0");
+        let _ = self.write("events/task/task_newtask/enable", "0");
         let _ = std::fs::remove_dir(&self.dir);
     }
 }
@@ -192,6 +196,14 @@ pub enum TraceRecord {
         /// The exiting thread and its process.
         task: Task,
     },
+    /// task_newtask: a task (thread or process) was created with `pid`:
+    /// a pid seen exiting before is another task's from now on.
+    NewTask {
+        /// CLOCK_MONOTONIC nanoseconds.
+        at_ns: u64,
+        /// The new task's pid (thread id).
+        pid: i32,
+    },
     /// The ring buffer overflowed: this many events were lost.
     Lost(u64),
     /// The marker of sync request N: every event before it was read.
@@ -221,14 +233,23 @@ pub fn parse_line(line: &str) -> Option<TraceRecord> {
         let number = marker.trim().strip_prefix(SYNC_MARKER)?;
         return Some(TraceRecord::Synced(number.trim().parse().ok()?));
     }
-    let (head, event, fields) =
-        if let Some((head, fields)) = line.split_once(": sched_process_exit: ") {
-            (head, "exiting", fields)
-        } else {
+    let other = [
+        (": sched_process_exit: ", "exiting"),
+        (": task_newtask: ", "newtask"),
+    ]
+    .into_iter()
+    .find_map(|(marker, event)| {
+        let (head, fields) = line.split_once(marker)?;
+        Some((head, event, fields))
+    });
+    let (head, event, fields) = match other {
+        Some(found) => found,
+        None => {
             let (head, tail) = line.split_once(": signal_")?;
             let (event, fields) = tail.split_once(": ")?;
             (head, event, fields)
-        };
+        }
+    };
     // head: "<comm>-<tid> (<tgid>) [cpu] flags secs.micros"
     let (task, rest) = head.rsplit_once(") [")?;
     let (comm_tid, tgid) = task.rsplit_once('(')?;
@@ -275,6 +296,10 @@ pub fn parse_line(line: &str) -> Option<TraceRecord> {
             handler: u64::from_str_radix(field("sa_handler")?, 16).ok()?,
         }),
         "exiting" => Some(TraceRecord::Exiting { at_ns, task }),
+        "newtask" => Some(TraceRecord::NewTask {
+            at_ns,
+            pid: number("pid")? as i32,
+        }),
         _ => None,
     }
 }
@@ -361,6 +386,19 @@ mod tests {
                     tid: 6294,
                     tgid: 6293
                 },
+            })
+        );
+    }
+
+    #[test]
+    fn a_new_task_line_names_its_pid() {
+        let line = "              sh-6294    (   6293) [000] ..... 21494.700000: \
+                    task_newtask: pid=6301 comm=sh clone_flags=1200000 oom_score_adj=0";
+        assert_eq!(
+            parse_line(line),
+            Some(TraceRecord::NewTask {
+                at_ns: 21_494_700_000_000,
+                pid: 6301
             })
         );
     }

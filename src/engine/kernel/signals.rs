@@ -39,8 +39,47 @@ pub struct Tracer {
     partial: Vec<u8>,
     syncs: u64,
     losses: u64,
-    /// Tasks seen entering their exit lately: thread id → when (ns).
-    exiting: HashMap<i32, u64>,
+    exiting: ExitingTasks,
+}
+
+/// Tasks the trace saw enter their exit lately: what they send from then
+/// on comes from their exit.
+#[derive(Debug, Default)]
+struct ExitingTasks {
+    /// Thread id → when it entered its exit (ns), and when a new task
+    /// took the id again, if one did.
+    tasks: HashMap<i32, (u64, Option<u64>)>,
+}
+
+impl ExitingTasks {
+    /// Takes in what `record` says of a task's exit or of a new task.
+    fn take(&mut self, record: &TraceRecord) {
+        match record {
+            TraceRecord::Exiting { at_ns, task } => {
+                self.tasks.insert(task.tid, (*at_ns, None));
+                if self.tasks.len() > EXITING_PRUNED_FROM {
+                    let since = at_ns.saturating_sub(EXIT_SENDS_WITHIN_NS);
+                    self.tasks.retain(|_, (at, _)| *at >= since);
+                }
+            }
+            // From then on its id is another task's, which is not exiting.
+            TraceRecord::NewTask { at_ns, pid } => {
+                if let Some((_, reused)) = self.tasks.get_mut(pid) {
+                    reused.get_or_insert(*at_ns);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether thread `tid` was in its exit at `at_ns`.
+    fn at(&self, tid: i32, at_ns: u64) -> bool {
+        self.tasks.get(&tid).is_some_and(|&(exit, reused)| {
+            exit <= at_ns
+                && at_ns - exit <= EXIT_SENDS_WITHIN_NS
+                && reused.is_none_or(|reused| at_ns < reused)
+        })
+    }
 }
 
 impl Tracer {
@@ -73,7 +112,7 @@ impl Tracer {
             partial: Vec::new(),
             syncs: 0,
             losses: 0,
-            exiting: HashMap::new(),
+            exiting: ExitingTasks::default(),
         };
         if tracer.wait_for_line(READY, TRACER_DEADLINE) {
             Ok(tracer)
@@ -151,28 +190,19 @@ impl Tracer {
             .filter_map(|line| parse_line(line))
             .collect();
         for record in &records {
-            match record {
-                TraceRecord::Lost(n) => self.losses += n,
-                TraceRecord::Exiting { at_ns, task } => {
-                    self.exiting.insert(task.tid, *at_ns);
-                    if self.exiting.len() > EXITING_PRUNED_FROM {
-                        let since = at_ns.saturating_sub(EXIT_SENDS_WITHIN_NS);
-                        self.exiting.retain(|_, at| *at >= since);
-                    }
-                }
-                _ => {}
+            if let TraceRecord::Lost(n) = record {
+                self.losses += n;
             }
+            self.exiting.take(record);
         }
         records
     }
 
     /// Whether thread `tid` had entered its exit (and its pid was not
-    /// taken again since, as far as time says) when it sent a signal at
-    /// `at_ns`: read once the records up to that signal were.
+    /// taken again since) when it sent a signal at `at_ns`: read once the
+    /// records up to that signal were.
     pub fn sent_while_exiting(&self, tid: i32, at_ns: u64) -> bool {
-        self.exiting
-            .get(&tid)
-            .is_some_and(|&exit| exit <= at_ns && at_ns - exit <= EXIT_SENDS_WITHIN_NS)
+        self.exiting.at(tid, at_ns)
     }
 
     /// Every record of what the kernel traced until now: a marker is put
@@ -217,5 +247,41 @@ impl Drop for Tracer {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::tracefs::Task;
+
+    fn exiting(tid: i32, at_ns: u64) -> TraceRecord {
+        TraceRecord::Exiting {
+            at_ns,
+            task: Task {
+                comm: "sh".into(),
+                tid,
+                tgid: tid,
+            },
+        }
+    }
+
+    #[test]
+    fn a_task_is_exiting_from_its_exit_until_its_id_is_taken_again() {
+        let mut tasks = ExitingTasks::default();
+        tasks.take(&exiting(40, 1_000));
+        assert!(!tasks.at(40, 999), "before its exit");
+        assert!(tasks.at(40, 1_000) && tasks.at(40, 2_000));
+        assert!(!tasks.at(41, 2_000), "another task");
+        assert!(!tasks.at(40, 1_000 + EXIT_SENDS_WITHIN_NS + 1), "too late");
+        tasks.take(&TraceRecord::NewTask {
+            at_ns: 3_000,
+            pid: 40,
+        });
+        assert!(tasks.at(40, 2_999), "still the exiting one's");
+        assert!(!tasks.at(40, 3_000), "the new task's");
+        // Its new owner exits in turn.
+        tasks.take(&exiting(40, 5_000));
+        assert!(tasks.at(40, 5_001));
     }
 }

@@ -445,7 +445,10 @@ impl Session {
                 self.watch
                     .delivered(at_ns / 1_000_000, task.tgid, sig, handler > 1);
             }
-            TraceRecord::Exiting { .. } | TraceRecord::Lost(_) | TraceRecord::Synced(_) => {}
+            TraceRecord::Exiting { .. }
+            | TraceRecord::NewTask { .. }
+            | TraceRecord::Lost(_)
+            | TraceRecord::Synced(_) => {}
         }
     }
 
