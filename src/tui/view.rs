@@ -126,13 +126,9 @@ pub fn screen(app: &Model<'_>, at: &Now) -> Screen {
 /// screen however busy the pool is. Paused at `(count, scroll)`: the lines
 /// logged before the count, less the `scroll` newest of them.
 fn log_lines(watch: &crate::watch::model::Watch, paused: Option<(u64, usize)>) -> Vec<LogLine> {
-    let timeline = watch.timeline();
-    // The ring holds the latest lines: the first one's number in the log.
-    let first = watch.logged().saturating_sub(timeline.len() as u64);
-    let (end, scroll) = paused.map_or((timeline.len(), 0), |(count, scroll)| {
-        let end = usize::try_from(count.saturating_sub(first)).unwrap_or(usize::MAX);
-        (end.min(timeline.len()), scroll)
-    });
+    // Paused: the lines logged before the pause (a signal's line may have
+    // gone in before later ones since).
+    let (count, scroll) = paused.unwrap_or((u64::MAX, 0));
     let mut lines: Vec<LogLine> = Vec::new();
     let mut folded: Option<(u64, u64, usize)> = None;
     let fold = |lines: &mut Vec<LogLine>, (first, last, count): (u64, u64, usize)| {
@@ -146,7 +142,7 @@ fn log_lines(watch: &crate::watch::model::Watch, paused: Option<(u64, usize)>) -
             ),
         });
     };
-    for event in timeline.range(..end).rev() {
+    for event in watch.timeline().iter().rev().filter(|e| e.number < count) {
         if lines.len() >= LOG_LINES_BUILT + scroll {
             break;
         }

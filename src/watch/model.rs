@@ -264,6 +264,11 @@ impl Watch {
 
     /// Adds a line to the timeline, routine or not.
     fn push_line(&mut self, at_ms: u64, who: Actor, what: String, routine: bool) {
+        self.insert_line(0, at_ms, who, what, routine);
+    }
+
+    /// Adds a line before the `later` newest ones.
+    fn insert_line(&mut self, later: usize, at_ms: u64, who: Actor, what: String, routine: bool) {
         if self.timeline.len() == EVENTS_KEPT {
             // Routine lines give way first: a busy pool's progress never
             // pushes out what the user did and what answered it.
@@ -272,13 +277,17 @@ impl Watch {
                 None => drop(self.timeline.pop_front()),
             }
         }
-        self.timeline.push_back(Event {
-            at_ms: at_ms.saturating_sub(self.start_ms),
-            who,
-            what,
-            routine,
-            number: self.logged,
-        });
+        let at = self.timeline.len().saturating_sub(later);
+        self.timeline.insert(
+            at,
+            Event {
+                at_ms: at_ms.saturating_sub(self.start_ms),
+                who,
+                what,
+                routine,
+                number: self.logged,
+            },
+        );
         self.logged += 1;
         self.revision += 1;
     }
@@ -471,7 +480,21 @@ impl Watch {
             return;
         }
         self.group_send = Some(GroupSend::start(self.logged, &signal, pgid));
-        self.log(signal.at_ms, Actor::Kernel, line);
+        // The kernel's signal events come after its lifecycle events of
+        // the same moments: the line goes before what was logged after the
+        // signal was sent, and before what its receiver logged in the same
+        // millisecond (the end it caused).
+        let at = signal.at_ms.saturating_sub(self.start_ms);
+        let later = self
+            .timeline
+            .iter()
+            .rev()
+            .take_while(|e| {
+                e.at_ms > at
+                    || (e.at_ms == at && matches!(&e.who, Actor::Process(p, _) if *p == pid))
+            })
+            .count();
+        self.insert_line(later, signal.at_ms, Actor::Kernel, line, false);
     }
 
     /// The kernel saw `pid` take `signal` (signal_deliver): whether a
@@ -880,13 +903,34 @@ mod tests {
             12,
             Received {
                 at_ms: 3500,
-                ..ctrl_c
+                ..ctrl_c.clone()
             },
         );
         let last = &watch.timeline()[watch.timeline().len() - 1].what;
         assert_eq!(
             last,
             "SIGINT from the kernel (terminal, inferred) → 12 worker-2: queued"
+        );
+        // Its end, learned first (the lifecycle event comes before the
+        // trace's), is told after the signal that caused it.
+        watch.ending(4000, 11, Ending::Signaled(libc::SIGTERM), Source::Event);
+        let term = Received {
+            at_ms: 4000,
+            signal: libc::SIGTERM,
+            ..ctrl_c
+        };
+        watch.received(11, term);
+        let last_two: Vec<&str> = watch
+            .timeline()
+            .iter()
+            .rev()
+            .take(2)
+            .map(|e| e.what.as_str())
+            .collect();
+        assert!(last_two[0].starts_with("died of SIGTERM"), "{last_two:?}");
+        assert!(
+            last_two[1].starts_with("SIGTERM from the kernel"),
+            "{last_two:?}"
         );
     }
 
