@@ -361,10 +361,29 @@ pub enum PoolRole {
         /// Kubernetes' containment), when the system allows it.
         #[arg(long)]
         pid_namespace: bool,
+        /// Make PID 1 of that namespace sigtree's init, playing tini, which
+        /// starts the command and forwards signals to it.
+        #[arg(long, requires = "pid_namespace")]
+        init: bool,
+        /// The init forwards to the command's whole group (tini -g).
+        #[arg(long, requires = "init")]
+        init_group: bool,
         /// Start the command in this cgroup v2 directory (systemd's
         /// containment), and remove it when everything in it has ended.
         #[arg(long)]
         cgroup: Option<std::path::PathBuf>,
+        /// The command to start.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// sigtree's init: PID 1 of a pid namespace, playing tini.
+    Init {
+        /// sigtree's socket, kept from the keeper.
+        #[arg(long)]
+        control_fd: i32,
+        /// Forward signals to the command's whole group (tini -g).
+        #[arg(long)]
+        group: bool,
         /// The command to start.
         #[arg(last = true, required = true)]
         command: Vec<String>,

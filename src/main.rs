@@ -69,6 +69,8 @@ fn main() -> ExitCode {
                     output_fd,
                     share_status,
                     pid_namespace,
+                    init,
+                    init_group,
                     cgroup,
                     command,
                 } => {
@@ -78,10 +80,16 @@ fn main() -> ExitCode {
                         output: output_fd,
                         share_status,
                         pid_namespace,
+                        init: init.then_some(forward(init_group)),
                         cgroup,
                     };
                     sigtree::pool::keeper::run(fds, &command)
                 }
+                PoolRole::Init {
+                    control_fd,
+                    group,
+                    command,
+                } => sigtree::pool::init::run(control_fd, forward(group), &command),
                 PoolRole::Master => sigtree::pool::master::run(),
                 PoolRole::Worker { index, master } => sigtree::pool::worker::run(index, master),
                 PoolRole::Helper { control_fd } => sigtree::pool::helper::run(control_fd),
@@ -96,6 +104,15 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => run(args),
         Some(Command::Attach(args)) => attach(&args),
         None => demo(DemoArgs::default()),
+    }
+}
+
+/// Where tini's init forwards signals: the child's `group`, or the child.
+fn forward(group: bool) -> sigtree::pool::init::Forward {
+    if group {
+        sigtree::pool::init::Forward::Group
+    } else {
+        sigtree::pool::init::Forward::Child
     }
 }
 

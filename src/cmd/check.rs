@@ -166,29 +166,59 @@ pub struct CheckReport {
 }
 
 /// A policy's containment in the report.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct ContainmentReport {
     /// `pid_namespace`, `init_namespace` or `cgroup`.
     kind: &'static str,
     /// The kernel's own (a real namespace or cgroup), or emulated.
     real: bool,
+    /// sigtree's init, tini's PID 1, when it ran (null otherwise).
+    init: Option<InitReport>,
+}
+
+/// tini's PID 1 in the report: sigtree's init, never judged.
+#[derive(Clone, Debug, Serialize)]
+pub struct InitReport {
+    /// Its pid.
+    pid: i32,
+    /// Its exit code (its child's, or 128 + the signal that killed the
+    /// child), when it exited.
+    exit_code: Option<i32>,
+    /// The signal that killed it (SIGKILL: the policy's escalation).
+    signal: Option<String>,
 }
 
 impl ContainmentReport {
     /// What `run` got of the containment `wanted`; none when none was.
     fn of(wanted: Containment, run: &Session) -> Option<Self> {
-        let (kind, real) = match wanted {
+        let kind = match wanted {
             Containment::None => return None,
-            Containment::PidNamespace => ("pid_namespace", run.in_pid_namespace()),
-            Containment::InitNamespace => ("init_namespace", false),
-            Containment::Cgroup => ("cgroup", run.cgroup().is_some()),
+            Containment::PidNamespace => "pid_namespace",
+            Containment::InitNamespace { .. } => "init_namespace",
+            Containment::Cgroup => "cgroup",
         };
-        Some(Self { kind, real })
+        let init = run.init().map(|init| {
+            let (exit_code, signal) = match init.ending {
+                Some(crate::sys::wait::Ending::Exited(code)) => (Some(code), None),
+                Some(crate::sys::wait::Ending::Signaled(sig)) => (None, Some(signal_name(sig))),
+                None => (None, None),
+            };
+            InitReport {
+                pid: init.pid,
+                exit_code,
+                signal,
+            }
+        });
+        Some(Self {
+            kind,
+            real: run.containment() == wanted,
+            init,
+        })
     }
 
     /// Its table cell: `pid ns`, `cgroup`, `init ns`, then `(emulated)`
     /// when it was.
-    fn short(self) -> String {
+    fn short(&self) -> String {
         let kind = match self.kind {
             "pid_namespace" => "pid ns",
             "init_namespace" => "init ns",
@@ -202,13 +232,24 @@ impl ContainmentReport {
     }
 
     /// The report's line about it.
-    fn line(self) -> String {
+    fn line(&self) -> String {
         let what = match self.kind {
             "pid_namespace" => "a pid namespace with the leader as PID 1",
             "init_namespace" => "a pid namespace with tini as PID 1",
             _ => "a cgroup",
         };
-        if self.real {
+        if let Some(init) = &self.init {
+            let ended = match (init.exit_code, &init.signal) {
+                (Some(code), _) => format!("exited with status {code}"),
+                (None, Some(signal)) => format!("was killed by {signal}"),
+                (None, None) => "had not ended".into(),
+            };
+            format!(
+                "containment: {what}, the kernel's own; PID 1 ({}, sigtree's init playing \
+                 tini) {ended}",
+                init.pid
+            )
+        } else if self.real {
             format!("containment: {what}, the kernel's own")
         } else {
             format!(
@@ -477,6 +518,7 @@ pub fn print_runs(runs: &Runs, json: bool, out: &mut impl Write) -> anyhow::Resu
                     .map_or("-".into(), |ms| format!("{ms:+} ms")),
                 report
                     .containment
+                    .as_ref()
                     .map_or("-".into(), ContainmentReport::short),
             ]
         })
@@ -550,7 +592,7 @@ pub fn print(report: &CheckReport, json: bool, out: &mut impl Write) -> anyhow::
         // It names its runtime first.
         writeln!(out, "{explanation}")?;
     }
-    if let Some(containment) = report.containment {
+    if let Some(containment) = &report.containment {
         writeln!(out, "{}", containment.line())?;
     }
     if report.dropped_reports > 0 {

@@ -51,12 +51,15 @@ pub enum Reach {
     Group,
     /// Every process of the run's cgroup, whatever its group or session.
     Cgroup,
-    /// tini's forwarding: the signal goes to the keeper as PID 1, which
-    /// sends it on to its child (`group`: to the child's group).
+    /// tini's forwarding: the signal goes to sigtree's init as PID 1,
+    /// which sends it on to its child (`group`: to the child's group).
     ThroughInit {
         /// tini -g: forwarded to the child's whole group.
         group: bool,
     },
+    /// PID 1 of the run's pid namespace: sigtree's init playing tini (the
+    /// leader where the namespace is emulated).
+    Pid1,
 }
 
 /// What contains the run, so that a policy's teardown is the kernel's own.
@@ -67,8 +70,13 @@ pub enum Containment {
     /// A new pid namespace: the leader is its PID 1, and its death kills
     /// every other process in it.
     PidNamespace,
-    /// A new pid namespace whose PID 1 is the keeper, playing tini.
-    InitNamespace,
+    /// A new pid namespace whose PID 1 is sigtree's init, playing tini:
+    /// the command is its child, in a group of its own.
+    InitNamespace {
+        /// tini -g: the init forwards what it receives to its child's
+        /// whole group, not to its child alone.
+        group: bool,
+    },
     /// A cgroup v2 directory: cgroup.kill and cgroup.events.
     Cgroup,
 }
@@ -87,7 +95,7 @@ pub enum Wait {
 pub enum Done {
     /// Nothing sigtree watches lives (sigtree's own rule).
     NothingLeft,
-    /// PID 1 of the namespace (the leader, or the keeper as tini) exited.
+    /// PID 1 of the namespace (the leader, or sigtree's init as tini) exited.
     Pid1Exits,
     /// The cgroup is empty.
     CgroupEmpty,
@@ -310,17 +318,16 @@ impl Policy {
                 done: Done::LeaderExits,
                 ..base
             },
-            Policy::Tini | Policy::TiniG => PolicyPlan {
-                first: (
-                    term,
-                    Reach::ThroughInit {
-                        group: self == Policy::TiniG,
-                    },
-                ),
-                done: Done::Pid1Exits,
-                containment: Containment::InitNamespace,
-                ..base
-            },
+            Policy::Tini | Policy::TiniG => {
+                let group = self == Policy::TiniG;
+                PolicyPlan {
+                    first: (term, Reach::ThroughInit { group }),
+                    escalation: Some((kill, Reach::Pid1)),
+                    done: Done::Pid1Exits,
+                    containment: Containment::InitNamespace { group },
+                    ..base
+                }
+            }
             Policy::Honcho => PolicyPlan {
                 first: (term, Reach::Group),
                 wait: fixed(5),
@@ -379,7 +386,7 @@ impl PolicyPlan {
     pub fn containment_is_a_pid_namespace(&self) -> bool {
         matches!(
             self.containment,
-            Containment::PidNamespace | Containment::InitNamespace
+            Containment::PidNamespace | Containment::InitNamespace { .. }
         )
     }
 
@@ -456,9 +463,21 @@ mod tests {
 
         let tini = Policy::Tini.plan(None, FIVE);
         assert_eq!(tini.first.1, Reach::ThroughInit { group: false });
-        assert_eq!(tini.containment, Containment::InitNamespace);
+        assert_eq!(tini.escalation, Some((Signal::KILL, Reach::Pid1)));
+        assert_eq!(
+            (tini.wait, tini.done),
+            (Wait::Grace(s(10)), Done::Pid1Exits)
+        );
+        assert_eq!(
+            tini.containment,
+            Containment::InitNamespace { group: false }
+        );
         let tini_g = Policy::TiniG.plan(None, FIVE);
         assert_eq!(tini_g.first.1, Reach::ThroughInit { group: true });
+        assert_eq!(
+            tini_g.containment,
+            Containment::InitNamespace { group: true }
+        );
 
         let honcho = Policy::Honcho.plan(None, FIVE);
         assert_eq!(

@@ -25,6 +25,9 @@ pub enum Recipients {
     /// Every process of the run's own cgroup, as the kernel lists it, each
     /// through its own pidfd (and, for SIGKILL, cgroup.kill as well).
     Cgroup,
+    /// sigtree's init, PID 1 of the run's pid namespace (tini's), through
+    /// its pidfd: never watched, so never in a group step.
+    Init,
 }
 
 /// An observed process as the resolution sees it.
@@ -55,6 +58,8 @@ pub struct Scene {
     pub attached: Option<i32>,
     /// The pids in the run's own cgroup, when it has one.
     pub cgroup: Option<Vec<i32>>,
+    /// sigtree's init (tini's PID 1), while it lives.
+    pub init: Option<i32>,
 }
 
 impl Scene {
@@ -77,6 +82,10 @@ impl Scene {
             group: run.group(),
             attached: run.leader().filter(|_| run.attached()),
             cgroup: run.cgroup().and_then(|cgroup| cgroup.pids().ok()),
+            init: run
+                .init_pidfd()
+                .filter(|pidfd| pidfd.is_running())
+                .map(PidFd::pid),
         }
     }
 
@@ -151,6 +160,13 @@ pub fn resolve(
     protected: &Protected,
 ) -> Result<Reach, SignalError> {
     match recipients {
+        Recipients::Init => {
+            let pid = scene
+                .init
+                .ok_or_else(|| SignalError::NoSuchTarget("tini's PID 1".into()))?;
+            protected.check_process(pid)?;
+            Ok(Reach::Each(vec![pid]))
+        }
         Recipients::Process(pid) => {
             let node = scene
                 .node(pid)
@@ -271,6 +287,7 @@ pub fn targets<'r>(
             .into_iter()
             .map(|pid| {
                 run.pidfd(pid)
+                    .or_else(|| run.init_pidfd().filter(|init| init.pid() == pid))
                     .ok_or_else(|| SignalError::NoSuchTarget(format!("pid {pid}")))
             })
             .collect::<Result<Vec<_>, _>>()
@@ -423,6 +440,10 @@ pub fn describe(run: &Session, recipients: Recipients) -> String {
         }
         Recipients::Subtree(root) => format!("the subtree of {root}, by pidfd"),
         Recipients::Cgroup => "every process of the run's cgroup".into(),
+        Recipients::Init => run.init().map_or_else(
+            || "tini's PID 1".into(),
+            |init| format!("PID 1 ({}, sigtree's init as tini)", init.pid),
+        ),
     }
 }
 
@@ -460,6 +481,7 @@ mod tests {
             group: Some(BASE + 1),
             attached: Some(BASE + 2),
             cgroup: None,
+            init: None,
         }
     }
 
@@ -597,5 +619,20 @@ mod tests {
             &Protected::current(),
         ));
         assert!(why.contains("sigtree itself"), "{why}");
+    }
+
+    #[test]
+    fn tinis_pid1_is_reached_by_its_own_pid_only_while_it_lives() {
+        let protected = Protected::current();
+        let scene = Scene {
+            init: Some(BASE + 9),
+            ..Scene::default()
+        };
+        assert_eq!(pids(resolve(Recipients::Init, &scene, &protected)), [9]);
+        let gone = resolve(Recipients::Init, &Scene::default(), &protected);
+        assert!(
+            matches!(gone, Err(SignalError::NoSuchTarget(_))),
+            "{gone:?}"
+        );
     }
 }

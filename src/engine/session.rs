@@ -14,10 +14,12 @@ use std::time::Duration;
 use regex::Regex;
 use rustix::event::{PollFd, PollFlags, epoll, poll};
 
+mod init;
 mod journal;
 mod kernel;
 mod sight;
 
+pub use init::InitSeen;
 pub use journal::{Stamped, Traced, Who};
 pub use sight::{Closer, SessionView, Shown};
 
@@ -209,6 +211,12 @@ pub struct Session {
     cgroup: Option<Cgroup>,
     /// The leader's containment was read (see `settle_containment`).
     containment_settled: bool,
+    /// The containment the run was started in.
+    contain: Containment,
+    /// Under a tini policy: the keeper's child may be sigtree's init.
+    init_wanted: bool,
+    /// sigtree's init (tini's PID 1), once known.
+    init: Option<init::Init>,
     /// What a front end shows, and what the session read for it.
     sight: sight::Sight,
     /// The proc connector's events for the watched tree, when the kernel
@@ -256,8 +264,14 @@ impl Session {
             Launch::Command { contain, .. } | Launch::Pool { contain, .. } => contain,
             Launch::Attach { .. } => Containment::None,
         };
-        if contain == Containment::PidNamespace {
+        if let Containment::PidNamespace | Containment::InitNamespace { .. } = contain {
             command.arg("--pid-namespace");
+        }
+        if let Containment::InitNamespace { group } = contain {
+            command.arg("--init");
+            if group {
+                command.arg("--init-group");
+            }
         }
         // Where none can be made, the cgroup is emulated.
         let cgroup = (contain == Containment::Cgroup)
@@ -349,6 +363,9 @@ impl Session {
             keeper_trouble: None,
             in_pid_namespace: false,
             containment_settled: false,
+            contain,
+            init_wanted: matches!(contain, Containment::InitNamespace { .. }),
+            init: None,
             cgroup,
             sight: sight::Sight::new(),
             lifecycle,
@@ -402,6 +419,9 @@ impl Session {
             keeper_trouble: None,
             in_pid_namespace: false,
             containment_settled: false,
+            contain: Containment::None,
+            init_wanted: false,
+            init: None,
             cgroup: None,
             sight: sight::Sight::new(),
             lifecycle,
@@ -787,6 +807,12 @@ impl Session {
             }
             Report::Started { leader, at_ms } => self.leader_started(leader, at_ms),
             Report::Reaped {
+                child,
+                status,
+                at_ms,
+                ..
+            } if self.init_reaped(child, status, at_ms) => {}
+            Report::Reaped {
                 reaper,
                 child,
                 status,
@@ -878,7 +904,7 @@ impl Session {
         let Ok(before) = self.reader.stat(pid) else {
             return;
         };
-        if before.is_reaped() {
+        if before.is_reaped() || self.is_init(before.ppid, pid) {
             return;
         }
         if self
@@ -888,10 +914,10 @@ impl Session {
         {
             return; // The same process, ended (a zombie): nothing new.
         }
-        if !self.attached() && before.pgid == self.root {
-            // The keeper's child between fork and setpgid: everything the
-            // keeper starts leads a group of its own, so look again next tick
-            // rather than record the keeper's (and sigtree's) group as its.
+        if !self.attached() && (before.pgid == self.root || before.pgid == self.launcher()) {
+            // The keeper's (or the init's) child between fork and setpgid:
+            // everything they start leads a group of its own, so look again
+            // next tick rather than record their group as its.
             return;
         }
         if matches!(found, Found::Walk)
@@ -1222,9 +1248,28 @@ impl Session {
         }
     }
 
-    /// Whether the leader runs as PID 1 of a pid namespace of its own.
+    /// Whether the run has a pid namespace of its own, the kernel's: its
+    /// PID 1 is the leader, or sigtree's init (tini's) with the leader its
+    /// child.
     pub fn in_pid_namespace(&self) -> bool {
-        self.in_pid_namespace
+        self.in_pid_namespace || self.init.is_some()
+    }
+
+    /// The containment the run got: the one it was started in when the
+    /// kernel gave it (a pid namespace, tini's init as its PID 1, a
+    /// cgroup), else none.
+    pub fn containment(&self) -> Containment {
+        let real = match self.contain {
+            Containment::None => false,
+            Containment::PidNamespace => self.in_pid_namespace,
+            Containment::InitNamespace { .. } => self.init.is_some(),
+            Containment::Cgroup => self.cgroup().is_some(),
+        };
+        if real {
+            self.contain
+        } else {
+            Containment::None
+        }
     }
 
     /// Why the keeper had to be replaced, if it had to.
@@ -1292,17 +1337,24 @@ impl Session {
         }
     }
 
-    /// Takes what arrived on the control socket: the leader's pidfd.
+    /// Takes what arrived on the control socket: the leader's pidfd, and
+    /// tini's init's.
     fn read_control(&mut self) {
         while let Some(control) = &self.control
             && let Ok(Received::Message(Message {
-                tag: Tag::LeaderPidfd,
+                tag: tag @ (Tag::LeaderPidfd | Tag::InitPidfd),
                 number: leader,
                 fd: Some(fd),
                 ..
             })) = channel::receive(control)
         {
             let pidfd = PidFd::from((fd, leader));
+            if tag == Tag::InitPidfd {
+                if pidfd.pid() > 0 {
+                    self.init_started(pidfd);
+                }
+                continue;
+            }
             let leader = pidfd.pid();
             if leader <= 0 {
                 // A namespace's PID 1 that ended already: the keeper's
@@ -1389,10 +1441,12 @@ const GROUP_SCAN_MIN: Duration = Duration::from_secs(5);
 /// spec asks for at least 100).
 const GROUP_SCAN_SPACING: u32 = 300;
 
-/// Whether a command line is the keeper's — the keeper itself, or its
-/// child before the exec: `sigtree __pool keeper …`.
+/// Whether a command line is the keeper's or tini's init's — either
+/// itself, or its child before the exec: `sigtree __pool keeper …`,
+/// `sigtree __pool init …`.
 fn is_keepers_copy(cmd: &str) -> bool {
-    cmd.split(' ').skip(1).take(2).eq(["__pool", "keeper"])
+    let mut words = cmd.split(' ').skip(1);
+    words.next() == Some("__pool") && matches!(words.next(), Some("keeper" | "init"))
 }
 
 /// How a process came to be tracked.

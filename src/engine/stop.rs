@@ -82,7 +82,7 @@ impl StopPlan {
     pub fn policy(policy: PolicyPlan) -> Self {
         let (signal, reach) = policy.first;
         let target = match reach {
-            Reach::Leader | Reach::ThroughInit { group: false } => Target::Leader,
+            Reach::Leader | Reach::Pid1 | Reach::ThroughInit { group: false } => Target::Leader,
             Reach::Group | Reach::Cgroup | Reach::ThroughInit { group: true } => Target::Group,
         };
         Self {
@@ -184,12 +184,13 @@ impl StopSequence {
     /// doing what the next step does; returns true once done.
     pub fn advance(&mut self, run: &mut Session, protected: &Protected) -> bool {
         let now = Instant::now();
-        let runtime_done = self
-            .plan
-            .runtime
-            .is_some_and(|policy| runtime_says_done(run, policy.done));
+        let runtime_done = match self.plan.runtime {
+            Some(policy) => runtime_says_done(run, policy.done),
+            None => false,
+        };
         let leader_lives = leader_lives(run);
-        if !leader_lives && run.in_pid_namespace() && !self.torn_down {
+        let pid1_lives = pid1_lives(run);
+        if !pid1_lives && run.in_pid_namespace() && !self.torn_down {
             // The kernel tore the namespace down as PID 1 ended, whatever
             // step the stop is at: what it killed is known before it is
             // judged.
@@ -199,7 +200,8 @@ impl StopSequence {
         }
         let dying = runtime_done && self.dying(run);
         let seen = Seen {
-            ended: run.ended(),
+            // tini's PID 1 exits after its child: its end is waited for.
+            ended: run.ended() && (run.init().is_none() || !pid1_lives),
             runtime_done,
             leader_lives,
             dying,
@@ -344,11 +346,22 @@ fn leader_lives(run: &Session) -> bool {
         .is_some_and(|leader| !leader.has_ended())
 }
 
+/// Whether PID 1 of the run's (real or emulated) pid namespace lives:
+/// sigtree's init when it plays tini's, else the leader.
+fn pid1_lives(run: &mut Session) -> bool {
+    if run.init().is_some() {
+        run.init_lives()
+    } else {
+        leader_lives(run)
+    }
+}
+
 /// Whether the runtime would call the stop done now (its rule, on what
 /// sigtree sees: a cgroup is the run's watched processes).
-fn runtime_says_done(run: &Session, done: Done) -> bool {
+fn runtime_says_done(run: &mut Session, done: Done) -> bool {
     let leader_ended = run.leader().is_some() && !leader_lives(run);
     match done {
+        Done::Pid1Exits if run.init().is_some() => !run.init_lives(),
         Done::NothingLeft => run.ended(),
         // The kernel's word when the run has its own cgroup.
         Done::CgroupEmpty => run
@@ -402,26 +415,46 @@ fn aim(target: Target, leader: i32, attached: bool) -> Recipients {
 /// The signals the stop sends when it acts, in order, with their
 /// recipients: its action's signal, then SIGCONT when the plan says so.
 fn signals(run: &Session, plan: &StopPlan) -> Vec<(Signal, Recipients)> {
-    run.leader()
-        .map(|leader| planned(plan, leader, run.attached(), run.cgroup().is_some()))
+    Shape::of(run)
+        .map(|shape| planned(plan, shape))
         .unwrap_or_default()
 }
 
-/// [`signals`] for a run led by `leader` (the attached process when
-/// `attached`), in a cgroup of its own when `cgroup`.
-fn planned(
-    plan: &StopPlan,
+/// What of a run decides who a stop's signals go to.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    /// The leader (the attached process when attached).
     leader: i32,
+    /// The run watches a process sigtree did not start.
     attached: bool,
+    /// The run has a cgroup of its own.
     cgroup: bool,
-) -> Vec<(Signal, Recipients)> {
+    /// The run's PID 1 is sigtree's init, playing tini.
+    init: bool,
+}
+
+impl Shape {
+    /// The shape of `run`, once its leader is known.
+    fn of(run: &Session) -> Option<Self> {
+        Some(Self {
+            leader: run.leader()?,
+            attached: run.attached(),
+            cgroup: run.cgroup().is_some(),
+            init: run.init().is_some(),
+        })
+    }
+}
+
+/// [`signals`] for a run of `shape`.
+fn planned(plan: &StopPlan, shape: Shape) -> Vec<(Signal, Recipients)> {
     let Action::Signal { signal, target } = plan.action else {
         return Vec::new();
     };
+    let (leader, attached) = (shape.leader, shape.attached);
     // A runtime sends SIGCONT where it sent its signal; sigtree to the group.
     let (first, cont) = match plan.runtime {
         Some(policy) => {
-            let to = reach_of(policy.first.1, leader, attached, cgroup);
+            let to = reach_of(policy.first.1, shape);
             (to, to)
         }
         None => (
@@ -436,15 +469,22 @@ fn planned(
     signals
 }
 
-/// Who a runtime's signal to `reach` goes to: the run's own cgroup when it
-/// has one (`cgroup`), or, emulated, the leader's subtree, orphans born in
-/// it included, by pidfd; tini forwards to its child (the leader) or its
-/// group.
-fn reach_of(reach: Reach, leader: i32, attached: bool, cgroup: bool) -> Recipients {
+/// Who a runtime's signal to `reach` goes to in a run of `shape`: the run's
+/// own cgroup when it has one, or, emulated, the leader's subtree, orphans
+/// born in it included, by pidfd; tini's PID 1 when sigtree's init plays it
+/// (it forwards), or, emulated, where tini forwards: its child (the leader)
+/// or its group.
+fn reach_of(reach: Reach, shape: Shape) -> Recipients {
+    let Shape {
+        leader, attached, ..
+    } = shape;
     match reach {
-        Reach::Leader | Reach::ThroughInit { group: false } => Recipients::Process(leader),
+        Reach::ThroughInit { .. } | Reach::Pid1 if shape.init => Recipients::Init,
+        Reach::Leader | Reach::Pid1 | Reach::ThroughInit { group: false } => {
+            Recipients::Process(leader)
+        }
         Reach::Group | Reach::ThroughInit { group: true } => aim(Target::Group, leader, attached),
-        Reach::Cgroup if cgroup => Recipients::Cgroup,
+        Reach::Cgroup if shape.cgroup => Recipients::Cgroup,
         Reach::Cgroup => Recipients::Subtree(leader),
     }
 }
@@ -544,15 +584,15 @@ fn pid1_would_drop(run: &mut Session, leader: i32, signal: Signal) -> bool {
 /// The escalation: SIGKILL to the group (attached: the attached subtree,
 /// by pidfd), or to the runtime's recipients.
 fn kill_group(run: &mut Session, protected: &Protected, runtime: Option<PolicyPlan>) {
-    let Some(leader) = run.leader() else {
+    let Some(shape) = Shape::of(run) else {
         return;
     };
     let (signal, scope) = match runtime.and_then(|policy| policy.escalation) {
-        Some((signal, reach)) => (
-            signal,
-            reach_of(reach, leader, run.attached(), run.cgroup().is_some()),
+        Some((signal, reach)) => (signal, reach_of(reach, shape)),
+        None => (
+            Signal::KILL,
+            aim(Target::Group, shape.leader, shape.attached),
         ),
-        None => (Signal::KILL, aim(Target::Group, leader, run.attached())),
     };
     // Taken before the signal, as in `perform`.
     let at = monotonic_ms();
@@ -607,32 +647,43 @@ fn teardown(run: &mut Session, protected: &Protected) {
 
 /// PID 1 of the run's own pid namespace is gone: the kernel SIGKILLs
 /// every other process in it (pid_namespaces(7)), and sigtree sends
-/// nothing. Every judged process but the leader lived in it: orphans there
-/// go to its PID 1, not to the keeper. The kernel kills them before PID 1's
-/// own end completes, so the teardown came no later than the first of
-/// their SIGKILL deaths since the stop request, nor than PID 1's end.
+/// nothing. Every judged process but PID 1 (the leader, unless sigtree's
+/// init plays tini's PID 1, never judged) lived in it: orphans there go to
+/// its PID 1, not to the keeper. The kernel kills them before PID 1's own
+/// end completes, so the teardown came no later than the first of their
+/// SIGKILL deaths since the stop request, nor than PID 1's end.
 fn kernel_teardown(run: &mut Session) {
-    let Some(leader) = run.leader() else {
-        return;
+    let (pid1, pid1_end) = match (run.init(), run.leader()) {
+        (Some(init), _) => (None, init.ended_at),
+        (None, Some(leader)) => (
+            Some(leader),
+            run.watch.processes().get(&leader).and_then(|p| p.ended_at),
+        ),
+        (None, None) => return,
     };
     let processes = run.watch.processes();
     let members = || {
         processes
             .values()
-            .filter(move |p| !p.outside && p.seen.pid != leader)
+            .filter(move |p| !p.outside && Some(p.seen.pid) != pid1)
     };
     let killed_since_stop = members()
         .filter(|p| matches!(p.ending, Some((Ending::Signaled(libc::SIGKILL), _))))
         .filter_map(|p| p.ended_at)
         .filter(|&end| run.watch.since_stop(end).is_some_and(|ms| ms >= 0));
-    let pid1_end = processes.get(&leader).and_then(|p| p.ended_at);
     let at = pid1_end
         .into_iter()
         .chain(killed_since_stop)
         .min()
         .unwrap_or_else(monotonic_ms);
+    // Its SIGKILL reached what lived then; an end seen later but known to
+    // be another (a SIGTERM that tini -g forwarded just before) was not its.
     let reached: Vec<i32> = members()
         .filter(|p| p.first_seen_ms <= at && p.ended_at.is_none_or(|end| end >= at))
+        .filter(|p| {
+            p.ending
+                .is_none_or(|(ending, _)| ending == Ending::Signaled(libc::SIGKILL))
+        })
         .map(|p| p.seen.pid)
         .collect();
     let by = By::Stop(StopStep::KernelTeardown);
@@ -706,9 +757,20 @@ mod tests {
         }
     }
 
+    /// A run led by 40 (attached to 40 when `attached`), without a cgroup
+    /// or an init.
+    fn shape(attached: bool) -> Shape {
+        Shape {
+            leader: 40,
+            attached,
+            cgroup: false,
+            init: false,
+        }
+    }
+
     #[test]
     fn attached_every_group_step_goes_to_the_attached_subtree() {
-        let signals = planned(&plan(Signal::TERM, Target::Leader, true), 40, true, false);
+        let signals = planned(&plan(Signal::TERM, Target::Leader, true), shape(true));
         assert_eq!(
             signals,
             [
@@ -716,13 +778,13 @@ mod tests {
                 (Signal::CONT, Recipients::Subtree(40))
             ]
         );
-        let group = planned(&plan(Signal::INT, Target::Group, false), 40, true, false);
+        let group = planned(&plan(Signal::INT, Target::Group, false), shape(true));
         assert_eq!(group, [(Signal::INT, Recipients::Subtree(40))]);
     }
 
     #[test]
     fn a_started_run_stops_its_group() {
-        let signals = planned(&plan(Signal::HUP, Target::Group, true), 40, false, false);
+        let signals = planned(&plan(Signal::HUP, Target::Group, true), shape(false));
         assert_eq!(
             signals,
             [
@@ -734,7 +796,7 @@ mod tests {
             action: Action::StopEvent,
             ..plan(Signal::TERM, Target::Leader, true)
         };
-        assert!(planned(&stop_event, 40, false, false).is_empty());
+        assert!(planned(&stop_event, shape(false)).is_empty());
     }
 
     /// The run as a step sees it: something lives, the runtime is not done.
@@ -898,7 +960,7 @@ mod tests {
     fn s6_sends_sigterm_then_sigcont_to_the_process() {
         let plan = StopPlan::policy(Policy::S6.plan(None, Duration::from_secs(5)));
         assert_eq!(
-            planned(&plan, 40, false, false),
+            planned(&plan, shape(false)),
             [
                 (Signal::TERM, Recipients::Process(40)),
                 (Signal::CONT, Recipients::Process(40))
@@ -906,11 +968,45 @@ mod tests {
         );
         let systemd = StopPlan::policy(Policy::Systemd.plan(None, Duration::from_secs(5)));
         assert_eq!(
-            planned(&systemd, 40, false, false),
+            planned(&systemd, shape(false)),
             [
                 (Signal::TERM, Recipients::Subtree(40)),
                 (Signal::CONT, Recipients::Subtree(40))
             ]
         );
+    }
+
+    #[test]
+    fn tini_signals_its_init_or_emulated_where_it_forwards() {
+        let with_init = Shape {
+            init: true,
+            ..shape(false)
+        };
+        for policy in [Policy::Tini, Policy::TiniG] {
+            let plan = policy.plan(None, Duration::from_secs(5));
+            let stop = StopPlan::policy(plan);
+            // TERM to PID 1, which forwards; KILL to PID 1, whose end tears
+            // the namespace down.
+            assert_eq!(
+                planned(&stop, with_init),
+                [(Signal::TERM, Recipients::Init)]
+            );
+            let escalation = plan
+                .escalation
+                .map(|(signal, reach)| (signal, reach_of(reach, with_init)));
+            assert_eq!(escalation, Some((Signal::KILL, Recipients::Init)));
+            // Emulated (no init): where tini would forward, and KILL to the
+            // leader as PID 1.
+            let forwarded = if policy == Policy::TiniG {
+                Recipients::Group
+            } else {
+                Recipients::Process(40)
+            };
+            assert_eq!(planned(&stop, shape(false)), [(Signal::TERM, forwarded)]);
+            let escalation = plan
+                .escalation
+                .map(|(signal, reach)| (signal, reach_of(reach, shape(false))));
+            assert_eq!(escalation, Some((Signal::KILL, Recipients::Process(40))));
+        }
     }
 }

@@ -19,6 +19,7 @@ use nix::sys::signal::{SigSet, Signal as NixSignal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
+use super::init::Forward;
 use super::lent_terminal::LentTerminal;
 use super::report::{Report, Reporter};
 use crate::engine::target::{GroupTarget, Protected, signal_group};
@@ -68,6 +69,9 @@ pub struct KeeperFds {
     pub share_status: bool,
     /// Whether the command starts as PID 1 of a new pid namespace.
     pub pid_namespace: bool,
+    /// PID 1 of that namespace is sigtree's init, playing tini, which
+    /// starts the command and forwards signals as this says.
+    pub init: Option<Forward>,
     /// The cgroup v2 directory the command starts in, made by sigtree.
     pub cgroup: Option<PathBuf>,
 }
@@ -90,12 +94,17 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
         set_signal_action(signal, SignalAction::Ignore)?;
     }
     set_child_subreaper().context("cannot become a subreaper")?;
-    if passed.pid_namespace {
-        // Without one, the command runs as any other: sigtree reads from
-        // /proc whether its leader is PID 1 of a namespace, and emulates
-        // the containment when it is not.
-        let _ = new_pid_namespace_for_children();
-    }
+    // Without one, the command runs as any other: sigtree reads from /proc
+    // whether its leader (or tini's init) is PID 1 of a namespace, and
+    // emulates the containment when it is not.
+    let in_namespace = passed.pid_namespace && new_pid_namespace_for_children().is_ok();
+    // tini's init is PID 1 of a namespace or nothing: without one, the
+    // command starts directly and sigtree emulates tini.
+    let init = passed.init.filter(|_| in_namespace);
+    let launched = match init {
+        Some(forward) => through_init(forward, control.as_raw_fd(), command)?,
+        None => command.to_vec(),
+    };
     // Children's ends arrive on a signalfd: SIGCHLD is blocked (before any
     // child exists, so none is missed), and the keeper sleeps until a child
     // ends or sigtree's socket speaks or closes. The command gets an empty
@@ -119,11 +128,14 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
     // processes keep sigtree's, to report the pids sigtree sees.
     let own_proc = !passed.share_status;
     let leader = match start(
-        command,
+        &launched,
         output,
         &control,
         cgroup_procs.map(OwnedFd::from),
-        own_proc,
+        Started {
+            own_proc,
+            init: init.is_some(),
+        },
     ) {
         Ok(pid) => pid,
         Err(error) => {
@@ -134,10 +146,14 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
     };
     // Its own child, not reaped yet: the pid cannot have been reused.
     let leader_pidfd = PidFd::open(leader).ok();
-    reporter.send(Report::Started {
-        leader,
-        at_ms: crate::sys::monotonic_ms(),
-    });
+    if init.is_none() {
+        // The init is no leader: it tells sigtree of itself, and its child
+        // of itself.
+        reporter.send(Report::Started {
+            leader,
+            at_ms: crate::sys::monotonic_ms(),
+        });
+    }
     reap(&reporter);
     let mut terminal = None;
     while !closed(&control, &ended, &mut terminal) {
@@ -160,17 +176,42 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// Starts the command as the leader of a new process group, with the
-/// kernel's default dispositions and an empty mask (not the keeper's
-/// ignores), stdin from /dev/null. Before its exec the leader sends sigtree
-/// a pidfd of itself: sigtree holds it before the command runs at all, so
-/// even a command that kills the keeper at once cannot get lost.
+/// `command` started by sigtree's init (this binary's `__pool init`), which
+/// takes sigtree's socket `control` and forwards as `forward` says.
+fn through_init(forward: Forward, control: i32, command: &[String]) -> anyhow::Result<Vec<String>> {
+    let exe = std::env::current_exe().context("cannot find sigtree's own binary")?;
+    let mut launched = vec![exe.display().to_string(), "__pool".into(), "init".into()];
+    launched.extend(["--control-fd".into(), control.to_string()]);
+    if forward == Forward::Group {
+        launched.push("--group".into());
+    }
+    launched.push("--".into());
+    launched.extend_from_slice(command);
+    Ok(launched)
+}
+
+/// What the keeper's child is.
+#[derive(Clone, Copy, Debug)]
+struct Started {
+    /// PID 1 of a new pid namespace gets a /proc of its own.
+    own_proc: bool,
+    /// It is sigtree's init, not the command.
+    init: bool,
+}
+
+/// Starts the command (or tini's init) as the leader of a new process
+/// group, with the kernel's default dispositions and an empty mask (not the
+/// keeper's ignores), stdin from /dev/null. Before its exec the leader sends
+/// sigtree a pidfd of itself: sigtree holds it before the command runs at
+/// all, so even a command that kills the keeper at once cannot get lost.
+/// The init instead keeps sigtree's socket, to tell sigtree of itself and
+/// of its child.
 fn start(
     command: &[String],
     output: Option<OwnedFd>,
     control: &OwnedFd,
     cgroup_procs: Option<OwnedFd>,
-    own_proc: bool,
+    started: Started,
 ) -> anyhow::Result<i32> {
     let Some((program, args)) = command.split_first() else {
         bail!("no command to start");
@@ -185,9 +226,10 @@ fn start(
     let control = control.as_raw_fd();
     let cgroup_procs = cgroup_procs.as_ref().map(AsRawFd::as_raw_fd);
     // SAFETY: between fork and exec: write, getpid, pidfd_open, sendmsg,
-    // unshare and mount, raw system calls on the stack, no allocation; the
-    // socket and cgroup.procs stay open in the child until its exec
-    // (close-on-exec), and in the keeper until `start` returns.
+    // fcntl, unshare and mount, raw system calls on the stack, no
+    // allocation; the socket and cgroup.procs stay open in the child until
+    // its exec (close-on-exec, the socket kept by the init), and in the
+    // keeper until `start` returns.
     unsafe {
         child.pre_exec(move || {
             if let Some(procs) = cgroup_procs {
@@ -197,15 +239,17 @@ fn start(
                 let _ = rustix::io::write(std::os::fd::BorrowedFd::borrow_raw(procs), b"0");
             }
             let me = rustix::process::getpid();
-            let pidfd = rustix::process::pidfd_open(me, rustix::process::PidfdFlags::empty())?;
             let socket = std::os::fd::BorrowedFd::borrow_raw(control);
-            // Failing to send leaves sigtree its fallback; the run goes on.
-            // PID 1 of a new pid namespace: its number means nothing to
-            // sigtree, which reads the pidfd's own (or waits for the keeper's
-            // report, if it has already ended).
-            let number = if me.is_init() { 0 } else { me.as_raw_pid() };
-            let _ = channel::send(socket, Tag::LeaderPidfd, number, &[], Some(pidfd.as_fd()));
-            if own_proc && me.is_init() {
+            if started.init {
+                fds::set_inheritable(socket)?;
+            } else {
+                // Failing to send leaves sigtree its fallback; the run goes
+                // on. PID 1 of a new pid namespace is numbered 0: sigtree
+                // reads the pidfd's own pid (or waits for the keeper's
+                // report, if it has already ended).
+                let _ = channel::send_own_pidfd(socket, Tag::LeaderPidfd, me.is_init());
+            }
+            if started.own_proc && me.is_init() {
                 // PID 1 of the keeper's new pid namespace: its own /proc,
                 // or its processes would read other processes' entries.
                 // Where none can be mounted (a /proc with covered entries

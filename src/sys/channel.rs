@@ -18,6 +18,9 @@ pub enum Tag {
     /// the leader → sigtree: a pidfd of itself, sent between its fork and
     /// its exec (so before the command runs), with its pid.
     LeaderPidfd = b'L',
+    /// sigtree's init (tini's PID 1) → sigtree: a pidfd of itself, sent
+    /// before it starts its child.
+    InitPidfd = b'I',
     /// sigtree → keeper: the terminal the TUI drew on, to restore after
     /// sigtree's death.
     Terminal = b'T',
@@ -27,9 +30,14 @@ pub enum Tag {
 
 impl Tag {
     fn from_byte(byte: u8) -> Option<Self> {
-        [Self::LeaderPidfd, Self::Terminal, Self::TerminalReleased]
-            .into_iter()
-            .find(|tag| *tag as u8 == byte)
+        [
+            Self::LeaderPidfd,
+            Self::InitPidfd,
+            Self::Terminal,
+            Self::TerminalReleased,
+        ]
+        .into_iter()
+        .find(|tag| *tag as u8 == byte)
     }
 }
 
@@ -104,6 +112,17 @@ pub fn send(
         SendFlags::DONTWAIT | SendFlags::NOSIGNAL,
     )?;
     Ok(())
+}
+
+/// Sends sigtree a pidfd of the calling process under `tag`, numbered
+/// with its pid — or 0 when it lives in a pid namespace below sigtree's
+/// (`in_namespace`), where its number means nothing to sigtree, which
+/// reads the pidfd's own. Never allocates: it may run between fork and exec.
+pub fn send_own_pidfd(socket: BorrowedFd<'_>, tag: Tag, in_namespace: bool) -> io::Result<()> {
+    let me = rustix::process::getpid();
+    let pidfd = rustix::process::pidfd_open(me, rustix::process::PidfdFlags::empty())?;
+    let number = if in_namespace { 0 } else { me.as_raw_pid() };
+    send(socket, tag, number, &[], Some(pidfd.as_fd()))
 }
 
 /// Takes the next message, if one is waiting. Never blocks.

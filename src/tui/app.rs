@@ -254,12 +254,16 @@ impl App {
                     self.ui.policy = *policy;
                     // What a restart changes first: the explanation is long.
                     let restart = match containment_for(*policy, &self.options.mode) {
-                        contain if contain == self.containment() => "",
+                        contain if contain == self.run.containment() => "",
                         Containment::PidNamespace => {
                             " (r restarts it as PID 1 of a pid namespace; until then, emulated)"
                         }
                         Containment::Cgroup => {
                             " (r restarts it in a cgroup of its own; until then, emulated)"
+                        }
+                        Containment::InitNamespace { .. } => {
+                            " (r restarts it under tini's PID 1 of a pid namespace; until then, \
+                             emulated)"
                         }
                         _ => " (r restarts it outside its containment)",
                     };
@@ -644,18 +648,6 @@ impl App {
         }
     }
 
-    /// The containment the current run got: a real pid namespace or cgroup,
-    /// or none.
-    fn containment(&self) -> Containment {
-        if self.run.in_pid_namespace() {
-            Containment::PidNamespace
-        } else if self.run.cgroup().is_some() {
-            Containment::Cgroup
-        } else {
-            Containment::None
-        }
-    }
-
     /// "demo", "run" or "attach".
     pub fn mode_name(&self) -> &'static str {
         match self.options.mode {
@@ -758,14 +750,12 @@ impl App {
 }
 
 /// The containment that `policy` starts `mode`'s run in: a real pid
-/// namespace or cgroup where sigtree can make one (tini's is emulated);
-/// attached, none.
+/// namespace (with tini's PID 1 under tini) or cgroup where sigtree can
+/// make one; attached, none.
 fn containment_for(policy: Policy, mode: &Mode) -> Containment {
-    let wanted = policy.plan(None, DEFAULT_GRACE).containment;
-    match (mode, wanted) {
-        (Mode::Attach { .. }, _) => Containment::None,
-        (_, Containment::PidNamespace | Containment::Cgroup) => wanted,
-        _ => Containment::None,
+    match mode {
+        Mode::Attach { .. } => Containment::None,
+        Mode::Demo { .. } | Mode::Run { .. } => policy.plan(None, DEFAULT_GRACE).containment,
     }
 }
 

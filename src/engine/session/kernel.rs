@@ -139,7 +139,10 @@ impl Session {
         record: Option<ProcessRecord>,
         named: Option<Named>,
     ) {
-        let keepers_child = !self.attached() && parent == self.root;
+        if self.is_init(parent, child) {
+            return;
+        }
+        let keepers_child = !self.attached() && parent == self.launcher();
         if keepers_child {
             // Known already (from the keeper) or not, it is recorded here:
             // it may be gone before anything else could see it.
@@ -234,8 +237,11 @@ impl Session {
         let record = record.filter(|r| known.is_none_or(|start| r.start_time_ms == start));
         let Some(start) = known else {
             let Some(record) = record else { return };
+            if self.is_init(record.ppid, pid) {
+                return;
+            }
             let named = Named::of(&record);
-            if !self.attached() && record.ppid == self.root && self.leader.is_none() {
+            if !self.attached() && record.ppid == self.launcher() && self.leader.is_none() {
                 // The keeper forks one process: the leader, exec'ing now
                 // (its pre-exec, where it took its containment, is over).
                 self.leader = Some(pid);
