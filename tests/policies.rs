@@ -1,7 +1,7 @@
 //! `sigtree check --policy P`: each runtime's distinguishing behaviour on
-//! real processes. docker's and Kubernetes' pid namespace is the kernel's
-//! own where one can be made (as root, or in a user namespace), and
-//! emulated where not; both are tested.
+//! real processes. docker's, Kubernetes' and tini's pid namespace is the
+//! kernel's own where one can be made (as root, or in a user namespace),
+//! and emulated where not; both are tested.
 
 mod common;
 
@@ -153,6 +153,212 @@ fn docker_forces_the_same_program_emulated_where_no_pid_namespace_can_be_made() 
         Ok(runner) => assert_docker_forces_a_shell_without_handler(&runner, Some(false)),
         Err(why) => eprintln!("skipped: {why}"),
     }
+}
+
+/// The process of `report` whose command is `cmd`.
+fn process<'r>(report: &'r serde_json::Value, cmd: &str) -> &'r serde_json::Value {
+    report["processes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["cmd"] == cmd))
+        .unwrap_or_else(|| panic!("no {cmd}: {report:#}"))
+}
+
+/// The leader of `report`.
+fn leader(report: &serde_json::Value) -> &serde_json::Value {
+    report["processes"]
+        .as_array()
+        .and_then(|all| all.iter().find(|p| p["role"] == "leader"))
+        .unwrap_or_else(|| panic!("no leader: {report:#}"))
+}
+
+/// Checks `policy` (`tini` or `tini-g`) on `command` through `runner`
+/// with a 2 s grace: its exit status and report, after asserting its
+/// containment — real when `real` says so (else either) — and, when real,
+/// that PID 1 was sigtree's init, the leader's parent, and exited with
+/// 128 + SIGTERM as its child did; when emulated, that there was no init.
+/// Returns whether it was real.
+fn check_tini(
+    runner: &[String],
+    policy: &str,
+    command: &[&str],
+    real: Option<bool>,
+) -> (Option<i32>, serde_json::Value, bool) {
+    let (code, report) = check_policy_under(runner, policy, &["--grace", "2s"], command);
+    assert_eq!(report["policy"], policy, "{report:#}");
+    let containment = &report["containment"];
+    assert_eq!(containment["kind"], "init_namespace", "{report:#}");
+    let was_real = containment["real"].as_bool().expect("real");
+    if let Some(real) = real {
+        assert_eq!(was_real, real, "{report:#}");
+    }
+    if was_real {
+        let init = &containment["init"];
+        let pid1 = init["pid"].as_i64().expect("PID 1's pid");
+        // The command is PID 1's child in a group of its own, not PID 1.
+        assert_eq!(leader(&report)["ppid"], pid1, "{report:#}");
+        assert_ne!(leader(&report)["pid"], pid1, "{report:#}");
+        assert_eq!(
+            leader(&report)["pgid"],
+            leader(&report)["pid"],
+            "{report:#}"
+        );
+        assert_eq!(init["exit_code"], 128 + 15, "PID 1 exited: {report:#}");
+    } else {
+        assert!(containment["init"].is_null(), "{report:#}");
+    }
+    (code, report, was_real)
+}
+
+/// `process` died of the SIGTERM that tini's PID 1 forwarded (sigtree
+/// sends only to PID 1; emulated, sigtree itself sends what tini would).
+fn assert_died_of_forwarded_sigterm(
+    report: &serde_json::Value,
+    process: &serde_json::Value,
+    real: bool,
+) {
+    assert_eq!(process["outcome"], "signaled", "{report:#}");
+    assert_eq!(process["signal"], "SIGTERM", "{report:#}");
+    let cause = &process["cause"];
+    assert_eq!(cause["kind"], "signal", "{report:#}");
+    if !real {
+        assert_eq!(cause["from"], "sigtree", "{report:#}");
+    } else if cause["from"] == "process" {
+        // Kernel events saw the sender: tini's PID 1.
+        assert_eq!(
+            cause["from_pid"], report["containment"]["init"]["pid"],
+            "{report:#}"
+        );
+    } else {
+        assert_eq!(cause["from"], "unknown", "not sigtree's: {report:#}");
+    }
+}
+
+/// tini on a program with no SIGTERM handler (`sh`, then `sleep`): not PID 1 but
+/// tini's child, it dies of the SIGTERM tini forwards, long before the
+/// grace; tini exits with its status.
+fn assert_tini_terminates_a_program_without_handler(runner: &[String], real: Option<bool>) {
+    let command = ["sh", "-c", "echo ready; exec sleep 30"];
+    let (code, report, real) = check_tini(runner, "tini", &command, real);
+    assert_eq!(code, Some(4), "terminated: {report:#}");
+    assert_eq!(report["escalated"], false, "{report:#}");
+    assert!(
+        report["time_to_exit_ms"].as_u64().expect("a time") < 2000,
+        "{report:#}"
+    );
+    // The shell, or the `sleep` it became: neither handles SIGTERM.
+    assert_died_of_forwarded_sigterm(&report, leader(&report), real);
+}
+
+/// tini and tini -g on a shell with two background children in its
+/// group: tini forwards SIGTERM to the shell only, exits when the shell
+/// does, and the namespace's teardown kills the children (the kernel's
+/// when real, sigtree's emulation otherwise); tini -g forwards it to the
+/// whole group, and every one of them dies of it.
+fn assert_tini_forwards_to_its_child_and_tini_g_to_the_group(
+    runner: &[String],
+    real: Option<bool>,
+) {
+    let command = ["sh", "-c", SHELL_WITH_TWO_CHILDREN];
+    let (code, report, was_real) = check_tini(runner, "tini", &command, real);
+    assert_eq!(code, Some(1), "forced by the teardown: {report:#}");
+    assert_eq!(report["escalated"], true, "{report:#}");
+    assert_died_of_forwarded_sigterm(&report, leader(&report), was_real);
+    let teardown_by = if was_real { "kernel" } else { "sigtree" };
+    for cmd in ["sleep 30", "sleep 31"] {
+        let child = process(&report, cmd);
+        assert_eq!(child["outcome"], "killed", "{report:#}");
+        assert_eq!(child["signal"], "SIGKILL", "{report:#}");
+        assert_eq!(child["cause"]["kind"], "namespace_teardown", "{report:#}");
+        assert_eq!(child["cause"]["from"], teardown_by, "{report:#}");
+    }
+
+    let (code, report, was_real) = check_tini(runner, "tini-g", &command, real);
+    assert_eq!(code, Some(4), "terminated: {report:#}");
+    assert_eq!(report["escalated"], false, "{report:#}");
+    for process in [
+        leader(&report),
+        process(&report, "sleep 30"),
+        process(&report, "sleep 31"),
+    ] {
+        assert_died_of_forwarded_sigterm(&report, process, was_real);
+    }
+}
+
+/// A runner that is `nobody` where nobody may make a user and a pid
+/// namespace (so sigtree's would be real), or why not.
+fn nobody_with_namespaces() -> Result<Vec<String>, String> {
+    let runner = common::as_nobody()?;
+    let unshare = common::find_program("unshare").ok_or("unshare(1) is not on PATH")?;
+    let probe = Command::new(&runner[0])
+        .args(&runner[1..])
+        .arg(&unshare)
+        .args(["--user", "--pid", "--fork", "true"])
+        .output();
+    match probe {
+        Ok(output) if output.status.success() => Ok(runner),
+        _ => Err("nobody may not make a user and a pid namespace here".into()),
+    }
+}
+
+#[test]
+fn tini_forwards_sigterm_to_its_child_which_dies_of_it() {
+    let root = rustix::process::geteuid().is_root();
+    assert_tini_terminates_a_program_without_handler(&[], root.then_some(true));
+}
+
+#[test]
+fn tini_forwards_to_its_child_only_and_tini_g_to_the_childs_group() {
+    let root = rustix::process::geteuid().is_root();
+    assert_tini_forwards_to_its_child_and_tini_g_to_the_group(&[], root.then_some(true));
+}
+
+#[test]
+fn tini_and_tini_g_run_by_nobody_in_a_user_namespace() {
+    match nobody_with_namespaces() {
+        Ok(runner) => {
+            assert_tini_terminates_a_program_without_handler(&runner, Some(true));
+            assert_tini_forwards_to_its_child_and_tini_g_to_the_group(&runner, Some(true));
+        }
+        Err(why) => eprintln!("skipped: {why}"),
+    }
+}
+
+#[test]
+fn tini_and_tini_g_emulated_where_no_pid_namespace_can_be_made() {
+    match without_namespaces() {
+        Ok(runner) => {
+            assert_tini_terminates_a_program_without_handler(&runner, Some(false));
+            assert_tini_forwards_to_its_child_and_tini_g_to_the_group(&runner, Some(false));
+        }
+        Err(why) => eprintln!("skipped: {why}"),
+    }
+}
+
+#[test]
+fn tini_sends_sigkill_to_pid1_at_the_grace_and_the_teardown_ends_its_child() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: only root is sure to get a real pid namespace");
+        return;
+    }
+    // The child ignores SIGTERM: tini's forwarded SIGTERM does nothing,
+    // and at the grace SIGKILL goes to PID 1 alone, whose end tears the
+    // namespace down.
+    let command = ["sh", "-c", "trap '' TERM; echo ready; exec sleep 30"];
+    let (code, report) = check_policy("tini", &["--grace", "1s"], &command);
+    assert_eq!(code, Some(1), "forced: {report:#}");
+    assert_eq!(report["containment"]["real"], true, "{report:#}");
+    assert_eq!(
+        report["containment"]["init"]["signal"], "SIGKILL",
+        "PID 1 was killed: {report:#}"
+    );
+    let sleep = process(&report, "sleep 30");
+    assert_eq!(sleep["outcome"], "killed", "{report:#}");
+    assert_eq!(sleep["cause"]["kind"], "namespace_teardown", "{report:#}");
+    assert_eq!(sleep["cause"]["from"], "kernel", "{report:#}");
+    assert!(
+        report["time_to_exit_ms"].as_u64().expect("a time") >= 1000,
+        "{report:#}"
+    );
 }
 
 #[test]
@@ -355,10 +561,11 @@ fn policies_all(scenario: &str) -> Vec<(String, String)> {
         for run in runs {
             let kind = match run["policy"].as_str() {
                 Some("docker" | "k8s") => "pid_namespace",
+                Some("tini" | "tini-g") => "init_namespace",
                 Some("systemd" | "systemd-mixed") => "cgroup",
                 _ => continue,
             };
-            // Root may make both: the pool ran inside the real thing.
+            // Root may make all three: the pool ran inside the real thing.
             assert_eq!(run["containment"]["kind"], kind, "{run:#}");
             assert_eq!(run["containment"]["real"], true, "{run:#}");
         }
