@@ -244,8 +244,9 @@ fn check_long_help() -> String {
         "Exit status: 0 graceful, 5 unclean, 4 terminated, 1 forced, 3 leaked; 2 for an error of \
          check's own.\n\nPolicies (--policy). Containment is the kernel's where sigtree can make \
          it: a pid namespace for the command or pool under docker and k8s (as root, or in a user \
-         namespace), a cgroup v2 directory under systemd (where it may write one); otherwise, \
-         and for tini's, emulated. The report says which:\n{}",
+         namespace), the same under tini and tini-g with sigtree's init as its PID 1 playing \
+         tini, a cgroup v2 directory under systemd (where it may write one); otherwise \
+         emulated. The report says which:\n{}",
         policies.join("\n")
     )
 }
