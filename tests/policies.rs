@@ -362,6 +362,30 @@ fn tini_sends_sigkill_to_pid1_at_the_grace_and_the_teardown_ends_its_child() {
 }
 
 #[test]
+fn the_tui_shows_tinis_init_as_a_row_of_its_own_and_g_signals_it() {
+    if !rustix::process::geteuid().is_root() {
+        eprintln!("skipped: only root is sure to get a real pid namespace");
+        return;
+    }
+    let args = ["demo", "--scenario", "ignore-term", "--grace", "1s"];
+    let mut tui =
+        common::pty::Tui::start_sized(&[&args[..], &["--policy", "tini"]].concat(), &[], 45, 170);
+    tui.wait_for_table();
+    tui.wait_for_text("stops as tini");
+    // PID 1 under the keeper, the pool's master under it.
+    tui.wait_for_text("sigtree's init: PID 1");
+    tui.press("g");
+    tui.wait_for_text("the pool has ended");
+    let contents = tui.contents();
+    // sigtree's SIGTERM goes to PID 1 alone, which forwards it to the
+    // master; the workers ignore SIGTERM and die in the kernel's teardown
+    // when PID 1 exits after the master.
+    assert!(contents.contains("SIGTERM to PID 1"), "{contents}");
+    assert!(contents.contains("teardown"), "{contents}");
+    tui.quit();
+}
+
+#[test]
 fn docker_on_a_program_that_handles_sigterm_is_graceful() {
     let Some(python) = common::python() else {
         eprintln!("skipped: python3 not found");

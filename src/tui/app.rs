@@ -375,13 +375,14 @@ impl App {
         {
             // A selected pid stays selected while rows come and go; the
             // first choice is the first row sigtree did not start itself
-            // (the keeper's row comes first): none while it is the only one.
-            let keeper = self.run.keeper_pid();
+            // (the keeper's row comes first, tini's init's next): none while
+            // they are the only ones.
+            let own = [self.run.keeper_pid(), self.run.init().map(|init| init.pid)];
             self.ui.selected = self
                 .ui
                 .order
                 .iter()
-                .find(|pid| Some(**pid) != keeper)
+                .find(|pid| !own.contains(&Some(**pid)))
                 .copied();
             screen = super::view::screen(&self.model(asked.as_ref()), now);
         }

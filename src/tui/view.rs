@@ -242,9 +242,15 @@ fn left(until: Instant, at: &Now) -> String {
 fn rows(app: &Model<'_>, at: &Now) -> Vec<Row> {
     let processes = app.run.watch.processes();
     let keeper = app.run.keeper_record;
+    let init = app.run.init_record;
     let mut children: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
-    for p in processes.values() {
-        children.entry(p.seen.ppid).or_default().push(p.seen.pid);
+    // tini's init under the keeper, what it started and adopted under it.
+    for (pid, ppid) in init
+        .map(|i| (i.pid, i.ppid))
+        .into_iter()
+        .chain(processes.values().map(|p| (p.seen.pid, p.seen.ppid)))
+    {
+        children.entry(ppid).or_default().push(pid);
     }
     // The keeper first, what it started and adopted under it.
     let keeper_pid = keeper.map(|k| k.pid);
@@ -271,7 +277,12 @@ fn rows(app: &Model<'_>, at: &Now) -> Vec<Row> {
         .filter_map(|(i, (pid, guides))| {
             let full = built.contains(&i);
             if let Some(keeper) = keeper.filter(|k| k.pid == pid) {
-                return Some(keeper_row(app, at, keeper));
+                let what = "sigtree's keeper: subreaper of the run, in a group of its own";
+                return Some(own_row(app, at, keeper, Role::Keeper.name(), what));
+            }
+            if let Some(init) = init.filter(|i| i.pid == pid) {
+                let what = "sigtree's init: PID 1 of the run's pid namespace, playing tini";
+                return Some(own_row(app, at, init, "init".into(), what));
             }
             let process = processes.get(&pid)?;
             Some(if full {
@@ -418,18 +429,19 @@ fn live_cells(app: &Model<'_>, at: &Now, pid: i32, stats: Option<&ProcessRecord>
     }
 }
 
-/// sigtree's keeper as a row of its own: the subreaper the run's orphans
-/// come back to, so that "re-parented to the keeper" matches PPID.
-fn keeper_row(app: &Model<'_>, at: &Now, keeper: &ProcessRecord) -> Row {
+/// sigtree's keeper as a row of its own (the subreaper the run's orphans
+/// come back to, so that "re-parented to the keeper" matches PPID), and
+/// so its init playing tini's PID 1: `role`, and `what` it is as CMD.
+fn own_row(app: &Model<'_>, at: &Now, own: &ProcessRecord, role: String, what: &str) -> Row {
     Row {
-        ppid: keeper.ppid,
-        pgid: keeper.pgid,
-        sid: keeper.sid,
-        state: keeper.state.letter(),
-        role: Role::Keeper.name(),
-        cmd: "sigtree's keeper: subreaper of the run, in a group of its own".into(),
-        kind: kind_of(app, keeper.pgid, keeper.sid),
-        ..live_cells(app, at, keeper.pid, Some(keeper))
+        ppid: own.ppid,
+        pgid: own.pgid,
+        sid: own.sid,
+        state: own.state.letter(),
+        role,
+        cmd: what.into(),
+        kind: kind_of(app, own.pgid, own.sid),
+        ..live_cells(app, at, own.pid, Some(own))
     }
 }
 

@@ -75,6 +75,8 @@ pub struct SessionView<'r> {
     pub orphans: Option<&'r OrphansReport>,
     /// The keeper's stat and status as last read; `None` when attached.
     pub keeper_record: Option<&'r ProcessRecord>,
+    /// sigtree's init (tini's PID 1) as last read, while it lives.
+    pub init_record: Option<&'r ProcessRecord>,
     /// Whether exit statuses come from pidfds (PIDFD_INFO_EXIT).
     pub exit_info: bool,
     /// sigtree's own pid and process group.
@@ -99,6 +101,8 @@ pub(super) struct Sight {
     sender: Option<Context>,
     /// The keeper's record, read with the rows.
     keeper: Option<ProcessRecord>,
+    /// tini's init's record, read with the rows.
+    init: Option<ProcessRecord>,
 }
 
 /// The orphans report and the scan that makes it.
@@ -128,6 +132,7 @@ impl Sight {
             sigtree: (std::process::id() as i32, crate::sys::process::own_group()),
             sender: None,
             keeper: None,
+            init: None,
         }
     }
 }
@@ -177,6 +182,7 @@ impl Session {
             closer: &self.sight.closer,
             orphans: self.sight.orphans.report.as_ref(),
             keeper_record: self.sight.keeper.as_ref(),
+            init_record: self.sight.init.as_ref(),
             exit_info: crate::sys::pidfd::exit_info_supported(),
             sigtree: self.sight.sigtree,
             events_source: self.events_source(),
@@ -197,13 +203,18 @@ impl Session {
             return;
         }
         self.refresh_stats();
-        self.sight.keeper = self.keeper_pid().and_then(|pid| {
+        let keeper = self.keeper_pid();
+        let init = self.init_pidfd().filter(|init| init.is_running());
+        let init = init.map(crate::sys::pidfd::PidFd::pid);
+        let mut read = |pid: i32| {
             let mut record = self.reader.stat(pid).ok()?;
             if let Ok(status) = self.reader.status(pid) {
                 record.apply_status(status);
             }
             Some(record)
-        });
+        };
+        self.sight.keeper = keeper.and_then(&mut read);
+        self.sight.init = init.and_then(read);
         let focus: Vec<i32> = self.sight.focus.iter().copied().collect();
         for pid in focus {
             self.read_closer(pid);

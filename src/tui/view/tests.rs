@@ -156,6 +156,7 @@ fn session_view<'a>(
         group: Some(4100),
         keeper: keeper.map(|k| k.pid),
         keeper_record: keeper,
+        init_record: None,
         attached: keeper.is_none(),
         ended: false,
         stop_event: None,
