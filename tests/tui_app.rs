@@ -276,7 +276,10 @@ fn run_policy_docker_starts_the_command_as_pid_1_and_g_lets_the_kernel_drop_its_
         // g stops at once: it asks nothing of what sigtree started.
         user.press(KeyCode::Char('g'));
         user.wait_for_text(&format!("SIGTERM to the leader ({pid})"));
-        wait_for("the sleep to end", || (!is_alive(pid)).then_some(()));
+        // Ended and reaped: a zombie is not alive, but has no status yet.
+        wait_for("the sleep to end", || {
+            (!is_alive(pid) && pidfd.exit_info() != ExitInfo::NotYet).then_some(())
+        });
         // sleep has no SIGTERM handler: as PID 1 the kernel dropped it, and
         // it lived until docker's SIGKILL at the grace (2 s here).
         match pidfd.exit_info() {

@@ -9,10 +9,12 @@
 //! runtime would call the stop done — what is alive then is leaked (or, for
 //! a pid namespace's PID 1, killed by the teardown). Containment is the
 //! kernel's where the session got it (a pid namespace: the signal is sent,
-//! the kernel drops or acts on it, and tears the namespace down; a cgroup:
-//! its listed processes, cgroup.kill, cgroup.events), else emulated: a
-//! cgroup is the leader's subtree by pidfd, and a signal PID 1 of a pid
-//! namespace would drop (no handler) is withheld and said so.
+//! the kernel drops or acts on it, and tears the namespace down; under
+//! tini, its PID 1 is sigtree's init, which gets the signals and forwards;
+//! a cgroup: its listed processes, cgroup.kill, cgroup.events), else
+//! emulated: a cgroup is the leader's subtree by pidfd, tini's forwarding
+//! is sigtree's own send, and a signal PID 1 of a pid namespace would drop
+//! (no handler) is withheld and said so.
 //! Attached, every group step acts on the attached subtree by pidfd, never
 //! on the group by number. Each step is a timeline event.
 
