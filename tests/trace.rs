@@ -29,6 +29,16 @@ fn trace(args: &[&str], id: &str) -> Command {
     command
 }
 
+/// `command` (a trace) started, once it listens: its note on stderr, the
+/// first line, says what it sees.
+fn listening(mut command: Command) -> (std::process::Child, String) {
+    let mut child = command.spawn().expect("sigtree runs");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut note = String::new();
+    stderr.read_line(&mut note).expect("reads the note");
+    (child, note)
+}
+
 /// The JSON lines of a trace's output.
 fn lines(stdout: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(stdout)
@@ -130,13 +140,8 @@ fn a_running_process_is_traced_until_its_subtree_is_gone() {
     let mut cleanup = Cleanup::default();
     let shell = cleanup.spawn(Command::new("sh").args(["-c", &script]));
     let id = run_id("trace-pid");
-    let mut child = trace(&["--json", &shell.to_string()], &id)
-        .spawn()
-        .expect("sigtree runs");
     // Its note on stderr comes once it listens.
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut note = String::new();
-    stderr.read_line(&mut note).expect("reads the note");
+    let (child, note) = listening(trace(&["--json", &shell.to_string()], &id));
     assert!(note.contains("proc connector"), "{note}");
     std::fs::write(&go, b"").expect("writes the go file");
     let output = output_of(child, DEADLINE);
@@ -160,12 +165,7 @@ fn a_running_process_is_traced_until_its_subtree_is_gone() {
 fn ctrl_c_ends_the_trace_and_what_it_started() {
     let id = run_id("trace-int");
     let _cleanup = TaggedCleanup(id.clone());
-    let mut child = trace(&["--", "sleep", "300"], &id)
-        .spawn()
-        .expect("sigtree runs");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut note = String::new();
-    stderr.read_line(&mut note).expect("reads the note");
+    let (child, _note) = listening(trace(&["--", "sleep", "300"], &id));
     let sleeper = common::wait_for("the traced sleep", || {
         common::tagged(&id)
             .into_iter()
@@ -365,12 +365,7 @@ fn as_root_ctrl_c_in_a_terminal_reaches_every_member_of_its_foreground_group_fro
     });
     let id = run_id("trace-ctrl-c");
     let _tagged = TaggedCleanup(id.clone());
-    let mut child = trace(&["--json", &shell.to_string()], &id)
-        .spawn()
-        .expect("sigtree runs");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut note = String::new();
-    stderr.read_line(&mut note).expect("reads the note");
+    let (child, note) = listening(trace(&["--json", &shell.to_string()], &id));
     terminal.press("\x03");
     let output = output_of(child, DEADLINE);
     assert_eq!(output.status.code(), Some(0), "trace ends with the group");

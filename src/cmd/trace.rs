@@ -111,7 +111,7 @@ fn print_until(
     let due = held
         .partition_point(|stamped| until.is_none_or(|until| stamped.at_ns / 1_000_000 <= until));
     for stamped in held.drain(..due) {
-        print(&stamped.traced, start_ms, json, out)?;
+        print(&stamped, start_ms, json, out)?;
     }
     out.flush()?;
     Ok(())
@@ -307,8 +307,11 @@ fn words(line: &TraceLine) -> String {
     )
 }
 
-fn print(traced: &Traced, start_ms: u64, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
-    let line = line(traced, start_ms);
+fn print(stamped: &Stamped, start_ms: u64, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+    let mut line = line(&stamped.traced, start_ms);
+    // The time it is ordered by: an end another source learned first is
+    // told at its exit event's time.
+    line.at_ms = (stamped.at_ns / 1_000_000).saturating_sub(start_ms);
     if json {
         serde_json::to_writer(&mut *out, &line)?;
         writeln!(out)?;
