@@ -52,9 +52,13 @@ fn assert_predicts(report: &Value, pid: i32, signal: &str, effect: &str, reason:
     );
 }
 
+/// `sleep 300` with the kernel's default dispositions, whatever the test
+/// runner ignores (a shell's background job starts with SIGINT and
+/// SIGQUIT ignored, and a child inherits that).
 fn sleeper() -> Command {
     let mut command = Command::new("sleep");
     command.arg("300");
+    sigtree::sys::process::reset_signals_before_exec(&mut command);
     command
 }
 
