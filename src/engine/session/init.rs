@@ -16,7 +16,7 @@ pub(super) struct Init {
     pidfd: PidFd,
     /// How it ended, once known (the keeper's report, or its pidfd).
     ending: Option<Ending>,
-    /// When its end was first seen (ms since boot).
+    /// When its end was first seen (CLOCK_MONOTONIC ms).
     ended_at: Option<u64>,
 }
 
@@ -27,7 +27,7 @@ pub struct InitSeen {
     pub pid: i32,
     /// How it ended, once known.
     pub ending: Option<Ending>,
-    /// When its end was first seen (ms since boot).
+    /// When its end was first seen (CLOCK_MONOTONIC ms).
     pub ended_at: Option<u64>,
 }
 
