@@ -204,18 +204,8 @@ fn sigkill_of_sigtree_mid_run_leaves_nothing_behind() {
 /// waits for that line, not for a guessed time, which a loaded machine can
 /// overrun.
 fn check_shell(args: &[&str], script: &str) -> (Option<i32>, serde_json::Value) {
-    let id = run_id("cmd");
-    let _cleanup = TaggedCleanup(id.clone());
-    let mut all = vec!["--json", "--ready", "^ready$"];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["--", "sh", "-c", script]);
-    let output = check(&all, &id);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
-    let left = wait_until_untagged(&id);
-    assert!(left.is_empty(), "processes of the run remain: {left:?}");
-    (output.status.code(), report)
+    let run = common::check_ready(&[], "cmd", (args, &["sh", "-c", script]), None);
+    (run.code, run.report)
 }
 
 /// A shell that waits for its child, which says ready and becomes `sleep 30`.

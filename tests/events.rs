@@ -4,8 +4,6 @@
 
 mod common;
 
-use common::{TaggedCleanup, run_id, wait_until_untagged};
-
 /// Why the proc connector cannot be had here, if it cannot.
 fn no_connector() -> Option<String> {
     sigtree::sys::connector::Connector::open()
@@ -17,23 +15,8 @@ fn no_connector() -> Option<String> {
 /// returns its exit code and report; every process of the run must be gone
 /// after it.
 fn check(prefix: &[String], args: &[&str], cmd: &[&str]) -> (Option<i32>, serde_json::Value) {
-    let id = run_id("events");
-    let _cleanup = TaggedCleanup(id.clone());
-    let output = common::sigtree_under(prefix)
-        .args(["check", "--json", "--ready", "^ready$"])
-        .args(args)
-        .arg("--")
-        .args(cmd)
-        .env("SIGTREE_RUN_ID", &id)
-        .current_dir("/")
-        .output()
-        .expect("sigtree runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
-    let left = wait_until_untagged(&id);
-    assert!(left.is_empty(), "processes of the run remain: {left:?}");
-    (output.status.code(), report)
+    let run = common::check_ready(prefix, "events", (args, cmd), None);
+    (run.code, run.report)
 }
 
 fn processes(report: &serde_json::Value) -> &Vec<serde_json::Value> {

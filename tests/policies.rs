@@ -23,22 +23,12 @@ fn check_policy_under(
     args: &[&str],
     command: &[&str],
 ) -> (Option<i32>, serde_json::Value) {
-    let id = run_id(&format!("policy-{policy}"));
-    let _cleanup = TaggedCleanup(id.clone());
-    let output = common::sigtree_under(runner)
-        .args(["check", "--json", "--ready", "^ready$", "--policy", policy])
-        .args(args)
-        .arg("--")
-        .args(command)
-        .env("SIGTREE_RUN_ID", &id)
-        .output()
-        .expect("sigtree runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
-    let left = wait_until_untagged(&id);
-    assert!(left.is_empty(), "processes of the run remain: {left:?}");
-    (output.status.code(), report)
+    let args: Vec<&str> = ["--policy", policy]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    let run = common::check_ready(runner, &format!("policy-{policy}"), (&args, command), None);
+    (run.code, run.report)
 }
 
 /// A runner inside a user namespace whose limits allow no new pid or user

@@ -4,34 +4,13 @@
 
 mod common;
 
-use std::process::Stdio;
-
-use common::{DEADLINE, TaggedCleanup, output_of, run_id, wait_until_untagged};
+use common::DEADLINE;
 
 /// Runs `PREFIX sigtree check --json --ready '^ready$' ARGS -- CMD`;
 /// returns sigtree's pid, its exit code and its report.
 fn check(prefix: &[String], args: &[&str], cmd: &[&str]) -> (i32, Option<i32>, serde_json::Value) {
-    let id = run_id("signals");
-    let _cleanup = TaggedCleanup(id.clone());
-    let child = common::sigtree_under(prefix)
-        .args(["check", "--json", "--ready", "^ready$"])
-        .args(args)
-        .arg("--")
-        .args(cmd)
-        .env("SIGTREE_RUN_ID", &id)
-        .current_dir("/")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sigtree runs");
-    let pid = child.id() as i32;
-    let output = output_of(child, DEADLINE);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
-    assert!(wait_until_untagged(&id).is_empty(), "processes remain");
-    (pid, output.status.code(), report)
+    let run = common::check_ready(prefix, "signals", (args, cmd), Some(DEADLINE));
+    (run.pid, run.code, run.report)
 }
 
 /// Whether the kernel's signal events are read here; else why not.
@@ -193,31 +172,8 @@ fn the_pools_parent_death_signals_name_the_dying_master_inferred() {
         eprintln!("skipped: tracefs's signal events need root");
         return;
     }
-    let id = run_id("signals-pdeath");
-    let _cleanup = TaggedCleanup(id.clone());
-    let child = common::sigtree_under(&[])
-        .args([
-            "check",
-            "--json",
-            "--scenario",
-            "pdeathsig",
-            "--action",
-            "kill",
-        ])
-        .env("SIGTREE_RUN_ID", &id)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sigtree runs");
-    let output = output_of(child, DEADLINE);
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON report ({e}): {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    assert!(wait_until_untagged(&id).is_empty(), "processes remain");
+    let args = ["--scenario", "pdeathsig", "--action", "kill"];
+    let report = common::check_json(&[], "signals-pdeath", &args, Some(DEADLINE)).report;
     if !traced(&report) {
         return;
     }

@@ -359,6 +359,71 @@ fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> std::thread::Join
     })
 }
 
+/// One `sigtree check --json` run, ended.
+pub struct CheckRun {
+    /// sigtree's pid.
+    pub pid: i32,
+    /// Its exit code.
+    pub code: Option<i32>,
+    /// Its JSON report.
+    pub report: serde_json::Value,
+}
+
+/// Runs `RUNNER sigtree check --json ARGS` from `/`, tagged with a run id
+/// made of `name`, to its end (within `limit`, when given); every process
+/// of the run must be gone after it.
+pub fn check_json(
+    runner: &[String],
+    name: &str,
+    args: &[&str],
+    limit: Option<Duration>,
+) -> CheckRun {
+    let id = run_id(name);
+    let _cleanup = TaggedCleanup(id.clone());
+    let child = sigtree_under(runner)
+        .args(["check", "--json"])
+        .args(args)
+        .env("SIGTREE_RUN_ID", &id)
+        .current_dir("/")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sigtree runs");
+    let pid = child.id() as i32;
+    let output = match limit {
+        Some(limit) => output_of(child, limit),
+        None => child.wait_with_output().expect("sigtree's output"),
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}): {stderr}"));
+    let left = wait_until_untagged(&id);
+    assert!(left.is_empty(), "processes of the run remain: {left:?}");
+    CheckRun {
+        pid,
+        code: output.status.code(),
+        report,
+    }
+}
+
+/// [`check_json`] of `--ready '^ready$' ARGS -- CMD`: the stop waits for
+/// the command's `ready` line, not for a guessed time.
+pub fn check_ready(
+    runner: &[String],
+    name: &str,
+    (args, cmd): (&[&str], &[&str]),
+    limit: Option<Duration>,
+) -> CheckRun {
+    let all: Vec<&str> = ["--ready", "^ready$"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .chain(["--"])
+        .chain(cmd.iter().copied())
+        .collect();
+    check_json(runner, name, &all, limit)
+}
+
 /// `setpriv` and its arguments that run the next program as the user
 /// nobody, or why that cannot be done here (not root, no setpriv, nobody
 /// cannot execute the sigtree binary).
