@@ -4,13 +4,6 @@
 
 mod common;
 
-/// Why the proc connector cannot be had here, if it cannot.
-fn no_connector() -> Option<String> {
-    sigtree::sys::connector::Connector::open()
-        .err()
-        .map(|e| format!("skipped: the proc connector cannot be opened here: {e}"))
-}
-
 /// Runs `PREFIX sigtree check --json --ready '^ready$' ARGS -- CMD` and
 /// returns its exit code and report; every process of the run must be gone
 /// after it.
@@ -60,7 +53,7 @@ fn assert_two_hundred_exits(report: &serde_json::Value) {
 
 #[test]
 fn two_hundred_children_that_exit_1_at_once_are_all_in_the_report() {
-    if let Some(reason) = no_connector() {
+    if let Some(reason) = common::no_connector() {
         eprintln!("{reason}");
         return;
     }
@@ -80,7 +73,7 @@ fn as_nobody_the_short_lived_children_and_a_rename_are_still_seen() {
             return;
         }
     };
-    if let Some(reason) = no_connector() {
+    if let Some(reason) = common::no_connector() {
         eprintln!("{reason}");
         return;
     }
@@ -131,7 +124,7 @@ fn assert_renamed(report: &serde_json::Value) {
 
 #[test]
 fn a_process_that_renames_itself_shows_its_new_name() {
-    if let Some(reason) = no_connector() {
+    if let Some(reason) = common::no_connector() {
         eprintln!("{reason}");
         return;
     }
@@ -146,7 +139,7 @@ fn an_argv_rewrite_like_nginxs_shows_as_the_command() {
         eprintln!("skipped: perl is not on PATH");
         return;
     };
-    if let Some(reason) = no_connector() {
+    if let Some(reason) = common::no_connector() {
         eprintln!("{reason}");
         return;
     }
@@ -163,7 +156,7 @@ fn an_argv_rewrite_like_nginxs_shows_as_the_command() {
 
 #[test]
 fn an_exec_after_fork_is_followed_to_the_new_program() {
-    if let Some(reason) = no_connector() {
+    if let Some(reason) = common::no_connector() {
         eprintln!("{reason}");
         return;
     }

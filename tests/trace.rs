@@ -9,13 +9,6 @@ use std::time::Duration;
 
 use common::{Cleanup, DEADLINE, TaggedCleanup, output_of, run_id, wait_until_untagged};
 
-/// Why the proc connector cannot be had here, if it cannot.
-fn no_connector() -> Option<String> {
-    sigtree::sys::connector::Connector::open()
-        .err()
-        .map(|e| format!("skipped: the proc connector cannot be opened here: {e}"))
-}
-
 /// `sigtree trace ARGS`, tagged with `id`, its output piped.
 fn trace(args: &[&str], id: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sigtree"));
@@ -59,7 +52,7 @@ fn kinds_of(events: &[serde_json::Value], pid: &serde_json::Value) -> Vec<String
 
 #[test]
 fn a_commands_whole_life_streams_in_order() {
-    if let Some(reason) = no_connector() {
+    if let Some(reason) = common::no_connector() {
         eprintln!("{reason}");
         return;
     }
@@ -127,7 +120,7 @@ fn a_commands_whole_life_streams_in_order() {
 
 #[test]
 fn a_running_process_is_traced_until_its_subtree_is_gone() {
-    if let Some(reason) = no_connector() {
+    if let Some(reason) = common::no_connector() {
         eprintln!("{reason}");
         return;
     }
@@ -218,7 +211,7 @@ fn as_nobody_a_commands_short_lived_child_is_traced() {
             return;
         }
     };
-    if let Some(reason) = no_connector() {
+    if let Some(reason) = common::no_connector() {
         eprintln!("{reason}");
         return;
     }

@@ -424,6 +424,14 @@ pub fn check_ready(
     check_json(runner, name, &all, limit)
 }
 
+/// Why the proc connector cannot be had here, if it cannot: the reason a
+/// test of its lifecycle events is skipped.
+pub fn no_connector() -> Option<String> {
+    sigtree::sys::connector::Connector::open()
+        .err()
+        .map(|e| format!("skipped: the proc connector cannot be opened here: {e}"))
+}
+
 /// `setpriv` and its arguments that run the next program as the user
 /// nobody, or why that cannot be done here (not root, no setpriv, nobody
 /// cannot execute the sigtree binary).
