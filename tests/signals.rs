@@ -55,8 +55,7 @@ const SIBLING_KILL: &str = "sleep 30 & s=$!; until grep -qx sleep /proc/$s/comm;
 
 #[test]
 fn a_sibling_that_sends_sigterm_is_named_as_the_sender() {
-    if !rustix::process::geteuid().is_root() {
-        eprintln!("skipped: tracefs's signal events need root");
+    if common::not_root("tracefs's signal events") {
         return;
     }
     let (_, code, report) = check(&[], &["--grace", "2s"], &["sh", "-c", SIBLING_KILL]);
@@ -111,8 +110,7 @@ fn unprivileged_the_sender_is_not_visible() {
 
 #[test]
 fn a_sigterm_to_a_process_that_ignores_it_is_ignored() {
-    if !rustix::process::geteuid().is_root() {
-        eprintln!("skipped: tracefs's signal events need root");
+    if common::not_root("tracefs's signal events") {
         return;
     }
     let Some(perl) = common::find_program("perl") else {
@@ -139,8 +137,7 @@ fn a_sigterm_to_a_process_that_ignores_it_is_ignored() {
 
 #[test]
 fn a_second_sigterm_to_a_process_that_blocks_it_is_already_pending() {
-    if !rustix::process::geteuid().is_root() {
-        eprintln!("skipped: tracefs's signal events need root");
+    if common::not_root("tracefs's signal events") {
         return;
     }
     let Some(perl) = common::find_program("perl") else {
@@ -168,8 +165,7 @@ fn a_second_sigterm_to_a_process_that_blocks_it_is_already_pending() {
 
 #[test]
 fn the_pools_parent_death_signals_name_the_dying_master_inferred() {
-    if !rustix::process::geteuid().is_root() {
-        eprintln!("skipped: tracefs's signal events need root");
+    if common::not_root("tracefs's signal events") {
         return;
     }
     let args = ["--scenario", "pdeathsig", "--action", "kill"];

@@ -241,8 +241,7 @@ fn as_nobody_a_commands_short_lived_child_is_traced() {
 
 #[test]
 fn as_root_each_signal_has_its_sender_and_result_even_to_a_process_outside() {
-    if !rustix::process::geteuid().is_root() {
-        eprintln!("skipped: tracefs's signal events need root");
+    if common::not_root("tracefs's signal events") {
         return;
     }
     let mut cleanup = Cleanup::default();
@@ -340,8 +339,7 @@ fn signals_named<'e>(events: &'e [serde_json::Value], signal: &str) -> Vec<&'e s
 
 #[test]
 fn as_root_ctrl_c_in_a_terminal_reaches_every_member_of_its_foreground_group_from_the_kernel() {
-    if !rustix::process::geteuid().is_root() {
-        eprintln!("skipped: tracefs's signal events need root");
+    if common::not_root("tracefs's signal events") {
         return;
     }
     // A shell leading a session in a real pty, its pipeline in its group:
@@ -394,8 +392,7 @@ fn as_root_ctrl_c_in_a_terminal_reaches_every_member_of_its_foreground_group_fro
 
 #[test]
 fn as_root_a_parent_death_signal_is_told_from_a_kill_before_the_parents_exit() {
-    if !rustix::process::geteuid().is_root() {
-        eprintln!("skipped: tracefs's signal events need root");
+    if common::not_root("tracefs's signal events") {
         return;
     }
     if common::find_program("setpriv").is_none() {
@@ -457,8 +454,7 @@ fn tracefs_instances(also: &str) -> Result<Vec<String>, String> {
 
 #[test]
 fn as_root_sigkill_of_sigtree_removes_its_tracefs_instance_and_a_dead_owners_is_removed_at_start() {
-    if !rustix::process::geteuid().is_root() {
-        eprintln!("skipped: tracefs's signal events need root");
+    if common::not_root("tracefs's signal events") {
         return;
     }
     // An instance left by an owner that cannot be alive (a pid above any

@@ -1333,8 +1333,7 @@ fn run_pipeline(runner: &[String]) -> (Tui, i32) {
 
 #[test]
 fn as_root_a_group_sigint_is_one_log_line_a_detail_entry_and_a_lifeline_mark() {
-    if !rustix::process::geteuid().is_root() {
-        eprintln!("skipped: tracefs's signal events need root");
+    if common::not_root("tracefs's signal events") {
         return;
     }
     let (mut tui, group) = run_pipeline(&[]);
@@ -1393,8 +1392,7 @@ fn as_nobody_the_header_says_lifecycle_events_and_the_detail_pane_that_senders_a
 
 #[test]
 fn as_root_block_term_a_second_sigterm_to_the_group_is_already_pending_as_its_story_says() {
-    if !rustix::process::geteuid().is_root() {
-        eprintln!("skipped: tracefs's signal events need root");
+    if common::not_root("tracefs's signal events") {
         return;
     }
     let mut tui = Tui::demo("block-term");

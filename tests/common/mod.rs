@@ -424,6 +424,16 @@ pub fn check_ready(
     check_json(runner, name, &all, limit)
 }
 
+/// Whether the test must be skipped because `what` needs root (and it is
+/// not); says so.
+pub fn not_root(what: &str) -> bool {
+    let skip = !rustix::process::geteuid().is_root();
+    if skip {
+        eprintln!("skipped: {what} need root");
+    }
+    skip
+}
+
 /// Why the proc connector cannot be had here, if it cannot: the reason a
 /// test of its lifecycle events is skipped.
 pub fn no_connector() -> Option<String> {
