@@ -31,24 +31,9 @@ use crate::sys::fds;
 use crate::sys::namespace::{new_pid_namespace_for_children, own_proc_before_exec};
 use crate::sys::pidfd::PidFd;
 use crate::sys::process::{
-    SignalAction, reset_signals_before_exec, set_child_subreaper, set_signal_action, wait_any,
+    ignore_ending_signals, reset_signals_before_exec, set_child_subreaper, wait_any,
 };
 use crate::watch::vocabulary::Role;
-
-/// Signals the keeper ignores: it ends only when sigtree's socket closes.
-/// Its group may become orphaned when sigtree dies (the kernel then sends
-/// SIGHUP and SIGCONT to a group with a stopped member), and the job
-/// control signals must not stop it.
-const IGNORED: [i32; 8] = [
-    libc::SIGHUP,
-    libc::SIGINT,
-    libc::SIGQUIT,
-    libc::SIGTERM,
-    libc::SIGTSTP,
-    libc::SIGTTIN,
-    libc::SIGTTOU,
-    libc::SIGPIPE,
-];
 
 /// How long the final cleanup waits for a reapable child before it walks
 /// the tree again for processes that appeared after the last walk.
@@ -90,9 +75,7 @@ pub fn run(passed: KeeperFds, command: &[String]) -> anyhow::Result<i32> {
         .map(fds::take_inherited)
         .transpose()
         .context("cannot take the output pipe")?;
-    for signal in IGNORED {
-        set_signal_action(signal, SignalAction::Ignore)?;
-    }
+    ignore_ending_signals()?;
     set_child_subreaper().context("cannot become a subreaper")?;
     // Without one, the command runs as any other: sigtree reads from /proc
     // whether its leader (or tini's init) is PID 1 of a namespace, and

@@ -46,6 +46,27 @@ pub fn set_signal_action(signal: i32, action: SignalAction) -> io::Result<()> {
     check(unsafe { libc::sigaction(signal, &act, std::ptr::null_mut()) })
 }
 
+/// Ignores what would end or stop one of sigtree's helper processes (the
+/// keeper, the tracer), which end only when sigtree's socket or pipe
+/// closes: Ctrl-C and the terminal's job control, a SIGTERM meant for the
+/// run, the SIGHUP and SIGCONT the kernel sends a group orphaned when
+/// sigtree dies (a stopped member), and a write to a closed pipe.
+pub fn ignore_ending_signals() -> io::Result<()> {
+    for signal in [
+        libc::SIGHUP,
+        libc::SIGINT,
+        libc::SIGQUIT,
+        libc::SIGTERM,
+        libc::SIGTSTP,
+        libc::SIGTTIN,
+        libc::SIGTTOU,
+        libc::SIGPIPE,
+    ] {
+        set_signal_action(signal, SignalAction::Ignore)?;
+    }
+    Ok(())
+}
+
 /// Resets every signal that can be reset to its default action and empties
 /// the signal mask, undoing what the Rust runtime (SIGPIPE ignored, SIGSEGV
 /// and SIGBUS caught) and the parent left. SIGKILL and SIGSTOP cannot be

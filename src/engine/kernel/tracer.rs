@@ -13,31 +13,19 @@ use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
 use crate::procfs::scan::Reader;
 use crate::sys::fds;
-use crate::sys::process::{SignalAction, set_signal_action};
+use crate::sys::process::ignore_ending_signals;
 use crate::sys::tracefs::{Instance, SYNC_MARKER, instance_name, remove_stale, tracefs};
 
 /// The first line the tracer prints once its instance records.
 pub const READY: &str = "sigtree-tracer ready";
 
-/// Signals the tracer ignores: it ends only when sigtree's pipe closes
-/// (Ctrl-C reaches sigtree's group, not the tracer's own).
-const IGNORED: [i32; 7] = [
-    libc::SIGHUP,
-    libc::SIGINT,
-    libc::SIGQUIT,
-    libc::SIGTERM,
-    libc::SIGTSTP,
-    libc::SIGTTIN,
-    libc::SIGTTOU,
-];
-
 /// Runs the tracer; `control` is the read end of sigtree's pipe.
 pub fn run(control: i32) -> io::Result<i32> {
     let mut control = std::fs::File::from(fds::take_inherited(control)?);
     fds::set_cloexec(control.as_fd())?;
-    for signal in IGNORED {
-        set_signal_action(signal, SignalAction::Ignore)?;
-    }
+    // It ends only when sigtree's pipe closes (Ctrl-C reaches sigtree's
+    // group, not the tracer's own).
+    ignore_ending_signals()?;
     let root = tracefs()?;
     let mut reader = Reader::default();
     let alive = |pid: i32, start: u64| {
