@@ -66,12 +66,8 @@ fn two_hundred_children_that_exit_1_at_once_are_all_in_the_report() {
 
 #[test]
 fn as_nobody_the_short_lived_children_and_a_rename_are_still_seen() {
-    let prefix = match common::as_nobody() {
-        Ok(prefix) => prefix,
-        Err(reason) => {
-            eprintln!("skipped: {reason}");
-            return;
-        }
+    let Some(prefix) = common::nobody_or_skip() else {
+        return;
     };
     if let Some(reason) = common::no_connector() {
         eprintln!("{reason}");

@@ -205,12 +205,8 @@ fn sigkill_of_check_writes_no_terminal_sequence_into_its_output() {
 /// through the leader's pidfd, the keeper's cleanup, verdicts.
 #[test]
 fn unprivileged_check_judges_the_same_and_leaves_nothing() {
-    let prefix = match common::as_nobody() {
-        Ok(prefix) => prefix,
-        Err(reason) => {
-            eprintln!("skipped: {reason}");
-            return;
-        }
+    let Some(prefix) = common::nobody_or_skip() else {
+        return;
     };
     for (scenario, verdict) in [("ignore-term", 1), ("setsid-escape", 3)] {
         let id = run_id("unprivileged");

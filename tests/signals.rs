@@ -90,12 +90,8 @@ fn a_sibling_that_sends_sigterm_is_named_as_the_sender() {
 
 #[test]
 fn unprivileged_the_sender_is_not_visible() {
-    let prefix = match common::as_nobody() {
-        Ok(prefix) => prefix,
-        Err(reason) => {
-            eprintln!("skipped: {reason}");
-            return;
-        }
+    let Some(prefix) = common::nobody_or_skip() else {
+        return;
     };
     let (_, code, report) = check(&prefix, &["--grace", "2s"], &["sh", "-c", SIBLING_KILL]);
     assert_eq!(code, Some(1), "{report:#}");

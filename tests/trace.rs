@@ -11,9 +11,15 @@ use common::{Cleanup, DEADLINE, TaggedCleanup, output_of, run_id, wait_until_unt
 
 /// `sigtree trace ARGS`, tagged with `id`, its output piped.
 fn trace(args: &[&str], id: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sigtree"));
+    trace_under(&[], args, id)
+}
+
+/// [`trace`] run through `runner` (another user), from `/`.
+fn trace_under(runner: &[String], args: &[&str], id: &str) -> Command {
+    let mut command = common::sigtree_under(runner);
     command
         .arg("trace")
+        .current_dir("/")
         .args(args)
         .env("SIGTREE_RUN_ID", id)
         .stdin(Stdio::null())
@@ -204,12 +210,8 @@ fn a_missing_pid_is_exit_1_and_bad_input_exit_2() {
 
 #[test]
 fn as_nobody_a_commands_short_lived_child_is_traced() {
-    let prefix = match common::as_nobody() {
-        Ok(prefix) => prefix,
-        Err(reason) => {
-            eprintln!("skipped: {reason}");
-            return;
-        }
+    let Some(prefix) = common::nobody_or_skip() else {
+        return;
     };
     if let Some(reason) = common::no_connector() {
         eprintln!("{reason}");
@@ -217,15 +219,13 @@ fn as_nobody_a_commands_short_lived_child_is_traced() {
     }
     let id = run_id("trace-nobody");
     let _cleanup = TaggedCleanup(id.clone());
-    let child = common::sigtree_under(&prefix)
-        .args(["trace", "--json", "--", "sh", "-c", "(exit 3) & wait"])
-        .env("SIGTREE_RUN_ID", &id)
-        .current_dir("/")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sigtree runs as nobody");
+    let child = trace_under(
+        &prefix,
+        &["--json", "--", "sh", "-c", "(exit 3) & wait"],
+        &id,
+    )
+    .spawn()
+    .expect("sigtree runs as nobody");
     let output = output_of(child, DEADLINE);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");

@@ -1365,12 +1365,8 @@ fn as_root_a_group_sigint_is_one_log_line_a_detail_entry_and_a_lifeline_mark() {
 
 #[test]
 fn as_nobody_the_header_says_lifecycle_events_and_the_detail_pane_that_senders_are_unseen() {
-    let runner = match common::as_nobody() {
-        Ok(runner) => runner,
-        Err(reason) => {
-            eprintln!("skipped: {reason}");
-            return;
-        }
+    let Some(runner) = common::nobody_or_skip() else {
+        return;
     };
     let (mut tui, _group) = run_pipeline(&runner);
     let events = tui.wait_for_screen("where the events come from", |screen| {

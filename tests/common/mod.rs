@@ -442,6 +442,14 @@ pub fn no_connector() -> Option<String> {
         .map(|e| format!("skipped: the proc connector cannot be opened here: {e}"))
 }
 
+/// [`as_nobody`]'s runner, or `None` when there is none here, the test
+/// then skipped with the reason said.
+pub fn nobody_or_skip() -> Option<Vec<String>> {
+    as_nobody()
+        .map_err(|reason| eprintln!("skipped: {reason}"))
+        .ok()
+}
+
 /// `setpriv` and its arguments that run the next program as the user
 /// nobody, or why that cannot be done here (not root, no setpriv, nobody
 /// cannot execute the sigtree binary).
