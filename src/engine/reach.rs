@@ -63,8 +63,9 @@ pub struct Scene {
 }
 
 impl Scene {
-    /// The scene of `run` now.
-    pub fn of(run: &Session) -> Self {
+    /// The scene of `run` now, as resolving `recipients` needs it: the
+    /// cgroup's pids are read only for the cgroup.
+    pub fn of(run: &Session, recipients: Recipients) -> Self {
         let nodes = run
             .watch
             .processes()
@@ -81,7 +82,10 @@ impl Scene {
             nodes,
             group: run.group(),
             attached: run.leader().filter(|_| run.attached()),
-            cgroup: run.cgroup().and_then(|cgroup| cgroup.pids().ok()),
+            cgroup: run
+                .cgroup()
+                .filter(|_| recipients == Recipients::Cgroup)
+                .and_then(|cgroup| cgroup.pids().ok()),
             init: run
                 .init_pidfd()
                 .filter(|pidfd| pidfd.is_running())
@@ -282,7 +286,7 @@ pub fn targets<'r>(
     protected: &Protected,
     recipients: Recipients,
 ) -> Result<Targets<'r>, SignalError> {
-    match resolve(recipients, &Scene::of(run), protected)? {
+    match resolve(recipients, &Scene::of(run, recipients), protected)? {
         Reach::Each(pids) => pids
             .into_iter()
             .map(|pid| {
